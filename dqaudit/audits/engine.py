@@ -1,0 +1,237 @@
+"""Run one suite against one extract: typed conversions, one GX call, every failing key.
+
+This is the library entry point behind ``dqaudit check`` and ``audit run``. GX gives
+positional indices of failing rows; here they become the extract's keys (or physical line
+numbers), vectorised, in file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from dqaudit.audits.results import RuleResult, SuiteResult
+from dqaudit.errors import EngineError, InputError
+from dqaudit.expectations import gx_adapter
+from dqaudit.expectations.suite import Rule, Suite, load_suite, suite_from_dict
+from dqaudit.expectations.value_types import Conversion, typed_rule
+
+if TYPE_CHECKING:
+    from dqaudit.connectors.base import Extract
+
+KEY_SEPARATOR = "|"
+LOW_NUMBER, HIGH_NUMBER = float("-inf"), float("inf")
+LOW_DATETIME = pd.Timestamp.min.ceil("s").as_unit("ns")
+HIGH_DATETIME = pd.Timestamp.max.floor("s").as_unit("ns")
+
+
+def run_suite(
+    data: pd.DataFrame | Extract,
+    suite: Suite | str | Path | dict[str, Any],
+    key: str | Sequence[str] | None = None,
+    *,
+    line_numbers: Sequence[int] | np.ndarray | None = None,
+    source: str | None = None,
+) -> SuiteResult:
+    """Validate ``data`` against ``suite`` and return every failing row's key, per rule.
+
+    ``key`` names the column(s) that identify a record. Without it, or where a key cell
+    is blank, rows are identified by ``line_numbers`` (the physical line each record
+    starts on; by default row position + 2, as in a CSV file with one header line).
+    """
+    frame, lines, source = _unpack(data, line_numbers, source)
+    suite = _coerce_suite(suite)
+    key_columns = _key_columns(key)
+    _check_columns(frame, suite, key_columns, source)
+    keys, key_source, warnings = _record_keys(frame, key_columns, lines)
+    work, checks = _prepare(frame, suite)
+    outcomes = gx_adapter.validate_dataframe(work, checks) if checks else {}
+    results = [_rule_result(rule, outcomes[rule.position], keys) for rule in suite.rules]
+    return SuiteResult(
+        suite_name=suite.name,
+        rows=len(frame),
+        key_source=key_source,
+        results=results,
+        warnings=warnings,
+        key_columns=key_columns,
+        suite=suite,
+    )
+
+
+def _unpack(
+    data: Any, line_numbers: Any, source: str | None
+) -> tuple[pd.DataFrame, np.ndarray, str]:
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    else:  # an Extract from a connector
+        frame = data.frame
+        if line_numbers is None:
+            line_numbers = data.line_numbers
+        source = source or data.fingerprint.source
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
+        frame = frame.reset_index(drop=True)
+    if line_numbers is None:
+        lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    else:
+        lines = np.asarray(line_numbers, dtype=np.int64)
+        if len(lines) != len(frame):
+            raise InputError(f"{len(lines)} line numbers given for {len(frame)} rows")
+    return frame, lines, source or "the data"
+
+
+def _coerce_suite(suite: Suite | str | Path | dict[str, Any]) -> Suite:
+    if isinstance(suite, Suite):
+        return suite
+    if isinstance(suite, dict):
+        return suite_from_dict(suite)
+    return load_suite(suite)
+
+
+def _key_columns(key: str | Sequence[str] | None) -> list[str]:
+    if key is None:
+        return []
+    if isinstance(key, str):
+        return [k.strip() for k in key.split(",") if k.strip()]
+    return list(key)
+
+
+def _check_columns(frame: pd.DataFrame, suite: Suite, key_columns: list[str], source: str) -> None:
+    available = set(frame.columns)
+    shown = ", ".join(map(str, list(frame.columns)[:30]))
+    for column in key_columns:
+        if column not in available:
+            raise InputError(f"key column '{column}' is not in {source}; its columns are: {shown}")
+    for rule in suite.rules:
+        for column in rule.columns:
+            if column not in available:
+                raise InputError(
+                    f"{suite.source}: {rule.label} reads column '{column}', which is not in "
+                    f"{source}; its columns are: {shown}"
+                )
+
+
+def _record_keys(
+    frame: pd.DataFrame, key_columns: list[str], lines: np.ndarray
+) -> tuple[np.ndarray, str, list[str]]:
+    """One string key per row: the key column(s) joined with '|', else the line number."""
+    if not key_columns:
+        return lines, "line", []
+    parts = [frame[c] for c in key_columns]
+    blank = np.zeros(len(frame), dtype=bool)
+    for part in parts:
+        blank |= part.isna().to_numpy()
+    if blank.any():
+        first = int(lines[np.flatnonzero(blank)[0]])
+        warning = (
+            f"key column(s) {', '.join(key_columns)} blank on {int(blank.sum())} row(s) "
+            f"(first at line {first}); failing rows are identified by line number"
+        )
+        return lines, "line", [warning]
+    joined = parts[0] if len(parts) == 1 else parts[0].str.cat(parts[1:], sep=KEY_SEPARATOR)
+    keys = joined.astype(object).to_numpy()
+    warnings = []
+    duplicated = joined.duplicated(keep=False)
+    if duplicated.any():
+        warnings.append(
+            f"key column(s) {', '.join(key_columns)} are not unique: "
+            f"{int(duplicated.sum())} rows share a key with another row"
+        )
+    return keys, "column", warnings
+
+
+def _prepare(frame: pd.DataFrame, suite: Suite) -> tuple[pd.DataFrame, list[gx_adapter.GxCheck]]:
+    """Add the typed columns rules need and point each rule's kwargs at them."""
+    work = frame.copy(deep=False)
+    for name in work.columns:
+        if pd.api.types.is_datetime64_any_dtype(work[name].dtype):
+            work[name] = _to_ns(work[name])  # GX is slow on pandas 3's datetime64[us]
+    converted: dict[tuple[str, str, str | None, str], str] = {}
+    checks = []
+    for rule in suite.rules:
+        kwargs = dict(rule.kwargs)
+        plan = typed_rule(rule)
+        if plan is not None:
+            kwargs.update(plan.kwarg_overrides)
+            for conversion in plan.conversions:
+                cache_key = (
+                    conversion.column,
+                    conversion.value_type,
+                    conversion.datetime_format,
+                    conversion.unparseable,
+                )
+                if cache_key not in converted:
+                    name = f"__dqaudit_{len(converted)}__{conversion.column}"
+                    work[name] = _convert(frame[conversion.column], conversion, rule)
+                    converted[cache_key] = name
+                _point_at(kwargs, conversion, converted[cache_key])
+        if rule.expectation_type.startswith("expect_column_pair_") and "ignore_row_if" not in kwargs:
+            # GX's default differs between pandas and SQL when one side is null.
+            kwargs["ignore_row_if"] = "either_value_is_missing"
+        checks.append(
+            gx_adapter.GxCheck(rule.position, rule.label, rule.expectation_type, kwargs)
+        )
+    return work, checks
+
+
+def _point_at(kwargs: dict[str, Any], conversion: Conversion, new_name: str) -> None:
+    if conversion.kwarg == "column_list":
+        kwargs["column_list"] = [
+            new_name if c == conversion.column else c for c in kwargs["column_list"]
+        ]
+    else:
+        kwargs[conversion.kwarg] = new_name
+
+
+def _to_ns(series: pd.Series) -> pd.Series:
+    if getattr(series.dt, "tz", None) is not None:
+        return series.dt.as_unit("ns")
+    return series.astype("datetime64[ns]")
+
+
+def _convert(series: pd.Series, conversion: Conversion, rule: Rule) -> pd.Series:
+    """Convert text to the rule's type; values that do not parse get a failing sentinel."""
+    if conversion.value_type == "number":
+        values = pd.to_numeric(series, errors="coerce").astype("float64")
+        low, high = LOW_NUMBER, HIGH_NUMBER
+    elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+        values = _to_ns(series)
+        low, high = LOW_DATETIME, HIGH_DATETIME
+    else:
+        fmt = conversion.datetime_format or "ISO8601"
+        values = _to_ns(pd.to_datetime(series, format=fmt, errors="coerce"))
+        low, high = LOW_DATETIME, HIGH_DATETIME
+    unparseable = values.isna() & series.notna()
+    if unparseable.any():
+        if conversion.unparseable == "in_set":
+            sentinel: Any = rule.kwargs["value_set"][0]
+        else:
+            sentinel = low if conversion.unparseable == "low" else high
+        values = values.mask(unparseable, sentinel)
+    return values
+
+
+def _rule_result(rule: Rule, outcome: gx_adapter.GxOutcome, keys: np.ndarray) -> RuleResult:
+    result = RuleResult(
+        rule=rule,
+        success=outcome.success,
+        unexpected_count=outcome.unexpected_count if outcome.is_row_level else None,
+        error=outcome.error,
+        element_count=outcome.element_count,
+        unexpected_percent=outcome.unexpected_percent,
+        observed_value=outcome.observed_value,
+    )
+    if outcome.error or not outcome.is_row_level:
+        return result
+    positions = np.sort(np.asarray(outcome.unexpected_index_list, dtype=np.int64))
+    if outcome.unexpected_count is not None and len(positions) != outcome.unexpected_count:
+        raise EngineError(
+            f"{rule.label}: GX reported {outcome.unexpected_count} failing rows but returned "
+            f"{len(positions)} of their positions; refusing to report a partial key list"
+        )
+    result.failing_positions = positions
+    result.failing_keys = [str(k) for k in keys[positions]]
+    return result

@@ -1,0 +1,89 @@
+"""Audit results and their JSON document, the contract shared by ``check`` and ``audit show``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dqaudit.expectations.suite import Rule, Suite
+
+if TYPE_CHECKING:
+    import numpy as np
+
+PASSED, FAILED, ERROR = "passed", "failed", "error"
+
+
+@dataclass
+class RuleResult:
+    """The outcome of one expectation; ``failing_positions`` index the extract's rows."""
+
+    rule: Rule
+    success: bool | None
+    unexpected_count: int | None = None
+    failing_keys: list[str] | None = None
+    error: str | None = None
+    element_count: int | None = None
+    unexpected_percent: float | None = None
+    observed_value: Any = None
+    failing_positions: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "expectation_type": self.rule.expectation_type,
+            "kwargs": self.rule.kwargs,
+            "rule_id": self.rule.rule_id,
+            "success": self.success,
+            "unexpected_count": self.unexpected_count,
+            "failing_keys": self.failing_keys,
+            "error": self.error,
+        }
+
+
+@dataclass
+class SuiteResult:
+    """A suite run against one extract; ``to_dict`` is the documented JSON document."""
+
+    suite_name: str
+    rows: int | None
+    key_source: str | None
+    results: list[RuleResult] = field(default_factory=list)
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    key_columns: list[str] = field(default_factory=list)
+    suite: Suite | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> str:
+        if self.error or any(r.error for r in self.results):
+            return ERROR
+        if any(r.success is False for r in self.results):
+            return FAILED
+        return PASSED
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "suite": self.suite_name,
+            "rows": self.rows,
+            "key_source": self.key_source,
+            "error": self.error or self._first_rule_error(),
+            "results": [r.to_dict() for r in self.results],
+        }
+
+    def _first_rule_error(self) -> str | None:
+        for result in self.results:
+            if result.error:
+                return f"{result.rule.label}: {result.error}"
+        return None
+
+
+def error_document(message: str, suite_name: str | None = None) -> dict[str, Any]:
+    """The JSON document for a run that could not start or finish (exit 2 or 3)."""
+    return {
+        "status": ERROR,
+        "suite": suite_name,
+        "rows": None,
+        "key_source": None,
+        "error": message,
+        "results": [],
+    }

@@ -1,0 +1,1 @@
+"""Where extracts come from: one connector per kind of records-system source."""

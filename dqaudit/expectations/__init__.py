@@ -1,0 +1,4 @@
+"""What to check: suite files, their governance metadata, and (later) the police rule library.
+
+Nothing in this package imports Great Expectations except ``gx_adapter``.
+"""
