@@ -32,10 +32,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import generate_custody
 import numpy as np
 import pandas as pd
-
-import generate_custody
 import reference_check
 
 BENCH = Path(__file__).resolve().parent
@@ -74,7 +73,10 @@ def typed_frame(text: pd.DataFrame, expectation: dict[str, Any]) -> pd.DataFrame
         if meta.get("value_type") == "datetime":
             frame[a], frame[b] = typed_datetime(text[a], PAST), typed_datetime(text[b], FUTURE)
         else:
-            frame[a], frame[b] = typed_number(text[a], LOW_NUMBER), typed_number(text[b], HIGH_NUMBER)
+            frame[a], frame[b] = (
+                typed_number(text[a], LOW_NUMBER),
+                typed_number(text[b], HIGH_NUMBER),
+            )
     return frame
 
 
@@ -119,12 +121,14 @@ def compare(data_path: Path, suite_path: Path, key: str) -> list[dict[str, Any]]
     for i, (expectation, ref) in enumerate(zip(suite["expectations"], reference, strict=True)):
         frame = typed_frame(text, expectation)
         gx_keys = gx_failing_keys(source, f"rule_{i}", frame, expectation, key)
-        rows.append({
-            "rule_id": ref["rule_id"],
-            "gx_count": len(gx_keys),
-            "reference_count": ref["unexpected_count"],
-            "match": gx_keys == ref["failing_keys"],
-        })
+        rows.append(
+            {
+                "rule_id": ref["rule_id"],
+                "gx_count": len(gx_keys),
+                "reference_count": ref["unexpected_count"],
+                "match": gx_keys == ref["failing_keys"],
+            }
+        )
     return rows
 
 

@@ -34,10 +34,12 @@ DEFAULT_SIZE = 1_000_000
 DEFAULT_SEED = 20240611
 DEFECT_RATE = 0.001  # per rule; ten rules give about 1% of rows
 
+# fmt: off
 SDE_CODES = [
     "W1", "W2", "W3", "W4", "W9", "M1", "M2", "M3", "M9",
     "A1", "A2", "A3", "A4", "A9", "B1", "B2", "B9", "O2", "O9", "NS",
 ]
+# fmt: on
 OFFICER_CODES = [f"IC{i}" for i in range(7)]
 STATIONS = [f"WM{i:02d}" for i in range(1, 25)]
 PACE_REASONS = [
@@ -54,12 +56,14 @@ PERIOD_START = np.datetime64("2021-01-01T00:00:00", "s")
 PERIOD_SECONDS = int((np.datetime64("2025-01-01T00:00:00", "s") - PERIOD_START).astype(int))
 MINUTE = np.timedelta64(60, "s")
 
+# fmt: off
 COLUMNS = [
     "custody_ref", "station_code", "arrest_datetime", "arrival_datetime",
     "detention_authorised_datetime", "release_datetime", "age_at_arrival",
     "appropriate_adult", "officer_ethnicity", "self_defined_ethnicity",
     "terrorism_act", "detention_reason", "half_flag",
 ]
+# fmt: on
 
 
 def pick_rows(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
@@ -122,10 +126,9 @@ def timeline(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
         "detention_authorised_datetime": format_datetimes(authorised),
         "release_datetime": format_datetimes(release),
     }
-    inject(rng, cols["arrest_datetime"], DEFECT_RATE, [
-        "not known", "31/02/2024", "2024-02-30 10:00:00", "2024-13-01 00:00:00",
-        "2019-12-31 23:00:00", "2026-01-05 10:00:00",
-    ])
+    bad_arrests = ["not known", "31/02/2024", "2024-02-30 10:00:00", "2024-13-01 00:00:00"]
+    bad_arrests += ["2019-12-31 23:00:00", "2026-01-05 10:00:00"]  # parse, out of range
+    inject(rng, cols["arrest_datetime"], DEFECT_RATE, bad_arrests)
     inject(rng, cols["release_datetime"], DEFECT_RATE / 4, ["not known", "31/02/2024"])
     inject(rng, cols["detention_authorised_datetime"], DEFECT_RATE / 4, ["not known", "TBC"])
     inject(rng, cols["release_datetime"], 0.005, [None])  # still in custody: not a defect

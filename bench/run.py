@@ -95,21 +95,24 @@ class Ratio:
         return "PASS" if self.value <= self.target else "MISS"
 
 
-def commands(data: Path, reference_only: bool) -> list[Command]:
+def default_dqaudit() -> Path:
+    """The ``dqaudit`` script beside this interpreter (the venv's bin/, not resolved)."""
+    return Path(sys.executable).parent / "dqaudit"
+
+
+def commands(data: Path, dqaudit_path: Path, reference_only: bool) -> list[Command]:
     """The four measured commands (only (b) with --reference-only)."""
-    bindir = Path(sys.executable).parent  # not resolved: the venv's bin/
-    dqaudit = str(bindir / "dqaudit")
+    dqaudit = str(dqaudit_path)
     rel = str(data.relative_to(REPO)) if data.is_relative_to(REPO) else str(data)
 
     def check(suite: str) -> list[str]:
         return [dqaudit, "check", rel, "--suite", f"bench/{suite}", "--key", KEY, "--json"]
 
-    reference = Command("b", "pandas reference, 10 rules", [
-        sys.executable, "bench/reference_check.py", rel, "bench/custody_suite.json", "--key", KEY,
-    ], (0,))
+    script = ["bench/reference_check.py", rel, "bench/custody_suite.json", "--key", KEY]
+    reference = Command("b", "pandas reference, 10 rules", [sys.executable, *script], (0,))
     if reference_only:
         return [reference]
-    if not Path(dqaudit).exists():
+    if not dqaudit_path.exists():
         raise BenchError(f"{dqaudit} not found (install the package, or use --reference-only)")
     return [
         Command("a", "dqaudit check, 10 rules", check("custody_suite.json"), (0, 1)),
@@ -128,7 +131,9 @@ def measure(command: Command, rnd: int) -> Sample:
     stdout, stderr = out_path(command.label, rnd, "json"), out_path(command.label, rnd, "stderr")
     with stdout.open("wb") as out, stderr.open("wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(command.argv, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            command.argv, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out, stderr=err
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = code = os.waitstatus_to_exitcode(status)  # reaped: tell Popen
@@ -157,13 +162,16 @@ def describe_difference(rule_id: str, got: dict[str, Any] | None, want: dict[str
         return f"{rule_id}: dqaudit gave no failing_keys (error: {got.get('error')!r})"
     missing = [k for k in ref_keys if k not in set(keys)][:5]
     extra = [k for k in keys if k not in set(ref_keys)][:5]
-    order = " (same keys, different order)" if sorted(map(str, keys)) == sorted(map(str, ref_keys)) else ""
-    return (f"{rule_id}: dqaudit {got.get('unexpected_count')} / {len(keys)} keys, "
-            f"reference {len(ref_keys)}{order}; missing e.g. {missing}, extra e.g. {extra}")
+    same_set = sorted(map(str, keys)) == sorted(map(str, ref_keys))
+    order = " (same keys, different order)" if same_set else ""
+    return (
+        f"{rule_id}: dqaudit {got.get('unexpected_count')} / {len(keys)} keys, "
+        f"reference {len(ref_keys)}{order}; missing e.g. {missing}, extra e.g. {extra}"
+    )
 
 
-def check_agreement(rnd: int) -> int:
-    """Compare (a) and (b) of one round, rule by rule; return the rule count."""
+def check_agreement(rnd: int) -> None:
+    """Compare (a) and (b) of one round, rule by rule, keys in file order."""
     dq, ref = load_results(out_path("a", rnd, "json")), load_results(out_path("b", rnd, "json"))
     problems = [
         describe_difference(rule_id, dq.get(rule_id), want)
@@ -174,9 +182,8 @@ def check_agreement(rnd: int) -> int:
     ]
     problems += [f"{rule_id}: not in the reference's output" for rule_id in dq.keys() - ref.keys()]
     if problems:
-        raise BenchError("dqaudit and the reference disagree (round %d):\n  %s"
-                         % (rnd, "\n  ".join(problems)))
-    return len(ref)
+        listing = "\n  ".join(problems)
+        raise BenchError(f"dqaudit and the reference disagree (round {rnd}):\n  {listing}")
 
 
 def check_half_fail(rnd: int) -> float:
@@ -186,7 +193,7 @@ def check_half_fail(rnd: int) -> float:
     if passing.get("unexpected_count") != 0:
         raise BenchError(f"(c) should fail no row, got {passing.get('unexpected_count')}")
     if not half.get("unexpected_count"):
-        raise BenchError(f"(d) should fail about half of the rows, got {half.get('unexpected_count')}")
+        raise BenchError(f"(d) should fail about half the rows, got {half.get('unexpected_count')}")
     rows = json.loads(out_path("d", rnd, "json").read_text()).get("rows") or 0
     return half["unexpected_count"] / rows if rows else float("nan")
 
@@ -199,8 +206,11 @@ def run_rounds(cmds: list[Command], rounds: int) -> dict[str, Series]:
         for command in order:
             sample = measure(command, rnd)
             series[command.label].samples.append(sample)
-            print(f"  round {rnd} ({command.label}) {sample.wall_s:6.2f} s "
-                  f"{sample.peak_rss_kib / 1024:7.0f} MiB  exit {sample.exit_code}", flush=True)
+            print(
+                f"  round {rnd} ({command.label}) {sample.wall_s:6.2f} s "
+                f"{sample.peak_rss_kib / 1024:7.0f} MiB  exit {sample.exit_code}",
+                flush=True,
+            )
         if "a" in series:
             check_agreement(rnd)
             check_half_fail(rnd)
@@ -210,10 +220,14 @@ def run_rounds(cmds: list[Command], rounds: int) -> dict[str, Series]:
 def ratios(series: dict[str, Series]) -> list[Ratio]:
     if not {"a", "b", "c", "d"} <= series.keys():
         return []
+
+    def of(num: str, den: str, attr: str) -> float:
+        return series[num].median(attr) / series[den].median(attr)
+
     return [
-        Ratio("wall a/b", series["a"].median("wall_s") / series["b"].median("wall_s"), 3.0),
-        Ratio("peak RSS a/b", series["a"].median("peak_rss_kib") / series["b"].median("peak_rss_kib"), 2.5),
-        Ratio("wall d/c", series["d"].median("wall_s") / series["c"].median("wall_s"), 2.0),
+        Ratio("wall a/b", of("a", "b", "wall_s"), 3.0),
+        Ratio("peak RSS a/b", of("a", "b", "peak_rss_kib"), 2.5),
+        Ratio("wall d/c", of("d", "c", "wall_s"), 2.0),
     ]
 
 
@@ -221,15 +235,19 @@ def print_table(series: dict[str, Series], found: list[Ratio], header: str) -> N
     print(f"\n{header}")
     print(f"{'command':<36} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13}")
     for label, s in series.items():
-        print(f"({label}) {s.command.title:<32} {s.median('wall_s'):>8.2f} "
-              f"{s.median('cpu_s'):>8.2f} {s.median('peak_rss_kib') / 1024:>13.0f}")
+        print(
+            f"({label}) {s.command.title:<32} {s.median('wall_s'):>8.2f} "
+            f"{s.median('cpu_s'):>8.2f} {s.median('peak_rss_kib') / 1024:>13.0f}"
+        )
     if found:
         print(f"\n{'ratio (of medians)':<20} {'value':>7} {'target':>8}  verdict")
         for r in found:
             print(f"{r.name:<20} {r.value:>7.2f} {'<= ' + format(r.target, 'g'):>8}  {r.verdict}")
 
 
-def report(series: dict[str, Series], found: list[Ratio], context: dict[str, Any]) -> dict[str, Any]:
+def report(
+    series: dict[str, Series], found: list[Ratio], context: dict[str, Any]
+) -> dict[str, Any]:
     return {
         **context,
         "commands": {
@@ -243,8 +261,10 @@ def report(series: dict[str, Series], found: list[Ratio], context: dict[str, Any
             }
             for label, s in series.items()
         },
-        "ratios": [{"name": r.name, "value": r.value, "target": r.target, "verdict": r.verdict}
-                   for r in found],
+        "ratios": [
+            {"name": r.name, "value": r.value, "target": r.target, "verdict": r.verdict}
+            for r in found
+        ],
     }
 
 
@@ -266,27 +286,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--size", type=int, default=generate_custody.DEFAULT_SIZE)
     parser.add_argument("--seed", type=int, default=generate_custody.DEFAULT_SEED)
-    parser.add_argument("--reference-only", action="store_true",
-                        help="measure only (b), e.g. before the dqaudit CLI exists")
+    parser.add_argument(
+        "--reference-only",
+        action="store_true",
+        help="measure only (b), e.g. before the dqaudit CLI exists",
+    )
+    parser.add_argument(
+        "--dqaudit", type=Path, default=default_dqaudit(), help="dqaudit executable to measure"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
 
     data, gen_seconds = prepare_data(args.size, args.seed)
     gen_note = "cached" if gen_seconds is None else f"generated in {gen_seconds:.1f} s"
     print(f"data: {data.relative_to(REPO)} ({args.size:,} rows, seed {args.seed}, {gen_note})")
-    cmds = commands(data, args.reference_only)
+    cmds = commands(data, args.dqaudit, args.reference_only)
     series = run_rounds(cmds, args.rounds)
     found = ratios(series)
-    agreement = "(a) and (b) agree on every rule's failing keys" if "a" in series else "reference only"
-    header = (f"dqaudit benchmark: {args.size:,} rows, {args.rounds} round(s), medians; "
-              f"{os.cpu_count()} CPUs; {agreement}")
+    agreement = "(a) and (b) agree on all failing keys" if "a" in series else "reference only"
+    header = (
+        f"dqaudit benchmark: {args.size:,} rows, {args.rounds} round(s), medians; "
+        f"{os.cpu_count()} CPUs; {agreement}"
+    )
     print_table(series, found, header)
+    half_share = check_half_fail(1) if "d" in series else None
+    if half_share is not None:
+        print(f"(c) fails no row; (d) fails {half_share:.1%} of the rows")
 
-    context = {"size": args.size, "seed": args.seed, "rounds": args.rounds,
-               "data": str(data.relative_to(REPO)), "generation_s": gen_seconds,
-               "keys_agree": True if "a" in series else None,
-               "host": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                        "platform": platform.platform()}}
+    context = {
+        "size": args.size,
+        "seed": args.seed,
+        "rounds": args.rounds,
+        "data": str(data.relative_to(REPO)),
+        "generation_s": gen_seconds,
+        "keys_agree": True if "a" in series else None,
+        "half_fail_share": half_share,
+        "host": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
     out = DATA_DIR / "results.json"
     out.write_text(json.dumps(report(series, found, context), indent=2) + "\n")
     print(f"\nwritten: {out.relative_to(REPO)}")

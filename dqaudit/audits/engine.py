@@ -168,12 +168,13 @@ def _prepare(frame: pd.DataFrame, suite: Suite) -> tuple[pd.DataFrame, list[gx_a
                     work[name] = _convert(frame[conversion.column], conversion, rule)
                     converted[cache_key] = name
                 _point_at(kwargs, conversion, converted[cache_key])
-        if rule.expectation_type.startswith("expect_column_pair_") and "ignore_row_if" not in kwargs:
+        if (
+            rule.expectation_type.startswith("expect_column_pair_")
+            and "ignore_row_if" not in kwargs
+        ):
             # GX's default differs between pandas and SQL when one side is null.
             kwargs["ignore_row_if"] = "either_value_is_missing"
-        checks.append(
-            gx_adapter.GxCheck(rule.position, rule.label, rule.expectation_type, kwargs)
-        )
+        checks.append(gx_adapter.GxCheck(rule.position, rule.label, rule.expectation_type, kwargs))
     return work, checks
 
 

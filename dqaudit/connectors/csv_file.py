@@ -13,6 +13,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -224,3 +225,31 @@ def _parse(
         )
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot parse as CSV: {str(exc).strip()}") from None
+
+
+class CsvConnector:
+    """The ``csv`` connector: delimited text exports from records systems."""
+
+    description = "Delimited text files (CSV), read as text with line numbers kept"
+    options = {"path", "encoding", "delimiter", "quotechar", "header", "columns"}
+
+    def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
+        from dqaudit.connectors.registry import check_options
+
+        check_options(options, self.options, {"path"}, "csv connector")
+        path = Path(options["path"])
+        if not path.is_absolute():
+            path = base_dir / path
+        header = options.get("header", True)
+        if not isinstance(header, bool):
+            raise InputError(
+                f"csv connector: option 'header' must be true or false, not {header!r}"
+            )
+        return read_csv(
+            path,
+            encoding=options.get("encoding"),
+            delimiter=options.get("delimiter", ","),
+            quotechar=options.get("quotechar", '"'),
+            header=header,
+            columns=options.get("columns"),
+        )

@@ -84,9 +84,7 @@ def typed_rule(rule: Rule) -> TypedRule | None:
         )
     if kind == MULTI_SUM_TYPE:
         columns = kwargs.get("column_list") or []
-        return TypedRule(
-            tuple(Conversion("column_list", c, "number", "high") for c in columns), {}
-        )
+        return TypedRule(tuple(Conversion("column_list", c, "number", "high") for c in columns), {})
     if kind in SET_TYPES:
         values = kwargs.get("value_set")
         if isinstance(values, list) and values and all(_is_number(v) for v in values):

@@ -1,0 +1,107 @@
+"""Plain-text views of results and runs for the terminal (JSON is the machine format)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dqaudit.audits.audit_run import BatchOutcome
+    from dqaudit.audits.results import SuiteResult
+
+SHOWN_KEYS = 5
+MARKS = {True: "PASS", False: "FAIL", None: "ERROR"}
+
+
+def _keys_preview(keys: list[str] | None) -> str:
+    if not keys:
+        return ""
+    shown = ", ".join(keys[:SHOWN_KEYS])
+    more = f" … (+{len(keys) - SHOWN_KEYS} more)" if len(keys) > SHOWN_KEYS else ""
+    return f"  keys: {shown}{more}"
+
+
+def _describe_kwargs(kwargs: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+
+
+def describe_result(result: SuiteResult) -> str:
+    """One line per rule, with failing counts and the first few keys."""
+    lines = [
+        f"suite {result.suite_name}: {result.status.upper()} "
+        f"({result.rows} rows, failing rows named by {result.key_source})"
+    ]
+    for rule_result in result.results:
+        rule = rule_result.rule
+        mark = MARKS[rule_result.success]
+        label = rule.rule_id or f"#{rule.position + 1}"
+        count = (
+            ""
+            if rule_result.unexpected_count is None
+            else f" {rule_result.unexpected_count} failing"
+        )
+        lines.append(
+            f"  {mark:<5} {label:<14} {rule.expectation_type}({_describe_kwargs(rule.kwargs)}){count}"
+        )
+        if rule_result.error:
+            lines.append(f"        error: {rule_result.error}")
+        elif rule_result.success is False or rule_result.failing_keys:
+            preview = _keys_preview(rule_result.failing_keys)
+            if preview:
+                lines.append(f"      {preview}")
+    return "\n".join(lines)
+
+
+def describe_batch(batch: BatchOutcome) -> str:
+    """The summary after ``audit run``: one line per run."""
+    if not batch.runs:
+        return "no suites to run"
+    lines = [f"batch {batch.batch_id[:12]}: {len(batch.runs)} run(s)"]
+    for run in batch.runs:
+        verdict = (run.outcome or run.status).upper()
+        failing = ", ".join(f"{rule_id} ({count})" for rule_id, count in run.failed_rules)
+        detail = f"; failing: {failing}" if failing else ""
+        lines.append(
+            f"  {verdict:<7} {run.suite_name:<28} {run.system}/{run.dataset}"
+            f"  run {run.run_id[:12]}{detail}"
+        )
+    return "\n".join(lines)
+
+
+def describe_runs(runs: list[dict[str, Any]]) -> str:
+    if not runs:
+        return "no runs recorded yet"
+    lines = [f"{'run':<12}  {'started (UTC)':<16}  {'status':<11}  {'outcome':<7}  suite"]
+    for run in runs:
+        started = run["started_at"].strftime("%Y-%m-%d %H:%M")
+        lines.append(
+            f"{run['run_id'][:12]}  {started:<16}  {run['status']:<11}  "
+            f"{run['outcome'] or '-':<7}  {run['suite_name']} ({run['system']}/{run['dataset']})"
+        )
+    return "\n".join(lines)
+
+
+def describe_stored_run(document: dict[str, Any]) -> str:
+    run = document["run"]
+    lines = [
+        f"run {run['run_id']} (batch {run['batch_id']})",
+        f"  suite    {document['suite']}  hash {run['suite_hash'][:16]}…",
+        f"  dataset  {run['system']}/{run['dataset']}  source {run['source']}",
+        f"  status   {run['status']}, outcome {document['status']}",
+        f"  started  {run['started_at']} by {run['os_user']} on {run['host']}",
+        f"  rows     {document['rows']}  sha256 {(run['source_sha256'] or '')[:16]}…",
+        f"  versions dqaudit {run['dqaudit_version']}, great_expectations {run['gx_version']}",
+    ]
+    if document["error"]:
+        lines.append(f"  error    {document['error']}")
+    for result in document["results"]:
+        mark = MARKS[result["success"]]
+        count = (
+            "" if result["unexpected_count"] is None else f" {result['unexpected_count']} failing"
+        )
+        lines.append(
+            f"  {mark:<5} {result['rule_id'] or '-':<14} {result['expectation_type']}{count}"
+        )
+        preview = _keys_preview(result["failing_keys"])
+        if preview:
+            lines.append(f"      {preview}")
+    return "\n".join(lines)

@@ -1,0 +1,433 @@
+"""The audit store: every run, every rule outcome and every failing record key.
+
+A run is written under status ``running`` in batches (so a long key stream never holds
+the write lock for long) and marked ``complete`` only at the end, so a reader never sees
+half a run as if it were whole. A run whose process died is found by the next command
+and marked ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+import dqaudit
+from dqaudit.audits import schema
+from dqaudit.errors import EngineError, InputError
+
+if TYPE_CHECKING:
+    from dqaudit.audits.results import SuiteResult
+    from dqaudit.connectors.base import Extract
+    from dqaudit.expectations.suite import Suite
+
+RUNNING, COMPLETE, INTERRUPTED, ERROR = "running", "complete", "interrupted", "error"
+RECORD_BATCH = 5_000
+STALE_AFTER = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class StaleRun:
+    """A run that never finished: its process died, or it has run implausibly long."""
+
+    run_id: str
+    suite_name: str
+    started_at: datetime
+    status: str
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as it may be shown or logged: never with its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", str(url))
+
+
+def resolve_store_url(url: str, workspace_dir: Path | None = None) -> str:
+    """Make a relative SQLite path relative to the workspace, not the current directory."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise InputError(f"store: '{safe_url(url)}' is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if not path.is_absolute() and workspace_dir is not None:
+            path = workspace_dir / path
+        return parsed.set(database=str(path)).render_as_string(hide_password=False)
+    return url
+
+
+class AuditStore:
+    """Read and write audit runs; created and migrated on first use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.display_url = safe_url(url)
+        self.engine = self._connect(url)
+        self._migrate()
+
+    def _connect(self, url: str) -> Engine:
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError):
+            raise InputError(f"store: '{self.display_url}' is not a database URL") from None
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            folder = Path(parsed.database).parent
+            if not folder.is_dir():
+                raise InputError(f"store: folder {folder} does not exist ({self.display_url})")
+        try:
+            engine = sa.create_engine(parsed)
+        except NoSuchModuleError:
+            raise InputError(f"store: unsupported database URL {self.display_url}") from None
+        except ImportError as exc:
+            raise EngineError(
+                f"store: the database driver for {self.display_url} is not installed ({exc.name})"
+            ) from None
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+
+    def _migrate(self) -> None:
+        try:
+            with self.engine.begin() as connection:
+                schema.metadata.create_all(connection, tables=[schema.schema_versions])
+                current = connection.execute(
+                    sa.select(sa.func.max(schema.schema_versions.c.version))
+                ).scalar()
+                current = current or 0
+                if current > schema.LATEST_VERSION:
+                    raise EngineError(
+                        f"store {self.display_url} has schema version {current}, newer than "
+                        f"this dqaudit ({schema.LATEST_VERSION}); upgrade dqaudit"
+                    )
+                for version, migrate in schema.MIGRATIONS:
+                    if version > current:
+                        migrate(connection)
+                        connection.execute(
+                            schema.schema_versions.insert().values(
+                                version=version, applied_at=_now()
+                            )
+                        )
+        except SQLAlchemyError as exc:
+            raise self.error(exc, "cannot open: ") from None
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    sa.select(sa.func.max(schema.schema_versions.c.version))
+                ).scalar()
+            )
+
+    # --- writing a run -------------------------------------------------------------------
+
+    def start_run(
+        self,
+        suite: Suite,
+        batch_id: str,
+        *,
+        system: str | None = None,
+        dataset: str | None = None,
+        draft: bool = False,
+    ) -> str:
+        """Record a run as ``running`` and return its id."""
+        from uuid import uuid4
+
+        from dqaudit.expectations.gx_adapter import gx_version
+
+        run_id = uuid4().hex
+        with self._write() as connection:
+            connection.execute(
+                schema.runs.insert().values(
+                    run_id=run_id,
+                    batch_id=batch_id,
+                    suite_name=suite.name,
+                    suite_hash=suite.hash,
+                    suite_path=str(suite.path) if suite.path else None,
+                    system=system or suite.system,
+                    dataset=dataset or suite.dataset,
+                    status=RUNNING,
+                    draft=draft,
+                    started_at=_now(),
+                    os_user=_os_user(),
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    dqaudit_version=dqaudit.__version__,
+                    gx_version=gx_version(),
+                )
+            )
+        return run_id
+
+    def record_results(self, run_id: str, extract: Extract, result: SuiteResult) -> None:
+        """Store the extract's fingerprint, each rule's outcome and every failing record."""
+        fingerprint = extract.fingerprint
+        with self._write() as connection:
+            connection.execute(
+                schema.runs.update()
+                .where(schema.runs.c.run_id == run_id)
+                .values(
+                    source=fingerprint.source,
+                    source_sha256=fingerprint.sha256,
+                    row_count=fingerprint.rows,
+                    columns=fingerprint.columns,
+                    extracted_at=fingerprint.extracted_at,
+                    key_columns=result.key_columns,
+                    key_source=result.key_source,
+                    warnings=result.warnings,
+                )
+            )
+            for rule_result in result.results:
+                rule = rule_result.rule
+                likelihood, impact = (
+                    result.suite.effective_risk(rule) if result.suite else (None, None)
+                )
+                connection.execute(
+                    schema.rule_results.insert().values(
+                        run_id=run_id,
+                        position=rule.position,
+                        rule_id=rule.rule_id,
+                        expectation_type=rule.expectation_type,
+                        kwargs=rule.kwargs,
+                        dimension=rule.dimension,
+                        likelihood=likelihood,
+                        impact=impact,
+                        success=rule_result.success,
+                        unexpected_count=rule_result.unexpected_count,
+                        element_count=rule_result.element_count,
+                        unexpected_percent=rule_result.unexpected_percent,
+                        observed_value=_jsonable(rule_result.observed_value),
+                        error=rule_result.error,
+                    )
+                )
+        for rule_result in result.results:
+            for batch in _record_batches(run_id, extract, rule_result):
+                with self._write() as connection:
+                    connection.execute(schema.failing_records.insert(), batch)
+
+    def finish_run(
+        self, run_id: str, status: str, outcome: str | None, error: str | None = None
+    ) -> None:
+        with self._write() as connection:
+            connection.execute(
+                schema.runs.update()
+                .where(schema.runs.c.run_id == run_id)
+                .values(status=status, outcome=outcome, error=error, ended_at=_now())
+            )
+
+    # --- reading -------------------------------------------------------------------------
+
+    def list_runs(self, limit: int = 50, suite: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(schema.runs).order_by(schema.runs.c.started_at.desc()).limit(limit)
+        if suite:
+            query = query.where(schema.runs.c.suite_name == suite)
+        with self._read() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        """A run with its rule results and failing keys; a unique prefix of the id works."""
+        with self._read() as connection:
+            matches = connection.execute(
+                sa.select(schema.runs).where(
+                    schema.runs.c.run_id.like(f"{_escape_like(run_id)}%", escape="\\")
+                )
+            ).all()
+            if not matches:
+                raise InputError(f"no run with id '{run_id}' in the store {self.display_url}")
+            if len(matches) > 1:
+                raise InputError(
+                    f"run id '{run_id}' is ambiguous: {len(matches)} runs start with it"
+                )
+            run = dict(matches[0]._mapping)
+            rules = [
+                dict(row._mapping)
+                for row in connection.execute(
+                    sa.select(schema.rule_results)
+                    .where(schema.rule_results.c.run_id == run["run_id"])
+                    .order_by(schema.rule_results.c.position)
+                )
+            ]
+            keys: dict[int, list[str]] = {}
+            records = connection.execute(
+                sa.select(schema.failing_records.c.position, schema.failing_records.c.record_key)
+                .where(schema.failing_records.c.run_id == run["run_id"])
+                .order_by(schema.failing_records.c.position, schema.failing_records.c.seq)
+            )
+            for position, record_key in records:
+                keys.setdefault(position, []).append(record_key)
+        run["rules"] = rules
+        run["failing_keys"] = keys
+        return run
+
+    def failing_records(self, run_id: str, position: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Stream one rule's failing records (key and the values the rule read), in order."""
+        with self._read() as connection:
+            rows = connection.execution_options(yield_per=RECORD_BATCH).execute(
+                sa.select(
+                    schema.failing_records.c.record_key, schema.failing_records.c.record_values
+                )
+                .where(
+                    schema.failing_records.c.run_id == run_id,
+                    schema.failing_records.c.position == position,
+                )
+                .order_by(schema.failing_records.c.seq)
+            )
+            for record_key, values in rows:
+                yield record_key, values or {}
+
+    def find_stale_runs(self) -> list[StaleRun]:
+        """Runs left ``running``: mark those whose process is gone as ``interrupted``."""
+        host = socket.gethostname()
+        stale: list[StaleRun] = []
+        with self._read() as connection:
+            rows = connection.execute(
+                sa.select(schema.runs).where(schema.runs.c.status == RUNNING)
+            ).all()
+        for row in rows:
+            started = _aware(row.started_at)
+            dead = row.host == host and row.pid is not None and not _process_alive(row.pid)
+            if dead:
+                with self._write() as connection:
+                    connection.execute(
+                        schema.runs.update()
+                        .where(schema.runs.c.run_id == row.run_id, schema.runs.c.status == RUNNING)
+                        .values(status=INTERRUPTED, error="the process running it stopped")
+                    )
+                stale.append(StaleRun(row.run_id, row.suite_name, started, INTERRUPTED))
+            elif _now() - started > STALE_AFTER:
+                stale.append(StaleRun(row.run_id, row.suite_name, started, RUNNING))
+        return stale
+
+    # --- connections ---------------------------------------------------------------------
+
+    def _write(self) -> Any:
+        return _guarded(self.engine.begin(), self)
+
+    def _read(self) -> Any:
+        return _guarded(self.engine.connect(), self)
+
+    def error(self, exc: SQLAlchemyError, doing: str = "") -> EngineError:
+        """An EngineError naming the store; the password is scrubbed from the driver's text."""
+        reason = _reason(exc)
+        password = make_url(self.url).password
+        if password:
+            reason = reason.replace(str(password), "***")
+        return EngineError(f"audit store {self.display_url}: {doing}{reason}")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class _guarded:
+    """Turn database errors into EngineErrors that name the store but not its password."""
+
+    def __init__(self, context: Any, store: AuditStore) -> None:
+        self._context = context
+        self._store = store
+
+    def __enter__(self) -> Connection:
+        try:
+            return self._context.__enter__()
+        except SQLAlchemyError as exc:
+            raise self._store.error(exc) from None
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        try:
+            return self._context.__exit__(*exc_info)
+        except SQLAlchemyError as exc:
+            raise self._store.error(exc) from None
+
+
+def _record_batches(
+    run_id: str, extract: Extract, rule_result: Any
+) -> Iterator[list[dict[str, Any]]]:
+    positions = rule_result.failing_positions
+    if positions is None or not len(positions):
+        return
+    columns = [c for c in _columns_read(rule_result.rule, extract) if c in extract.frame.columns]
+    keys = rule_result.failing_keys
+    for start in range(0, len(positions), RECORD_BATCH):
+        chunk = positions[start : start + RECORD_BATCH]
+        values = extract.frame.iloc[chunk][columns]
+        values = values.astype(object).where(values.notna(), None).to_dict("records")
+        yield [
+            {
+                "run_id": run_id,
+                "position": rule_result.rule.position,
+                "seq": start + offset,
+                "record_key": keys[start + offset],
+                "record_values": record,
+            }
+            for offset, record in enumerate(values)
+        ]
+
+
+def _columns_read(rule: Any, extract: Extract) -> list[str]:
+    """The columns a rule reads: its kwargs' columns and any named in its row condition."""
+    columns = list(rule.columns)
+    condition = rule.kwargs.get("row_condition")
+    if isinstance(condition, str):
+        columns.extend(c for c in extract.frame.columns if c in condition and c not in columns)
+    return columns
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return json.loads(json.dumps(value, default=str))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip().splitlines()[0]

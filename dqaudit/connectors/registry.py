@@ -1,0 +1,84 @@
+"""Connector plugins, declared as entry points in ``dqaudit.connectors`` and loaded lazily.
+
+Built-in connectors register exactly as third-party ones do (see setup.cfg), and a run
+loads only the types it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any, Protocol
+
+from dqaudit.connectors.base import Extract
+from dqaudit.errors import InputError
+
+ENTRY_POINT_GROUP = "dqaudit.connectors"
+
+
+class Connector(Protocol):
+    """What a connector plugin provides; ``extract`` turns options into an Extract."""
+
+    description: str
+
+    def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract: ...
+
+
+@dataclass(frozen=True)
+class ConnectorInfo:
+    type: str
+    package: str
+    version: str
+    description: str
+
+
+@cache
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+@cache
+def get_connector(type_name: str) -> Connector:
+    """Load (once) the connector registered under ``type_name``."""
+    points = _entry_points()
+    if type_name not in points:
+        known = ", ".join(sorted(points)) or "none"
+        raise InputError(
+            f"unknown connector type '{type_name}'; installed types: {known} "
+            f"(entry-point group '{ENTRY_POINT_GROUP}')"
+        )
+    factory = points[type_name].load()
+    return factory()
+
+
+def installed_connectors() -> list[ConnectorInfo]:
+    """Every registered connector, with the package that provides it."""
+    infos = []
+    for name, point in sorted(_entry_points().items()):
+        dist = point.dist
+        connector = get_connector(name)
+        infos.append(
+            ConnectorInfo(
+                type=name,
+                package=dist.name if dist else "?",
+                version=dist.version if dist else "?",
+                description=getattr(connector, "description", ""),
+            )
+        )
+    return infos
+
+
+def check_options(
+    options: dict[str, Any], allowed: set[str], required: set[str], where: str
+) -> None:
+    """Unknown or missing options are errors naming the option, not silently ignored."""
+    for name in options:
+        if name not in allowed:
+            raise InputError(
+                f"{where}: unknown option '{name}' (allowed: {', '.join(sorted(allowed))})"
+            )
+    for name in required:
+        if options.get(name) in (None, ""):
+            raise InputError(f"{where}: option '{name}' is required")

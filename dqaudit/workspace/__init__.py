@@ -1,0 +1,1 @@
+"""The workspace: a folder holding ``dqaudit.yml``, its suites and (by default) its store."""
