@@ -231,7 +231,7 @@ class CsvConnector:
     """The ``csv`` connector: delimited text exports from records systems."""
 
     description = "Delimited text files (CSV), read as text with line numbers kept"
-    options = {"path", "encoding", "delimiter", "quotechar", "header", "columns"}
+    options = frozenset({"path", "encoding", "delimiter", "quotechar", "header", "columns"})
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
         from dqaudit.connectors.registry import check_options

@@ -71,7 +71,7 @@ def installed_connectors() -> list[ConnectorInfo]:
 
 
 def check_options(
-    options: dict[str, Any], allowed: set[str], required: set[str], where: str
+    options: dict[str, Any], allowed: frozenset[str] | set[str], required: set[str], where: str
 ) -> None:
     """Unknown or missing options are errors naming the option, not silently ignored."""
     for name in options:
