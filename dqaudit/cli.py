@@ -348,3 +348,7 @@ def _report_stale(store: Any) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="dqaudit")
+
+
+if __name__ == "__main__":
+    main()

@@ -47,10 +47,11 @@ def read_csv(
     encoding = _encoding(path, data, encoding)
     if len(delimiter) != 1 or len(quotechar) != 1:
         raise InputError(f"{path}: delimiter and quotechar must be single characters")
-    if quotechar.encode(encoding) in data:
-        layout = _scan_quoted(path, data, encoding, delimiter, quotechar, header)
+    plain = delimiter.isascii() and quotechar.isascii() and quotechar.encode("ascii") not in data
+    if plain:
+        layout = _scan_plain(path, data, encoding, ord(delimiter), header)
     else:
-        layout = _scan_plain(path, data, delimiter.encode(encoding)[0], header)
+        layout = _scan_quoted(path, data, encoding, delimiter, quotechar, header)
     names = _column_names(path, layout.header, columns)
     if layout.header is not None and len(layout.record_lines) == 0:
         raise InputError(f"{path}: has a header row but no records")
@@ -108,7 +109,7 @@ def _encoding(path: Path, data: bytes, encoding: str | None) -> str:
     raise InputError(f"{path}: neither UTF-8 nor Windows-1252; give its encoding")
 
 
-def _scan_plain(path: Path, data: bytes, delimiter: int, header: bool) -> CsvLayout:
+def _scan_plain(path: Path, data: bytes, encoding: str, delimiter: int, header: bool) -> CsvLayout:
     """Fields per line, vectorised: without quotes every line is one record."""
     arr = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(arr == 10)
@@ -127,18 +128,15 @@ def _scan_plain(path: Path, data: bytes, delimiter: int, header: bool) -> CsvLay
     header_fields = None
     if header:
         header_line = data[starts[line_numbers[0] - 1] : ends[line_numbers[0] - 1]]
-        header_fields = _split_header(path, header_line, data, delimiter)
+        header_fields = (
+            header_line.decode(encoding).rstrip("\r").lstrip("\ufeff").split(chr(delimiter))
+        )
         expected = len(header_fields)
         line_numbers, fields = line_numbers[1:], fields[1:]
     else:
         expected = int(fields[0])
     _check_ragged(path, line_numbers, fields, expected)
     return CsvLayout(header_fields, line_numbers.astype(np.int64))
-
-
-def _split_header(path: Path, line: bytes, data: bytes, delimiter: int) -> list[str]:
-    text = line.decode(_encoding(path, data, None)).rstrip("\r").lstrip("\ufeff")
-    return text.split(chr(delimiter))
 
 
 def _check_ragged(path: Path, lines: np.ndarray, fields: np.ndarray, expected: int) -> None:

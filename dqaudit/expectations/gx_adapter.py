@@ -13,6 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -61,12 +64,23 @@ def gx_version() -> str:
     return version("great_expectations")
 
 
+@contextmanager
+def _quiet_gx() -> Iterator[None]:
+    """Hide warnings raised from inside GX: they are not actionable by a dqaudit user."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"great_expectations(\.|$)")
+        # GX 1.9+ deprecates string row conditions, which suites still use and must work.
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        yield
+
+
 @cache
 def _gx() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.CRITICAL)
-    import great_expectations as gx
-    from great_expectations.execution_engine import pandas_execution_engine
+    with _quiet_gx():
+        import great_expectations as gx
+        from great_expectations.execution_engine import pandas_execution_engine
 
     # GX fingerprints every batch by hashing the whole frame (seconds per million rows of
     # text). dqaudit already fingerprints the extract itself (SHA-256 of its bytes or
@@ -139,7 +153,8 @@ def validate_dataframe(frame: pd.DataFrame, checks: list[GxCheck]) -> dict[int, 
     """Validate all checks against ``frame`` in one GX call; results keyed by ``ref``."""
     gx = _gx()
     context = _context()
-    expectations = [_build_expectation(check) for check in checks]
+    with _quiet_gx():
+        expectations = [_build_expectation(check) for check in checks]
     suite = gx.ExpectationSuite(name=f"dqaudit-{uuid.uuid4().hex}")
     for expectation in expectations:
         suite.add_expectation(expectation)
@@ -152,7 +167,8 @@ def validate_dataframe(frame: pd.DataFrame, checks: list[GxCheck]) -> dict[int, 
         batch_definition = asset.add_batch_definition_whole_dataframe("whole")
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         try:
-            validation = batch.validate(suite, result_format=RESULT_FORMAT)
+            with _quiet_gx():
+                validation = batch.validate(suite, result_format=RESULT_FORMAT)
         except Exception as exc:
             raise EngineError(f"Great Expectations failed: {_first_line(exc)}") from exc
     finally:

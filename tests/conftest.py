@@ -1,0 +1,127 @@
+"""Shared fixtures: the CLI runner, workspaces, and the real database servers.
+
+Database-backed tests run against the PostgreSQL server named by DQAUDIT_TEST_PG_URL.
+Elsewhere they skip with a reason; under CI=true a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dqaudit.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = REPO / "sample_data"
+REALDATA = REPO.parent / "shared" / "realdata"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(*args: str, input: str | None = None) -> Any:
+    """Run the CLI in-process, as a user would, without swallowing exceptions."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, input=input)
+
+
+def write_suite(path: Path, expectations: list[dict[str, Any]], **suite_meta: Any) -> Path:
+    document = {"name": path.stem, "expectations": expectations}
+    if suite_meta:
+        document["meta"] = {"dqaudit": suite_meta}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def rule(kind: str, rule_id: str | None = None, meta: dict | None = None, **kwargs: Any) -> dict:
+    governance = dict(meta or {})
+    if rule_id:
+        governance["rule_id"] = rule_id
+    return {"type": kind, "kwargs": kwargs, "meta": {"dqaudit": governance}}
+
+
+def realdata(*parts: str) -> Path:
+    path = REALDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real published data not present: {path} (see shared/realdata/SOURCES.md)")
+    return path
+
+
+def _database_url(variable: str, default: str, what: str) -> str:
+    url = os.environ.get(variable) or (default if IN_CI else "")
+    if not url:
+        pytest.skip(f"{what} tests need {variable} (e.g. {default})")
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # the server is down or unreachable
+        message = f"{what} server at {variable} is not reachable: {type(exc).__name__}"
+        if IN_CI:
+            pytest.fail(message + " (required under CI=true)")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def pg_url() -> str:
+    return _database_url(
+        "DQAUDIT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test", "PostgreSQL"
+    )
+
+
+@pytest.fixture
+def pg_store_url(pg_url: str) -> Any:
+    """A fresh PostgreSQL schema per test, so tests never see each other's runs."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"dqaudit_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in pg_url else "?"
+    yield f"{pg_url}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'audit.db'}"
+    return request.getfixturevalue("pg_store_url")
+
+
+@pytest.fixture
+def template_workspace(tmp_path: Path) -> Path:
+    """The workspace that 'dqaudit init' writes, ready to run."""
+    folder = tmp_path / "ws"
+    result = invoke("init", str(folder))
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture
+def sample_data() -> Path:
+    if not (SAMPLE_DATA / "manifest.json").is_file():
+        pytest.fail("sample_data/manifest.json is missing; run python sample_data/generate.py")
+    return SAMPLE_DATA
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target

@@ -1,0 +1,209 @@
+"""The audit store on SQLite and on the real PostgreSQL server: schema, runs, stale runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from dqaudit import run_suite
+from dqaudit.audits import schema
+from dqaudit.audits.store import AuditStore, safe_url
+from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.errors import EngineError, InputError
+from dqaudit.expectations.suite import suite_from_dict
+from tests.conftest import rule
+
+SUITE = suite_from_dict(
+    {
+        "name": "nominals",
+        "meta": {"dqaudit": {"system": "pnc", "dataset": "nominals", "likelihood": 2, "impact": 3}},
+        "expectations": [
+            rule(
+                "expect_column_values_to_not_be_null",
+                "NOM-1",
+                {"dimension": "completeness"},
+                column="surname",
+            ),
+            rule(
+                "expect_column_values_to_match_regex",
+                "NOM-2",
+                {"impact": 5},
+                column="pnc_id",
+                regex=r"^\d{4}/\d{7}[A-Z]$",
+            ),
+            rule("expect_table_row_count_to_be_between", "NOM-3", min_value=1),
+        ],
+    }
+)
+
+
+def make_extract(rows: int = 10) -> Extract:
+    frame = pd.DataFrame(
+        {
+            "ref": [f"N{i:04d}" for i in range(rows)],
+            "surname": [None if i % 4 == 0 else f"NAME{i}" for i in range(rows)],
+            "pnc_id": ["2001/0171310W" if i % 3 else "bad" for i in range(rows)],
+            "dob": ["1990-01-01"] * rows,
+        },
+        dtype=str,
+    )
+    fingerprint = Fingerprint("nominals.csv", "ab" * 32, rows, list(frame.columns))
+    return Extract(frame=frame, fingerprint=fingerprint, line_numbers=None)
+
+
+def record_run(store: AuditStore, extract: Extract) -> str:
+    result = run_suite(extract, SUITE, key="ref")
+    run_id = store.start_run(SUITE, "batch1")
+    store.record_results(run_id, extract, result)
+    store.finish_run(run_id, "complete", result.status)
+    return run_id
+
+
+def test_schema_is_created_and_versioned(store_url: str) -> None:
+    store = AuditStore(store_url)
+    assert store.schema_version() == schema.LATEST_VERSION
+    AuditStore(store_url).close()  # reopening applies nothing twice
+    with store.engine.connect() as connection:
+        versions = connection.execute(sa.select(schema.schema_versions.c.version)).scalars().all()
+    assert versions == [1]
+    store.close()
+
+
+def test_a_run_stores_outcomes_every_key_and_only_the_rule_columns(store_url: str) -> None:
+    store = AuditStore(store_url)
+    extract = make_extract(rows=40)
+    run_id = record_run(store, extract)
+    run = store.get_run(run_id[:10])
+    assert run["status"] == "complete" and run["outcome"] == "failed"
+    assert run["suite_hash"] == SUITE.hash and run["row_count"] == 40
+    assert run["source_sha256"] == "ab" * 32 and run["columns"] == [
+        "ref",
+        "surname",
+        "pnc_id",
+        "dob",
+    ]
+    assert run["os_user"] and run["host"] and run["gx_version"].startswith("1.")
+    rules = {r["rule_id"]: r for r in run["rules"]}
+    assert (
+        rules["NOM-1"]["unexpected_count"] == 10 and rules["NOM-1"]["dimension"] == "completeness"
+    )
+    assert (rules["NOM-2"]["likelihood"], rules["NOM-2"]["impact"]) == (2, 5)
+    assert rules["NOM-3"]["success"] is True
+    assert run["failing_keys"][0] == [f"N{i:04d}" for i in range(0, 40, 4)]
+    assert run["failing_keys"][1] == [f"N{i:04d}" for i in range(0, 40, 3)]
+    records = list(store.failing_records(run_id, 1))
+    assert records[0] == ("N0000", {"pnc_id": "bad"})  # never the whole row
+    nulls = list(store.failing_records(run_id, 0))
+    assert nulls[0] == ("N0000", {"surname": None})
+    store.close()
+
+
+def test_long_key_streams_are_written_in_batches(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dqaudit.audits import store as store_module
+
+    monkeypatch.setattr(store_module, "RECORD_BATCH", 7)
+    store = AuditStore(store_url)
+    run_id = record_run(store, make_extract(rows=100))
+    assert len(store.get_run(run_id)["failing_keys"][0]) == 25
+    assert [k for k, _ in store.failing_records(run_id, 0)][:3] == ["N0000", "N0004", "N0008"]
+    store.close()
+
+
+def test_unknown_run_ids_are_input_errors(store_url: str) -> None:
+    store = AuditStore(store_url)
+    with pytest.raises(InputError, match="no run with id 'feedface'"):
+        store.get_run("feedface")
+    store.close()
+
+
+def test_a_killed_run_is_reported_and_marked_interrupted(tmp_path: Path, store_url: str) -> None:
+    """A process killed mid-run leaves 'running'; the next command marks it 'interrupted'."""
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from dqaudit.audits.store import AuditStore
+        from dqaudit.expectations.suite import suite_from_dict
+        suite = suite_from_dict({{"name": "s", "expectations": []}})
+        store = AuditStore({store_url!r})
+        run_id = store.start_run(suite, "b")
+        print(run_id, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert process.returncode == -9
+    run_id = process.stdout.strip()
+    store = AuditStore(store_url)
+    assert store.get_run(run_id)["status"] == "running"
+    stale = store.find_stale_runs()
+    assert [(s.run_id, s.status) for s in stale] == [(run_id, "interrupted")]
+    assert store.get_run(run_id)["status"] == "interrupted"
+    assert store.find_stale_runs() == []
+    store.close()
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    store = AuditStore(url)
+    with store.engine.begin() as connection:
+        connection.execute(
+            schema.schema_versions.insert().values(version=99, applied_at=sa.func.now())
+        )
+    store.close()
+    with pytest.raises(EngineError, match="schema version 99, newer than this dqaudit"):
+        AuditStore(url)
+
+
+def test_passwords_never_appear_in_store_errors() -> None:
+    url = "postgresql+psycopg://auditor:S3cretPassw0rd@127.0.0.1:1/nowhere"
+    with pytest.raises(EngineError) as caught:
+        AuditStore(url)
+    assert "S3cretPassw0rd" not in str(caught.value)
+    assert "***" in str(caught.value)
+    assert "S3cretPassw0rd" not in safe_url(url)
+
+
+def test_postgres_wrong_password_error_is_masked(pg_url: str) -> None:
+    url = sa.make_url(pg_url).set(username="no_such_user_dq", password="Hunter2Hunter2")
+    with pytest.raises(EngineError) as caught:
+        AuditStore(url.render_as_string(hide_password=False))
+    assert "Hunter2Hunter2" not in str(caught.value)
+    assert "no_such_user_dq" in str(caught.value)
+
+
+def test_missing_sqlite_folder_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        AuditStore(f"sqlite:///{tmp_path / 'nope' / 'audit.db'}")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs POSIX processes")
+def test_sqlite_store_survives_concurrent_writers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    AuditStore(url).close()
+    script = textwrap.dedent(
+        f"""
+        from tests.test_store import make_extract, record_run
+        from dqaudit.audits.store import AuditStore
+        store = AuditStore({url!r})
+        for _ in range(3):
+            record_run(store, make_extract(rows=200))
+        """
+    )
+    repo = Path(__file__).resolve().parent.parent
+    processes = [subprocess.Popen([sys.executable, "-c", script], cwd=repo) for _ in range(2)]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0]
+    store = AuditStore(url)
+    runs = store.list_runs()
+    assert len(runs) == 6 and {r["status"] for r in runs} == {"complete"}
+    store.close()
