@@ -313,8 +313,10 @@ def demo(out: Path, sample_data: Path) -> None:
     """Run the whole audit scenario on the sample data and write everything under --out."""
     from dqaudit.demo import run_demo
 
-    summary = run_demo(sample_data, out, progress=lambda line: click.echo(line, err=True))
+    summary, batch = run_demo(sample_data, out, progress=lambda line: click.echo(line, err=True))
     click.echo(summary)
+    if batch.exit_code > ExitCode.CHECKS_FAILED:  # failing checks are the demo's point
+        sys.exit(int(batch.exit_code))
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -58,8 +58,10 @@ def write_results(batch: BatchOutcome, store_url: str, folder: Path) -> list[Pat
     return written
 
 
-def run_demo(sample_data: Path, out: Path, progress: Callable[[str], None] | None = None) -> str:
-    """Audit every sample system and return the printed summary."""
+def run_demo(
+    sample_data: Path, out: Path, progress: Callable[[str], None] | None = None
+) -> tuple[str, BatchOutcome]:
+    """Audit every sample system; return the printed summary and the batch."""
     prepare_demo_workspace(sample_data, out)
     workspace = load_workspace(out)
     batch = run_audits(workspace, progress=progress)
@@ -80,4 +82,4 @@ def run_demo(sample_data: Path, out: Path, progress: Callable[[str], None] | Non
         f"  JSON results  {out / 'results'}/ ({len(results)} files)",
         f"  workspace     {out / CONFIG_NAME} (try: dqaudit audit list -w {out})",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines), batch

@@ -61,27 +61,43 @@ ROW_COUNTS = {
 # dataset id -> where it is written, its key, and the suite that audits it
 DATASETS = {
     "pnc/nominals": {
-        "system": "pnc", "dataset": "nominals", "suite": "pnc_nominals",
-        "path": "pnc/nominals.csv", "key": "nominal_ref",
+        "system": "pnc",
+        "dataset": "nominals",
+        "suite": "pnc_nominals",
+        "path": "pnc/nominals.csv",
+        "key": "nominal_ref",
     },
     "pnc/arrest_summons": {
-        "system": "pnc", "dataset": "arrest_summons", "suite": "pnc_arrest_summons",
-        "path": "pnc/arrest_summons.csv", "key": "as_ref",
+        "system": "pnc",
+        "dataset": "arrest_summons",
+        "suite": "pnc_arrest_summons",
+        "path": "pnc/arrest_summons.csv",
+        "key": "as_ref",
     },
     "gazetteer/addresses": {
-        "system": "gazetteer", "dataset": "addresses", "suite": "gazetteer_addresses",
-        "path": "gazetteer/addresses.csv", "key": "address_id",
+        "system": "gazetteer",
+        "dataset": "addresses",
+        "suite": "gazetteer_addresses",
+        "path": "gazetteer/addresses.csv",
+        "key": "address_id",
     },
     "custody/custody_records": {
-        "system": "custody", "dataset": "custody_records", "suite": "custody_records",
-        "path": "custody/custody_records.csv", "key": "custody_ref",
+        "system": "custody",
+        "dataset": "custody_records",
+        "suite": "custody_records",
+        "path": "custody/custody_records.csv",
+        "key": "custody_ref",
     },
     "custody/reviews": {
-        "system": "custody", "dataset": "reviews", "suite": "custody_reviews",
-        "path": "custody/reviews.csv", "key": "review_ref",
+        "system": "custody",
+        "dataset": "reviews",
+        "suite": "custody_reviews",
+        "path": "custody/reviews.csv",
+        "key": "review_ref",
     },
 }
 
+# fmt: off
 COLUMNS = {
     "pnc/nominals": [
         "nominal_ref", "pnc_id", "cro_number", "surname", "forename",
@@ -109,6 +125,7 @@ COLUMNS = {
         "reviewing_officer_rank", "postponed", "postponement_reason",
     ],
 }
+# fmt: on
 
 # Fixed-width (mainframe style) layout of the arrest/summons extract:
 # (name, width, type). Widths leave room for the malformed values planted.
@@ -127,6 +144,7 @@ ARREST_SUMMONS_LAYOUT = [
 # Reference data (illustrative code lists, not an official source)
 # ---------------------------------------------------------------------------
 
+# fmt: off
 SURNAMES = [
     "SMITH", "JONES", "WILLIAMS", "TAYLOR", "BROWN", "DAVIES", "EVANS",
     "WILSON", "THOMAS", "JOHNSON", "ROBERTS", "ROBINSON", "THOMPSON",
@@ -247,6 +265,7 @@ STREET_NAMES = [
 ]
 STREET_TYPES = ["ROAD", "STREET", "LANE", "AVENUE", "CLOSE", "DRIVE",
                 "GROVE", "CRESCENT", "WAY", "PLACE"]
+# fmt: on
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in an inward code
 
 # ---------------------------------------------------------------------------
@@ -326,6 +345,13 @@ def make_postcode(rng: random.Random, district: str) -> str:
     return f"{district} {rng.randint(1, 9)}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
 
 
+def area_prefix(prefix: str, easting: int) -> str:
+    """Neighbourhood area prefix; Birmingham is split east/west at the city centre."""
+    if prefix != "B":
+        return prefix
+    return "BW" if easting < 407000 else "BE"
+
+
 def make_streets(rng: random.Random) -> list[dict]:
     """Streets with a USRN, town, locality, postcodes and a centre point."""
     streets, usrn, seen = [], 27000000, set()
@@ -339,18 +365,19 @@ def make_streets(rng: random.Random) -> list[dict]:
                     break
             usrn += rng.randint(1, 60)
             easting, northing = rng.randint(e0 + 300, e1 - 300), rng.randint(n0 + 300, n1 - 300)
-            if prefix == "B":
-                prefix_here = "BW" if easting < 407000 else "BE"
-            else:
-                prefix_here = prefix
-            streets.append({
-                "usrn": usrn, "street": name, "town": town,
-                "locality": rng.choice(LOCALITIES[town] + [None]),
-                "postcodes": [make_postcode(rng, district) for _ in range(rng.randint(1, 3))],
-                "easting": easting, "northing": northing,
-                "box": ((e0, e1), (n0, n1)),
-                "neighbourhood": f"{prefix_here}{rng.randint(1, 20):02d}",
-            })
+            streets.append(
+                {
+                    "usrn": usrn,
+                    "street": name,
+                    "town": town,
+                    "locality": rng.choice(LOCALITIES[town] + [None]),
+                    "postcodes": [make_postcode(rng, district) for _ in range(rng.randint(1, 3))],
+                    "easting": easting,
+                    "northing": northing,
+                    "box": ((e0, e1), (n0, n1)),
+                    "neighbourhood": f"{area_prefix(prefix, easting)}{rng.randint(1, 20):02d}",
+                }
+            )
     return streets
 
 
@@ -380,27 +407,35 @@ def build_addresses(rng: random.Random) -> list[dict]:
         street["next_number"] = number + rng.choice([1, 2, 2, 2, 4])
         flats = rng.randint(2, 6) if rng.random() < 0.1 else 0
         (e0, e1), (n0, n1) = street["box"]
-        for sao in ([f"FLAT {i}" for i in range(1, flats + 1)] or [None]):
+        # Flats in one building share its postcode and (nearly) its point.
+        postcode = rng.choice(street["postcodes"])
+        easting = street["easting"] + rng.randint(-250, 250)
+        northing = street["northing"] + rng.randint(-250, 250)
+        for sao in [f"FLAT {i}" for i in range(1, flats + 1)] or [None]:
             if len(rows) >= ROW_COUNTS["addresses"]:
                 break
             status, state = address_status(rng)
-            rows.append({
-                "address_id": f"ADR{len(rows) + 1:07d}",
-                "uprn": next_uprn(rng, counters),
-                "usrn": street["usrn"],
-                "sao": sao,
-                "pao_start_number": None if rng.random() < 0.03 else number,
-                "street": street["street"],
-                "locality": street["locality"],
-                "town": street["town"],
-                "postcode": rng.choice(street["postcodes"]),
-                "easting": min(max(street["easting"] + rng.randint(-250, 250), e0), e1),
-                "northing": min(max(street["northing"] + rng.randint(-250, 250), n0), n1),
-                "logical_status": status,
-                "blpu_state": state,
-                "rpc": weighted(rng, [("1", 80), ("2", 12), ("3", 3), ("4", 2), ("5", 1), ("9", 2)]),
-                "neighbourhood_code": street["neighbourhood"],
-            })
+            rows.append(
+                {
+                    "address_id": f"ADR{len(rows) + 1:07d}",
+                    "uprn": next_uprn(rng, counters),
+                    "usrn": street["usrn"],
+                    "sao": sao,
+                    "pao_start_number": None if rng.random() < 0.03 else number,
+                    "street": street["street"],
+                    "locality": street["locality"],
+                    "town": street["town"],
+                    "postcode": postcode,
+                    "easting": min(max(easting + rng.randint(-3, 3), e0), e1),
+                    "northing": min(max(northing + rng.randint(-3, 3), n0), n1),
+                    "logical_status": status,
+                    "blpu_state": state,
+                    "rpc": weighted(
+                        rng, [("1", 80), ("2", 12), ("3", 3), ("4", 2), ("5", 1), ("9", 2)]
+                    ),
+                    "neighbourhood_code": street["neighbourhood"],
+                }
+            )
     return rows
 
 
@@ -408,13 +443,20 @@ def build_addresses(rng: random.Random) -> list[dict]:
 # Clean data: PNC nominals
 # ---------------------------------------------------------------------------
 
-AGE_BANDS = [((12, 17), 12), ((18, 24), 25), ((25, 34), 28), ((35, 44), 18),
-             ((45, 59), 13), ((60, 80), 4)]
+AGE_BANDS = [
+    ((12, 17), 12),
+    ((18, 24), 25),
+    ((25, 34), 28),
+    ((35, 44), 18),
+    ((45, 59), 13),
+    ((60, 80), 4),
+]
 
 
 def make_date_of_birth(rng: random.Random) -> dt.date:
-    low, high = rng.choices([band for band, _ in AGE_BANDS],
-                            weights=[weight for _, weight in AGE_BANDS])[0]
+    low, high = rng.choices(
+        [band for band, _ in AGE_BANDS], weights=[weight for _, weight in AGE_BANDS]
+    )[0]
     age = rng.randint(low, high)
     return dt.date(2024 - age, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
 
@@ -433,9 +475,11 @@ def build_nominals(rng: random.Random, postcodes: list[str]) -> list[dict]:
         gender = weighted(rng, [("M", 78), ("F", 20), ("U", 2)])
         born = make_date_of_birth(rng)
         pnc_year = rng.randint(max(born.year + 11, 1995), 2024)
-        created = random_datetime(rng, dt.datetime(pnc_year, 1, 1),
-                                  min(dt.datetime(pnc_year, 12, 31, 23, 59, 59),
-                                      dt.datetime(2024, 12, 20)))
+        created = random_datetime(
+            rng,
+            dt.datetime(pnc_year, 1, 1),
+            min(dt.datetime(pnc_year, 12, 31, 23, 59, 59), dt.datetime(2024, 12, 20)),
+        )
         serial = rng.randint(1, 9_999_999)
         while (pnc_year, serial) in pnc_serials:
             serial = rng.randint(1, 9_999_999)
@@ -447,18 +491,20 @@ def build_nominals(rng: random.Random, postcodes: list[str]) -> list[dict]:
                 cro_serial = rng.randint(1, 999_999)
             cro_serials.add(cro_serial)
             cro = format_cro_number(cro_serial, rng.randint(pnc_year, min(pnc_year + 2, 2024)))
-        rows.append({
-            "nominal_ref": f"N{n:07d}",
-            "pnc_id": format_pnc_id(pnc_year, serial),
-            "cro_number": cro,
-            "surname": rng.choice(SURNAMES),
-            "forename": make_forename(rng, gender),
-            "date_of_birth": born,
-            "gender": gender,
-            "self_defined_ethnicity": weighted(rng, SELF_DEFINED_ETHNICITY),
-            "postcode": None if rng.random() < 0.05 else rng.choice(postcodes),
-            "created_at": created,
-        })
+        rows.append(
+            {
+                "nominal_ref": f"N{n:07d}",
+                "pnc_id": format_pnc_id(pnc_year, serial),
+                "cro_number": cro,
+                "surname": rng.choice(SURNAMES),
+                "forename": make_forename(rng, gender),
+                "date_of_birth": born,
+                "gender": gender,
+                "self_defined_ethnicity": weighted(rng, SELF_DEFINED_ETHNICITY),
+                "postcode": None if rng.random() < 0.05 else rng.choice(postcodes),
+                "created_at": created,
+            }
+        )
     return rows
 
 
@@ -484,16 +530,18 @@ def build_arrest_summons(rng: random.Random, nominals: list[dict]) -> list[dict]
         unit = rng.choice(WMP_ASN_UNITS if force == HOME_FORCE else OTHER_ASN_UNITS)
         system = rng.choice(["01", "01", "01", "05"])
         sequence += rng.randint(1, 40)
-        rows.append({
-            "as_ref": f"AS{n:07d}",
-            "nominal_ref": nominal["nominal_ref"],
-            "asn": format_asn(arrested.year, force, unit, system, sequence),
-            "arrest_datetime": arrested,
-            "pnc_entered_datetime": arrested + entry_delay(rng),
-            "offence_code": weighted(rng, OFFENCE_CODES),
-            "force_code": force,
-            "disposal_code": weighted(rng, DISPOSAL_CODES) or None,
-        })
+        rows.append(
+            {
+                "as_ref": f"AS{n:07d}",
+                "nominal_ref": nominal["nominal_ref"],
+                "asn": format_asn(arrested.year, force, unit, system, sequence),
+                "arrest_datetime": arrested,
+                "pnc_entered_datetime": arrested + entry_delay(rng),
+                "offence_code": weighted(rng, OFFENCE_CODES),
+                "force_code": force,
+                "disposal_code": weighted(rng, DISPOSAL_CODES) or None,
+            }
+        )
     return rows
 
 
@@ -505,8 +553,9 @@ def build_arrest_summons(rng: random.Random, nominals: list[dict]) -> list[dict]
 def detention_hours(rng: random.Random, terrorism: bool) -> float:
     if terrorism:
         return rng.uniform(20, 96)
-    low, high = rng.choices([(2, 6), (6, 15), (15, 24), (24, 36), (36, 60)],
-                            weights=[38, 36, 17, 7, 2])[0]
+    low, high = rng.choices(
+        [(2, 6), (6, 15), (15, 24), (24, 36), (36, 60)], weights=[38, 36, 17, 7, 2]
+    )[0]
     return rng.uniform(low, high)
 
 
@@ -536,25 +585,29 @@ def build_custody_records(rng: random.Random, nominals: list[dict]) -> list[dict
             charged = charged.replace(microsecond=0)
         age = age_on(person["date_of_birth"], arrived.date())
         sequence += rng.randint(1, 3)
-        rows.append({
-            "custody_ref": f"WM/C/{sequence:07d}",
-            "station_code": rng.choice(CUSTODY_STATIONS),
-            "arrest_datetime": arrested,
-            "arrival_datetime": arrived,
-            "detention_authorised_datetime": authorised,
-            "charge_datetime": charged,
-            "release_datetime": released,
-            "date_of_birth": person["date_of_birth"],
-            "surname": person["surname"],
-            "forename": person["forename"],
-            "age_at_arrival": age,
-            "juvenile": "Y" if age < 18 else "N",
-            "appropriate_adult": appropriate_adult(rng, age < 18),
-            "officer_ethnicity": officer_ethnicity(rng, person["self_defined_ethnicity"]),
-            "self_defined_ethnicity": person["self_defined_ethnicity"],
-            "detention_reason": TERRORISM_REASON if terrorism else weighted(rng, DETENTION_REASONS),
-            "terrorism_act": "Y" if terrorism else "N",
-        })
+        rows.append(
+            {
+                "custody_ref": f"WM/C/{sequence:07d}",
+                "station_code": rng.choice(CUSTODY_STATIONS),
+                "arrest_datetime": arrested,
+                "arrival_datetime": arrived,
+                "detention_authorised_datetime": authorised,
+                "charge_datetime": charged,
+                "release_datetime": released,
+                "date_of_birth": person["date_of_birth"],
+                "surname": person["surname"],
+                "forename": person["forename"],
+                "age_at_arrival": age,
+                "juvenile": "Y" if age < 18 else "N",
+                "appropriate_adult": appropriate_adult(rng, age < 18),
+                "officer_ethnicity": officer_ethnicity(rng, person["self_defined_ethnicity"]),
+                "self_defined_ethnicity": person["self_defined_ethnicity"],
+                "detention_reason": TERRORISM_REASON
+                if terrorism
+                else weighted(rng, DETENTION_REASONS),
+                "terrorism_act": "Y" if terrorism else "N",
+            }
+        )
     return rows
 
 
@@ -585,15 +638,17 @@ def build_reviews(rng: random.Random, custody: list[dict]) -> list[dict]:
     for record in custody:
         for when, review_type, rank in review_schedule(rng, record):
             postponed = rng.random() < 0.04
-            rows.append({
-                "review_ref": f"WM/R/{len(rows) + 1:07d}",
-                "custody_ref": record["custody_ref"],
-                "review_datetime": when,
-                "review_type": review_type,
-                "reviewing_officer_rank": rank,
-                "postponed": "Y" if postponed else "N",
-                "postponement_reason": rng.choice(POSTPONEMENT_REASONS) if postponed else None,
-            })
+            rows.append(
+                {
+                    "review_ref": f"WM/R/{len(rows) + 1:07d}",
+                    "custody_ref": record["custody_ref"],
+                    "review_datetime": when,
+                    "review_type": review_type,
+                    "reviewing_officer_rank": rank,
+                    "postponed": "Y" if postponed else "N",
+                    "postponement_reason": rng.choice(POSTPONEMENT_REASONS) if postponed else None,
+                }
+            )
     return rows
 
 
@@ -608,15 +663,22 @@ class DefectLog:
     def __init__(self) -> None:
         self.entries: list[dict] = []
 
-    def record(self, dataset_id: str, rows: list[dict], index: int,
-               rule_id: str, column: str, kind: str) -> None:
+    def record(
+        self, dataset_id: str, rows: list[dict], index: int, rule_id: str, column: str, kind: str
+    ) -> None:
         spec = DATASETS[dataset_id]
-        self.entries.append({
-            "suite": spec["suite"], "rule_id": rule_id,
-            "system": spec["system"], "dataset": spec["dataset"],
-            "key": rows[index][spec["key"]], "line": index + 2,
-            "column": column, "kind": kind,
-        })
+        self.entries.append(
+            {
+                "suite": spec["suite"],
+                "rule_id": rule_id,
+                "system": spec["system"],
+                "dataset": spec["dataset"],
+                "key": rows[index][spec["key"]],
+                "line": index + 2,
+                "column": column,
+                "kind": kind,
+            }
+        )
 
     def sorted_entries(self) -> list[dict]:
         order = {spec["suite"]: i for i, spec in enumerate(DATASETS.values())}
@@ -658,8 +720,9 @@ class Injector:
             first, second = self.pick(where), self.pick(where)
             self.rows[second][column] = self.rows[first][column]
             for this, other in ((first, second), (second, first)):
-                self.record(this, rule_id, column,
-                            f"duplicate {column} (also on {self.rows[other][key]})")
+                self.record(
+                    this, rule_id, column, f"duplicate {column} (also on {self.rows[other][key]})"
+                )
 
     def mutate(self, rule_id: str, column: str, kind: str, change, where=None) -> None:
         """change(row) edits the row in place (for multi-column defects)."""
@@ -677,55 +740,102 @@ def inject_nominals(inj: Injector) -> None:
     has_postcode = lambda row: row["postcode"] is not None  # noqa: E731
     inj.blank("PNC-NOM-004", "pnc_id", 6)
     inj.duplicate("PNC-NOM-005", "pnc_id", 4)
-    inj.set_values("PNC-NOM-006", "pnc_id", [
-        ("two-digit year", lambda r: r["pnc_id"][2:]),
-        ("six-digit serial", lambda r: r["pnc_id"][:5] + r["pnc_id"][6:]),
-        ("eight-digit serial", lambda r: r["pnc_id"][:5] + "0" + r["pnc_id"][5:]),
-        ("separator missing", lambda r: r["pnc_id"].replace("/", "")),
-        ("lower-case check character", lambda r: r["pnc_id"][:-1] + r["pnc_id"][-1].lower()),
-        ("check character outside the alphabet", lambda r: r["pnc_id"][:-1] + "I"),
-        ("embedded space", lambda r: r["pnc_id"][:5] + " " + r["pnc_id"][5:]),
-    ])
-    inj.set_values("PNC-NOM-007", "cro_number", [
-        ("seven-digit serial", lambda r: "1" + r["cro_number"].split("/")[0].zfill(6) + "/" + r["cro_number"].split("/")[1]),
-        ("single-digit year", lambda r: r["cro_number"][:-3] + r["cro_number"][-2:]),
-        ("hyphen separator", lambda r: r["cro_number"].replace("/", "-")),
-        ("CRO prefix keyed into the field", lambda r: "CRO " + r["cro_number"]),
-        ("check character missing", lambda r: r["cro_number"][:-1]),
-    ], where=has_cro)
-    inj.set_values("PNC-NOM-008", "surname", [
-        ("alias text keyed into surname",
-         lambda r: f"{r['surname']} ALSO KNOWN AS {r['forename']} - SEE PNC WARNING MARKERS"),
-    ] * 3)
-    inj.set_values("PNC-NOM-009", "date_of_birth", [
-        ("placeholder date 1900-01-01", lambda r: "1900-01-01"),
-        ("century keyed wrongly (future)", lambda r: r["date_of_birth"].replace(year=r["date_of_birth"].year + 100)),
-        ("text instead of a date", lambda r: "not known"),
-        ("text instead of a date", lambda r: "UNKNOWN"),
-        ("UK-style date, not ISO", lambda r: uk_style(r["date_of_birth"])),
-        ("UK-style date, not ISO", lambda r: uk_style(r["date_of_birth"])),
-        ("impossible date", lambda r: f"{r['date_of_birth'].year}-02-30"),
-        ("zeroed date", lambda r: "00/00/0000"),
-    ], where=lambda r: not (r["date_of_birth"].month == 2 and r["date_of_birth"].day == 29))
-    inj.set_values("PNC-NOM-010", "gender", [
-        ("gender as a word", lambda r: "Male"), ("unknown code", lambda r: "X"),
-        ("lower-case code", lambda r: "m"), ("numeric code", lambda r: "0"),
-    ])
-    inj.set_values("PNC-NOM-011", "self_defined_ethnicity", [
-        ("officer-defined IC code in the self-defined field", lambda r: "IC1"),
-        ("code not in the 18+1 list", lambda r: "W5"),
-        ("code not in the 18+1 list", lambda r: "B3"),
-        ("free text", lambda r: "white"),
-        ("category letter only", lambda r: "A"),
-    ])
-    inj.set_values("PNC-NOM-012", "postcode", [
-        ("lower-case postcode", lambda r: r["postcode"].lower()),
-        ("space missing", lambda r: r["postcode"].replace(" ", "")),
-        ("double space", lambda r: r["postcode"].replace(" ", "  ")),
-        ("inward code truncated", lambda r: r["postcode"][:-1]),
-        ("no fixed abode keyed as postcode", lambda r: "NFA"),
-        ("letters not used in inward codes", lambda r: r["postcode"][:-2] + "CI"),
-    ], where=has_postcode)
+    inj.set_values(
+        "PNC-NOM-006",
+        "pnc_id",
+        [
+            ("two-digit year", lambda r: r["pnc_id"][2:]),
+            ("six-digit serial", lambda r: r["pnc_id"][:5] + r["pnc_id"][6:]),
+            ("eight-digit serial", lambda r: r["pnc_id"][:5] + "0" + r["pnc_id"][5:]),
+            ("separator missing", lambda r: r["pnc_id"].replace("/", "")),
+            ("lower-case check character", lambda r: r["pnc_id"][:-1] + r["pnc_id"][-1].lower()),
+            ("check character outside the alphabet", lambda r: r["pnc_id"][:-1] + "I"),
+            ("embedded space", lambda r: r["pnc_id"][:5] + " " + r["pnc_id"][5:]),
+        ],
+    )
+    inj.set_values(
+        "PNC-NOM-007",
+        "cro_number",
+        [
+            (
+                "seven-digit serial",
+                lambda r: (
+                    "1"
+                    + r["cro_number"].split("/")[0].zfill(6)
+                    + "/"
+                    + r["cro_number"].split("/")[1]
+                ),
+            ),
+            ("single-digit year", lambda r: r["cro_number"][:-3] + r["cro_number"][-2:]),
+            ("hyphen separator", lambda r: r["cro_number"].replace("/", "-")),
+            ("CRO prefix keyed into the field", lambda r: "CRO " + r["cro_number"]),
+            ("check character missing", lambda r: r["cro_number"][:-1]),
+        ],
+        where=has_cro,
+    )
+    inj.set_values(
+        "PNC-NOM-008",
+        "surname",
+        [
+            (
+                "alias text keyed into surname",
+                lambda r: f"{r['surname']} ALSO KNOWN AS {r['forename']} - SEE PNC WARNING MARKERS",
+            ),
+        ]
+        * 3,
+    )
+    inj.set_values(
+        "PNC-NOM-009",
+        "date_of_birth",
+        [
+            ("placeholder date 1900-01-01", lambda r: "1900-01-01"),
+            (
+                "century keyed wrongly (future)",
+                lambda r: r["date_of_birth"].replace(year=r["date_of_birth"].year + 100),
+            ),
+            ("text instead of a date", lambda r: "not known"),
+            ("text instead of a date", lambda r: "UNKNOWN"),
+            ("UK-style date, not ISO", lambda r: uk_style(r["date_of_birth"])),
+            ("UK-style date, not ISO", lambda r: uk_style(r["date_of_birth"])),
+            ("impossible date", lambda r: f"{r['date_of_birth'].year}-02-30"),
+            ("zeroed date", lambda r: "00/00/0000"),
+        ],
+        where=lambda r: not (r["date_of_birth"].month == 2 and r["date_of_birth"].day == 29),
+    )
+    inj.set_values(
+        "PNC-NOM-010",
+        "gender",
+        [
+            ("gender as a word", lambda r: "Male"),
+            ("unknown code", lambda r: "X"),
+            ("lower-case code", lambda r: "m"),
+            ("numeric code", lambda r: "0"),
+        ],
+    )
+    inj.set_values(
+        "PNC-NOM-011",
+        "self_defined_ethnicity",
+        [
+            ("officer-defined IC code in the self-defined field", lambda r: "IC1"),
+            ("code not in the 18+1 list", lambda r: "W5"),
+            ("code not in the 18+1 list", lambda r: "B3"),
+            ("free text", lambda r: "white"),
+            ("category letter only", lambda r: "A"),
+        ],
+    )
+    inj.set_values(
+        "PNC-NOM-012",
+        "postcode",
+        [
+            ("lower-case postcode", lambda r: r["postcode"].lower()),
+            ("space missing", lambda r: r["postcode"].replace(" ", "")),
+            ("double space", lambda r: r["postcode"].replace(" ", "  ")),
+            ("inward code truncated", lambda r: r["postcode"][:-1]),
+            ("no fixed abode keyed as postcode", lambda r: "NFA"),
+            ("letters not used in inward codes", lambda r: r["postcode"][:-2] + "CI"),
+        ],
+        where=has_postcode,
+    )
 
 
 def inject_arrest_summons(inj: Injector) -> None:
@@ -733,68 +843,107 @@ def inject_arrest_summons(inj: Injector) -> None:
     inj.blank("PNC-AS-004", "nominal_ref", 4)
     inj.blank("PNC-AS-005", "asn", 5)
     inj.duplicate("PNC-AS-006", "asn", 3)
-    inj.set_values("PNC-AS-007", "asn", [
-        ("sequence digit missing (19 characters)", lambda r: asn(r)[:8] + asn(r)[9:]),
-        ("lower-case check character", lambda r: asn(r)[:-1] + asn(r)[-1].lower()),
-        ("letter O keyed for zero", lambda r: asn(r)[:10] + "O" + asn(r)[11:]),
-        ("check character outside the alphabet", lambda r: asn(r)[:-1] + "I"),
-        ("lower-case unit code", lambda r: asn(r)[:4] + asn(r)[4:6].lower() + asn(r)[6:]),
-        ("hyphen in the sequence", lambda r: asn(r)[:8] + "-" + asn(r)[9:]),
-    ])
+    inj.set_values(
+        "PNC-AS-007",
+        "asn",
+        [
+            ("sequence digit missing (19 characters)", lambda r: asn(r)[:8] + asn(r)[9:]),
+            ("lower-case check character", lambda r: asn(r)[:-1] + asn(r)[-1].lower()),
+            ("letter O keyed for zero", lambda r: asn(r)[:10] + "O" + asn(r)[11:]),
+            ("check character outside the alphabet", lambda r: asn(r)[:-1] + "I"),
+            ("lower-case unit code", lambda r: asn(r)[:4] + asn(r)[4:6].lower() + asn(r)[6:]),
+            ("hyphen in the sequence", lambda r: asn(r)[:8] + "-" + asn(r)[9:]),
+        ],
+    )
     # Arrest times pushed earlier only, so PNC entry still follows arrest.
-    inj.set_values("PNC-AS-008", "arrest_datetime", [
-        ("placeholder datetime 1900-01-01", lambda r: dt.datetime(1900, 1, 1)),
-        ("placeholder datetime 1900-01-01", lambda r: dt.datetime(1900, 1, 1)),
-        ("epoch default (1970) in local time", lambda r: dt.datetime(1970, 1, 1, 1, 0)),
-        ("year keyed a decade early", lambda r: r["arrest_datetime"].replace(year=r["arrest_datetime"].year - 10)),
-    ], where=lambda r: not (r["arrest_datetime"].month == 2 and r["arrest_datetime"].day == 29))
+    inj.set_values(
+        "PNC-AS-008",
+        "arrest_datetime",
+        [
+            ("placeholder datetime 1900-01-01", lambda r: dt.datetime(1900, 1, 1)),
+            ("placeholder datetime 1900-01-01", lambda r: dt.datetime(1900, 1, 1)),
+            ("epoch default (1970) in local time", lambda r: dt.datetime(1970, 1, 1, 1, 0)),
+            (
+                "year keyed a decade early",
+                lambda r: r["arrest_datetime"].replace(year=r["arrest_datetime"].year - 10),
+            ),
+        ],
+        where=lambda r: not (r["arrest_datetime"].month == 2 and r["arrest_datetime"].day == 29),
+    )
 
     def entered_before_arrest(row: dict) -> None:
         row["pnc_entered_datetime"] = row["arrest_datetime"] - minutes(inj.rng.randint(30, 2880))
 
     for _ in range(6):
-        inj.mutate("PNC-AS-009", "pnc_entered_datetime", "PNC entry before the arrest", entered_before_arrest,
-                   where=lambda r: r["arrest_datetime"].year >= 2016)
-    inj.set_values("PNC-AS-010", "offence_code", [
-        ("digit missing", lambda r: r["offence_code"][:-1]),
-        ("lower-case code", lambda r: r["offence_code"].lower()),
-        ("embedded space", lambda r: r["offence_code"][:2] + " " + r["offence_code"][2:]),
-        ("too long", lambda r: r["offence_code"] + "AB"),
-        ("letters missing", lambda r: r["offence_code"][2:]),
-    ])
+        inj.mutate(
+            "PNC-AS-009",
+            "pnc_entered_datetime",
+            "PNC entry before the arrest",
+            entered_before_arrest,
+            where=lambda r: r["arrest_datetime"].year >= 2016,
+        )
+    inj.set_values(
+        "PNC-AS-010",
+        "offence_code",
+        [
+            ("digit missing", lambda r: r["offence_code"][:-1]),
+            ("lower-case code", lambda r: r["offence_code"].lower()),
+            ("embedded space", lambda r: r["offence_code"][:2] + " " + r["offence_code"][2:]),
+            ("too long", lambda r: r["offence_code"] + "AB"),
+            ("letters missing", lambda r: r["offence_code"][2:]),
+        ],
+    )
     home = lambda r: r["force_code"] == HOME_FORCE  # noqa: E731
-    inj.set_values("PNC-AS-011", "force_code", [
-        ("force initials instead of code", lambda r: "WM"),
-        ("leading zero lost in a spreadsheet", lambda r: "2"),
-        ("unknown force", lambda r: "99"),
-        ("three-digit code", lambda r: "020"),
-    ], where=home)
-    inj.set_values("PNC-AS-012", "disposal_code", [
-        ("disposal as a word", lambda r: "Charged"),
-        ("lower-case code", lambda r: "chg"),
-        ("Home Office outcome code instead of PNC disposal", lambda r: "OC1"),
-        ("unknown code", lambda r: "X"),
-        ("code with punctuation", lambda r: "NFA."),
-    ])
+    inj.set_values(
+        "PNC-AS-011",
+        "force_code",
+        [
+            ("force initials instead of code", lambda r: "WM"),
+            ("leading zero lost in a spreadsheet", lambda r: "2"),
+            ("unknown force", lambda r: "99"),
+            ("three-digit code", lambda r: "020"),
+        ],
+        where=home,
+    )
+    inj.set_values(
+        "PNC-AS-012",
+        "disposal_code",
+        [
+            ("disposal as a word", lambda r: "Charged"),
+            ("lower-case code", lambda r: "chg"),
+            ("Home Office outcome code instead of PNC disposal", lambda r: "OC1"),
+            ("unknown code", lambda r: "X"),
+            ("code with punctuation", lambda r: "NFA."),
+        ],
+    )
 
 
 def inject_addresses(inj: Injector) -> None:
     uprn = lambda r: str(r["uprn"])  # noqa: E731
     inj.blank("GAZ-ADR-003", "uprn", 5)
     inj.duplicate("GAZ-ADR-004", "uprn", 3)
-    inj.set_values("GAZ-ADR-005", "uprn", [
-        ("spreadsheet scientific notation", lambda r: f"{int(r['uprn']):.4E}"),
-        ("13 digits", lambda r: uprn(r) + "0"),
-        ("leading zero", lambda r: "0" + uprn(r)),
-        ("prefix keyed into the field", lambda r: "UPRN" + uprn(r)),
-        ("hyphenated", lambda r: uprn(r)[:6] + "-" + uprn(r)[6:]),
-    ], where=lambda r: len(str(r["uprn"])) == 12)
-    inj.set_values("GAZ-ADR-006", "postcode", [
-        ("lower-case postcode", lambda r: r["postcode"].lower()),
-        ("space missing", lambda r: r["postcode"].replace(" ", "")),
-        ("trailing full stop", lambda r: r["postcode"] + "."),
-        ("placeholder text", lambda r: "TBC"),
-    ])
+    inj.set_values(
+        "GAZ-ADR-005",
+        "uprn",
+        [
+            ("spreadsheet scientific notation", lambda r: f"{int(r['uprn']):.4E}"),
+            ("13 digits", lambda r: uprn(r) + "0"),
+            ("leading zero", lambda r: "0" + uprn(r)),
+            ("prefix keyed into the field", lambda r: "UPRN" + uprn(r)),
+            ("hyphenated", lambda r: uprn(r)[:6] + "-" + uprn(r)[6:]),
+        ],
+        where=lambda r: len(str(r["uprn"])) == 12,
+    )
+    inj.set_values(
+        "GAZ-ADR-006",
+        "postcode",
+        [
+            ("lower-case postcode", lambda r: r["postcode"].lower()),
+            ("space missing", lambda r: r["postcode"].replace(" ", "")),
+            ("trailing full stop", lambda r: r["postcode"] + "."),
+            ("placeholder text", lambda r: "TBC"),
+        ],
+    )
 
     def swap_coordinates(row: dict) -> None:
         row["easting"], row["northing"] = row["northing"], row["easting"]
@@ -804,38 +953,74 @@ def inject_addresses(inj: Injector) -> None:
         swap_coordinates(inj.rows[index])
         inj.record(index, "GAZ-ADR-007", "easting", "easting and northing swapped")
         inj.record(index, "GAZ-ADR-008", "northing", "easting and northing swapped")
-    inj.set_values("GAZ-ADR-007", "easting", [
-        ("zero coordinate", lambda r: 0),
-        ("NA text (not a number)", lambda r: "NA"),
-    ])
-    inj.set_values("GAZ-ADR-008", "northing", [
-        ("zero coordinate", lambda r: 0),
-        ("letter O keyed for zero", lambda r: str(r["northing"])[:2] + "O" + str(r["northing"])[3:]),
-    ])
-    inj.set_values("GAZ-ADR-009", "logical_status", [
-        ("code not in the BLPU list", lambda r: "2"),
-        ("letter code", lambda r: "A"),
-        ("code not in the BLPU list", lambda r: "9"),
-        ("zero-padded code", lambda r: "01"),
-    ])
-    inj.set_values("GAZ-ADR-011", "pao_start_number", [
-        ("suffix keyed into the number", lambda r: f"{r['pao_start_number']}A"),
-        ("range keyed into the number", lambda r: f"{r['pao_start_number']}-{r['pao_start_number'] + 2}"),
-        ("zero", lambda r: "0"),
-        ("negative", lambda r: f"-{r['pao_start_number']}"),
-        ("NA text (not a number)", lambda r: "NA"),
-    ], where=lambda r: r["pao_start_number"] is not None)
+    inj.set_values(
+        "GAZ-ADR-007",
+        "easting",
+        [
+            ("zero coordinate", lambda r: 0),
+            ("NA text (not a number)", lambda r: "NA"),
+        ],
+    )
+    inj.set_values(
+        "GAZ-ADR-008",
+        "northing",
+        [
+            ("zero coordinate", lambda r: 0),
+            (
+                "letter O keyed for zero",
+                lambda r: str(r["northing"])[:2] + "O" + str(r["northing"])[3:],
+            ),
+        ],
+    )
+    inj.set_values(
+        "GAZ-ADR-009",
+        "logical_status",
+        [
+            ("code not in the BLPU list", lambda r: "2"),
+            ("letter code", lambda r: "A"),
+            ("code not in the BLPU list", lambda r: "9"),
+            ("zero-padded code", lambda r: "01"),
+        ],
+    )
+    inj.set_values(
+        "GAZ-ADR-011",
+        "pao_start_number",
+        [
+            ("suffix keyed into the number", lambda r: f"{r['pao_start_number']}A"),
+            (
+                "range keyed into the number",
+                lambda r: f"{r['pao_start_number']}-{r['pao_start_number'] + 2}",
+            ),
+            ("zero", lambda r: "0"),
+            ("negative", lambda r: f"-{r['pao_start_number']}"),
+            ("NA text (not a number)", lambda r: "NA"),
+        ],
+        where=lambda r: r["pao_start_number"] is not None,
+    )
     small = lambda r: int(r["neighbourhood_code"][2:]) < 10  # noqa: E731
-    inj.set_values("GAZ-ADR-012", "neighbourhood_code", [
-        ("neighbourhood number out of range", lambda r: r["neighbourhood_code"][:2] + "21"),
-        ("lower-case code", lambda r: r["neighbourhood_code"].lower()),
-        ("number not zero-padded", lambda r: r["neighbourhood_code"][:2] + str(int(r["neighbourhood_code"][2:]))),
-        ("unknown area prefix", lambda r: "XX" + r["neighbourhood_code"][2:]),
-    ], where=small)
+    inj.set_values(
+        "GAZ-ADR-012",
+        "neighbourhood_code",
+        [
+            ("neighbourhood number out of range", lambda r: r["neighbourhood_code"][:2] + "21"),
+            ("lower-case code", lambda r: r["neighbourhood_code"].lower()),
+            (
+                "number not zero-padded",
+                lambda r: r["neighbourhood_code"][:2] + str(int(r["neighbourhood_code"][2:])),
+            ),
+            ("unknown area prefix", lambda r: "XX" + r["neighbourhood_code"][2:]),
+        ],
+        where=small,
+    )
 
 
-CUSTODY_TIMES = ["arrest_datetime", "arrival_datetime", "detention_authorised_datetime",
-                 "charge_datetime", "release_datetime"]
+CUSTODY_TIMES = [
+    "arrest_datetime",
+    "arrival_datetime",
+    "detention_authorised_datetime",
+    "charge_datetime",
+    "release_datetime",
+]
 
 
 def shift_custody_times(row: dict, new_year: int) -> None:
@@ -854,99 +1039,177 @@ def inject_custody_records(inj: Injector) -> None:
         row["arrival_datetime"] = row["arrest_datetime"] - minutes(rng.randint(15, 50))
 
     def release_before_authorised(row: dict) -> None:
-        row["release_datetime"] = row["detention_authorised_datetime"] - minutes(rng.randint(10, 120))
+        row["release_datetime"] = row["detention_authorised_datetime"] - minutes(
+            rng.randint(10, 120)
+        )
 
     def charge_after_release(row: dict) -> None:
         row["charge_datetime"] = row["release_datetime"] + minutes(rng.randint(20, 90))
 
     for _ in range(5):
-        inj.mutate("CUS-003", "arrival_datetime", "arrival at custody before the arrest",
-                   arrival_before_arrest, where=mid_year)
+        inj.mutate(
+            "CUS-003",
+            "arrival_datetime",
+            "arrival at custody before the arrest",
+            arrival_before_arrest,
+            where=mid_year,
+        )
     for _ in range(6):
-        inj.mutate("CUS-004", "release_datetime", "release before detention authorised",
-                   release_before_authorised, where=lambda r: r["charge_datetime"] is None and mid_year(r))
+        inj.mutate(
+            "CUS-004",
+            "release_datetime",
+            "release before detention authorised",
+            release_before_authorised,
+            where=lambda r: r["charge_datetime"] is None and mid_year(r),
+        )
     for _ in range(4):
-        inj.mutate("CUS-005", "charge_datetime", "charge recorded after release",
-                   charge_after_release, where=lambda r: r["charge_datetime"] is not None and mid_year(r))
-    for new_year, kind in ((1900, "migrated record with default year 1900"),
-                           (1900, "migrated record with default year 1900"),
-                           (2034, "whole record keyed with year 2034")):
-        inj.mutate("CUS-006", "arrival_datetime", kind,
-                   lambda row, y=new_year: shift_custody_times(row, y),
-                   where=lambda r: mid_year(r) and r["arrival_datetime"].month != 2)
-    inj.set_values("CUS-007", "date_of_birth", [
-        ("text instead of a date", lambda r: "not known"),
-        ("text instead of a date", lambda r: "not known"),
-        ("UK-style date, not ISO", lambda r: uk_style(r["date_of_birth"])),
-        ("impossible date", lambda r: f"{r['date_of_birth'].year}-02-30"),
-        ("placeholder date before 1910", lambda r: "1899-12-31"),
-        ("date of birth in the future", lambda r: r["date_of_birth"].replace(year=2031)),
-    ], where=lambda r: not (r["date_of_birth"].month == 2 and r["date_of_birth"].day == 29))
+        inj.mutate(
+            "CUS-005",
+            "charge_datetime",
+            "charge recorded after release",
+            charge_after_release,
+            where=lambda r: r["charge_datetime"] is not None and mid_year(r),
+        )
+    for new_year, kind in (
+        (1900, "migrated record with default year 1900"),
+        (1900, "migrated record with default year 1900"),
+        (2034, "whole record keyed with year 2034"),
+    ):
+        inj.mutate(
+            "CUS-006",
+            "arrival_datetime",
+            kind,
+            lambda row, y=new_year: shift_custody_times(row, y),
+            where=lambda r: mid_year(r) and r["arrival_datetime"].month != 2,
+        )
+    inj.set_values(
+        "CUS-007",
+        "date_of_birth",
+        [
+            ("text instead of a date", lambda r: "not known"),
+            ("text instead of a date", lambda r: "not known"),
+            ("UK-style date, not ISO", lambda r: uk_style(r["date_of_birth"])),
+            ("impossible date", lambda r: f"{r['date_of_birth'].year}-02-30"),
+            ("placeholder date before 1910", lambda r: "1899-12-31"),
+            ("date of birth in the future", lambda r: r["date_of_birth"].replace(year=2031)),
+        ],
+        where=lambda r: not (r["date_of_birth"].month == 2 and r["date_of_birth"].day == 29),
+    )
     adult = lambda r: r["juvenile"] == "N"  # noqa: E731
     juvenile = lambda r: r["juvenile"] == "Y"  # noqa: E731
-    inj.set_values("CUS-008", "age_at_arrival", [
-        ("impossible age", lambda r: "250"),
-        ("text instead of a number", lambda r: "unknown"),
-        ("age below criminal responsibility", lambda r: "4"),
-        ("negative age", lambda r: "-1"),
-        ("letter O keyed for zero", lambda r: "3O"),
-    ], where=adult)
-    inj.set_values("CUS-009", "appropriate_adult", [
-        ("juvenile detained without an appropriate adult", lambda r: "N")] * 4, where=juvenile)
-    inj.set_values("CUS-010", "appropriate_adult", [
-        ("appropriate adult not recorded for a juvenile", lambda r: None)] * 3, where=juvenile)
-    inj.set_values("CUS-011", "officer_ethnicity", [
-        ("self-defined code in the officer-defined field", lambda r: "W1"),
-        ("code not in IC0-IC6", lambda r: "IC7"),
-        ("embedded space", lambda r: "IC 1"),
-        ("lower-case code", lambda r: "ic1"),
-    ])
-    inj.set_values("CUS-012", "detention_reason", [
-        ("free text reason", lambda r: "questioning"),
-        ("catch-all code", lambda r: "OTHER"),
-        ("free text reason", lambda r: "SEE CUSTODY RECORD"),
-        ("free text reason", lambda r: "Secure evidence"),
-    ], where=lambda r: r["terrorism_act"] == "N")
+    inj.set_values(
+        "CUS-008",
+        "age_at_arrival",
+        [
+            ("impossible age", lambda r: "250"),
+            ("text instead of a number", lambda r: "unknown"),
+            ("age below criminal responsibility", lambda r: "4"),
+            ("negative age", lambda r: "-1"),
+            ("letter O keyed for zero", lambda r: "3O"),
+        ],
+        where=adult,
+    )
+    inj.set_values(
+        "CUS-009",
+        "appropriate_adult",
+        [("juvenile detained without an appropriate adult", lambda r: "N")] * 4,
+        where=juvenile,
+    )
+    inj.set_values(
+        "CUS-010",
+        "appropriate_adult",
+        [("appropriate adult not recorded for a juvenile", lambda r: None)] * 3,
+        where=juvenile,
+    )
+    inj.set_values(
+        "CUS-011",
+        "officer_ethnicity",
+        [
+            ("self-defined code in the officer-defined field", lambda r: "W1"),
+            ("code not in IC0-IC6", lambda r: "IC7"),
+            ("embedded space", lambda r: "IC 1"),
+            ("lower-case code", lambda r: "ic1"),
+        ],
+    )
+    inj.set_values(
+        "CUS-012",
+        "detention_reason",
+        [
+            ("free text reason", lambda r: "questioning"),
+            ("catch-all code", lambda r: "OTHER"),
+            ("free text reason", lambda r: "SEE CUSTODY RECORD"),
+            ("free text reason", lambda r: "Secure evidence"),
+        ],
+        where=lambda r: r["terrorism_act"] == "N",
+    )
 
 
 def inject_reviews(inj: Injector) -> None:
     ref = lambda r: r["custody_ref"]  # noqa: E731
     inj.blank("CUS-REV-003", "custody_ref", 4)
-    inj.set_values("CUS-REV-004", "custody_ref", [
-        ("separators missing", lambda r: ref(r).replace("/", "")),
-        ("lower-case prefix", lambda r: ref(r).lower()),
-        ("eight-digit number", lambda r: ref(r)[:5] + "0" + ref(r)[5:]),
-        ("hyphen separators", lambda r: ref(r).replace("/", "-")),
-    ])
+    inj.set_values(
+        "CUS-REV-004",
+        "custody_ref",
+        [
+            ("separators missing", lambda r: ref(r).replace("/", "")),
+            ("lower-case prefix", lambda r: ref(r).lower()),
+            ("eight-digit number", lambda r: ref(r)[:5] + "0" + ref(r)[5:]),
+            ("hyphen separators", lambda r: ref(r).replace("/", "-")),
+        ],
+    )
     inj.blank("CUS-REV-005", "review_datetime", 3)
-    inj.set_values("CUS-REV-006", "review_datetime", [
-        ("text instead of a date", lambda r: "not known"),
-        ("UK-style datetime, not ISO", lambda r: r["review_datetime"].strftime("%d/%m/%Y %H:%M")),
-        ("impossible month", lambda r: r["review_datetime"].strftime("%Y-13-%d %H:%M:%S")),
-        ("impossible date", lambda r: r["review_datetime"].strftime("%Y-02-30 %H:%M:%S")),
-        ("year keyed as 2204", lambda r: r["review_datetime"].replace(year=2204)),
-        ("placeholder datetime 1900-01-01", lambda r: dt.datetime(1900, 1, 1)),
-    ], where=lambda r: not (r["review_datetime"].month == 2 and r["review_datetime"].day == 29))
-    inj.set_values("CUS-REV-007", "review_type", [
-        ("type not in the code list", lambda r: "PACE"),
-        ("free text type", lambda r: "FIRST REVIEW"),
-        ("lower-case code", lambda r: r["review_type"].lower()),
-    ])
-    inj.set_values("CUS-REV-008", "reviewing_officer_rank", [
-        ("review by a sergeant", lambda r: "PS"),
-        ("review by a sergeant", lambda r: "SGT"),
-        ("rank as a word", lambda r: "Inspector"),
-        ("lower-case rank", lambda r: "insp"),
-        ("review by a constable", lambda r: "PC"),
-    ], where=lambda r: r["review_type"] != "SUPT_EXTENSION")
-    inj.set_values("CUS-REV-009", "postponed", [
-        ("lower-case flag", lambda r: r["postponed"].lower()),
-        ("flag as a word", lambda r: "Yes" if r["postponed"] == "Y" else "No"),
-        ("numeric flag", lambda r: "1" if r["postponed"] == "Y" else "0"),
-    ])
-    inj.set_values("CUS-REV-010", "postponement_reason", [
-        ("postponed review without a reason", lambda r: None)] * 5,
-        where=lambda r: r["postponed"] == "Y")
+    inj.set_values(
+        "CUS-REV-006",
+        "review_datetime",
+        [
+            ("text instead of a date", lambda r: "not known"),
+            (
+                "UK-style datetime, not ISO",
+                lambda r: r["review_datetime"].strftime("%d/%m/%Y %H:%M"),
+            ),
+            ("impossible month", lambda r: r["review_datetime"].strftime("%Y-13-%d %H:%M:%S")),
+            ("impossible date", lambda r: r["review_datetime"].strftime("%Y-02-30 %H:%M:%S")),
+            ("year keyed as 2204", lambda r: r["review_datetime"].replace(year=2204)),
+            ("placeholder datetime 1900-01-01", lambda r: dt.datetime(1900, 1, 1)),
+        ],
+        where=lambda r: not (r["review_datetime"].month == 2 and r["review_datetime"].day == 29),
+    )
+    inj.set_values(
+        "CUS-REV-007",
+        "review_type",
+        [
+            ("type not in the code list", lambda r: "PACE"),
+            ("free text type", lambda r: "FIRST REVIEW"),
+            ("lower-case code", lambda r: r["review_type"].lower()),
+        ],
+    )
+    inj.set_values(
+        "CUS-REV-008",
+        "reviewing_officer_rank",
+        [
+            ("review by a sergeant", lambda r: "PS"),
+            ("review by a sergeant", lambda r: "SGT"),
+            ("rank as a word", lambda r: "Inspector"),
+            ("lower-case rank", lambda r: "insp"),
+            ("review by a constable", lambda r: "PC"),
+        ],
+        where=lambda r: r["review_type"] != "SUPT_EXTENSION",
+    )
+    inj.set_values(
+        "CUS-REV-009",
+        "postponed",
+        [
+            ("lower-case flag", lambda r: r["postponed"].lower()),
+            ("flag as a word", lambda r: "Yes" if r["postponed"] == "Y" else "No"),
+            ("numeric flag", lambda r: "1" if r["postponed"] == "Y" else "0"),
+        ],
+    )
+    inj.set_values(
+        "CUS-REV-010",
+        "postponement_reason",
+        [("postponed review without a reason", lambda r: None)] * 5,
+        where=lambda r: r["postponed"] == "Y",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -999,13 +1262,22 @@ def write_manifest(path: pathlib.Path, datasets: dict[str, list[dict]], log: Def
     manifest = {"seed": SEED, "datasets": {}, "defects": log.sorted_entries()}
     for dataset_id, rows in datasets.items():
         spec = DATASETS[dataset_id]
-        manifest["datasets"][dataset_id] = {"path": spec["path"], "key": spec["key"], "rows": len(rows)}
+        manifest["datasets"][dataset_id] = {
+            "path": spec["path"],
+            "key": spec["key"],
+            "rows": len(rows),
+        }
     manifest["datasets"]["pnc/arrest_summons"]["fixed_width"] = {
-        "path": "pnc/arrest_summons.dat", "layout": "pnc/arrest_summons.layout.yml"}
+        "path": "pnc/arrest_summons.dat",
+        "layout": "pnc/arrest_summons.layout.yml",
+    }
     # One defect per line keeps the manifest short and readable in a diff.
-    head = json.dumps({"seed": manifest["seed"], "datasets": manifest["datasets"]},
-                      indent=2, ensure_ascii=False)[:-2]
-    defects = ",\n".join("    " + json.dumps(entry, ensure_ascii=False) for entry in manifest["defects"])
+    head = json.dumps(
+        {"seed": manifest["seed"], "datasets": manifest["datasets"]}, indent=2, ensure_ascii=False
+    )[:-2]
+    defects = ",\n".join(
+        "    " + json.dumps(entry, ensure_ascii=False) for entry in manifest["defects"]
+    )
     text = f'{head},\n  "defects": [\n{defects}\n  ]\n}}\n'
     json.loads(text)  # the hand-assembled text must still be valid JSON
     path.write_text(text, encoding="utf-8", newline="")
@@ -1047,7 +1319,9 @@ def generate(out_dir: pathlib.Path) -> None:
     datasets = build_clean()
     log = DefectLog()
     for dataset_id, inject in INJECTORS.items():
-        inject(Injector(log, dataset_id, datasets[dataset_id], dataset_rng(f"defects:{dataset_id}")))
+        inject(
+            Injector(log, dataset_id, datasets[dataset_id], dataset_rng(f"defects:{dataset_id}"))
+        )
     for dataset_id, rows in datasets.items():
         write_csv(out_dir / DATASETS[dataset_id]["path"], COLUMNS[dataset_id], rows)
     write_fixed_width(out_dir / "pnc" / "arrest_summons.dat", datasets["pnc/arrest_summons"])
@@ -1057,8 +1331,12 @@ def generate(out_dir: pathlib.Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path(__file__).resolve().parent,
-                        help="folder to write into (default: the folder this script is in)")
+    parser.add_argument(
+        "--out",
+        type=pathlib.Path,
+        default=pathlib.Path(__file__).resolve().parent,
+        help="folder to write into (default: the folder this script is in)",
+    )
     args = parser.parse_args(argv)
     generate(args.out)
 

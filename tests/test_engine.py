@@ -269,3 +269,30 @@ def test_json_document_has_exactly_the_documented_shape() -> None:
         "error",
     }
     assert document["results"][0]["kwargs"] == {"column": "v"}
+
+
+def test_typed_helper_columns_are_invisible_to_rules_about_the_table() -> None:
+    frame = text_frame(ref=["a", "b"], age=["17", "x"])
+    result = run_suite(
+        frame,
+        suite(
+            rule(
+                "expect_column_values_to_be_between",
+                "AGE",
+                column="age",
+                min_value=0,
+                max_value=120,
+            ),
+            rule(
+                "expect_table_columns_to_match_set",
+                "COLS",
+                column_set=["ref", "age"],
+                exact_match=True,
+            ),
+            rule("expect_table_column_count_to_equal", "N", value=2),
+            rule("expect_table_columns_to_match_ordered_list", "ORD", column_list=["ref", "age"]),
+        ),
+        key="ref",
+    )
+    assert [r.success for r in result.results] == [False, True, True, True]
+    assert result.results[0].failing_keys == ["b"]

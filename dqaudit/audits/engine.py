@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from dqaudit.connectors.base import Extract
 
 KEY_SEPARATOR = "|"
+# Rules that read the table's column list, which must not include the typed helpers.
+SCHEMA_TYPES = frozenset(
+    {
+        "expect_table_columns_to_match_set",
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_column_count_to_equal",
+        "expect_table_column_count_to_be_between",
+        "expect_column_to_exist",
+    }
+)
 LOW_NUMBER, HIGH_NUMBER = float("-inf"), float("inf")
 LOW_DATETIME = pd.Timestamp.min.ceil("s").as_unit("ns")
 HIGH_DATETIME = pd.Timestamp.max.floor("s").as_unit("ns")
@@ -49,7 +59,7 @@ def run_suite(
     _check_columns(frame, suite, key_columns, source)
     keys, key_source, warnings = _record_keys(frame, key_columns, lines)
     work, checks = _prepare(frame, suite)
-    outcomes = gx_adapter.validate_dataframe(work, checks) if checks else {}
+    outcomes = _validate(frame, work, checks)
     results = [_rule_result(rule, outcomes[rule.position], keys) for rule in suite.rules]
     return SuiteResult(
         suite_name=suite.name,
@@ -176,6 +186,20 @@ def _prepare(frame: pd.DataFrame, suite: Suite) -> tuple[pd.DataFrame, list[gx_a
             kwargs["ignore_row_if"] = "either_value_is_missing"
         checks.append(gx_adapter.GxCheck(rule.position, rule.label, rule.expectation_type, kwargs))
     return work, checks
+
+
+def _validate(
+    frame: pd.DataFrame, work: pd.DataFrame, checks: list[gx_adapter.GxCheck]
+) -> dict[int, gx_adapter.GxOutcome]:
+    """One GX call; rules about the table's columns see the extract, not the typed helpers."""
+    if work.shape[1] == frame.shape[1]:
+        return gx_adapter.validate_dataframe(work, checks) if checks else {}
+    schema = [c for c in checks if c.expectation_type in SCHEMA_TYPES]
+    rows = [c for c in checks if c.expectation_type not in SCHEMA_TYPES]
+    outcomes = gx_adapter.validate_dataframe(work, rows) if rows else {}
+    if schema:
+        outcomes.update(gx_adapter.validate_dataframe(frame, schema))
+    return outcomes
 
 
 def _point_at(kwargs: dict[str, Any], conversion: Conversion, new_name: str) -> None:

@@ -1,0 +1,361 @@
+"""Self-check for the sample data, using plain Great Expectations 1.x only.
+
+It does not import dqaudit. For every suite in ``workspace/suites/`` it
+validates the suite's CSV with great_expectations, emulating the engine's
+reading rules, and asserts that the keys each rule fails on are exactly the
+keys ``manifest.json`` lists for that rule. It also checks that:
+
+* ``generate.py`` reproduces every generated file byte for byte;
+* the suites are well formed (GX 1.x core types, dqaudit meta, unique ids);
+* ``workspace/dqaudit.yml`` points at the manifest's files and keys;
+* the fixed-width ``pnc/arrest_summons.dat`` holds the same records as the CSV;
+* every well-formed PNC ID, CRO number and ASN carries a correct check
+  character, and each manifest line number points at its key.
+
+Engine semantics emulated here:
+
+* every cell is text; only an empty cell is null (``"NA"`` is a value);
+* ``expect_column_values_to_be_between`` with numeric bounds converts the
+  column with ``pd.to_numeric``; with string bounds, ``pd.to_datetime
+  (format="ISO8601")``. A non-empty value that does not convert fails the rule;
+* ``expect_column_pair_values_a_to_be_greater_than_b`` converts both columns
+  per ``meta.dqaudit.value_type``; rows where either side is null are ignored
+  (the suites say ``ignore_row_if: either_value_is_missing``), and a non-empty
+  value that does not convert fails the rule.
+
+Usage::
+
+    .venv/bin/python sample_data/check_manifest.py [--skip-regenerate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import filecmp
+import importlib.util
+import json
+import os
+import pathlib
+import re
+import sys
+import tempfile
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx
+import pandas as pd
+import yaml
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.expectation_configuration import (
+    ExpectationConfiguration,
+)
+
+HERE = pathlib.Path(__file__).resolve().parent
+SUITES = HERE / "workspace" / "suites"
+RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+DIMENSIONS = {"completeness", "uniqueness", "validity", "consistency", "timeliness", "accuracy"}
+SYSTEMS = {"pnc", "gazetteer", "custody"}
+TABLE_RULES = {"expect_table_columns_to_match_set", "expect_table_row_count_to_be_between"}
+GENERATED = [
+    "pnc/nominals.csv",
+    "pnc/arrest_summons.csv",
+    "pnc/arrest_summons.dat",
+    "pnc/arrest_summons.layout.yml",
+    "gazetteer/addresses.csv",
+    "custody/custody_records.csv",
+    "custody/reviews.csv",
+    "manifest.json",
+]
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+def load_generator():
+    sys.dont_write_bytecode = True  # leave no __pycache__ in sample_data/
+    spec = importlib.util.spec_from_file_location("sample_data_generate", HERE / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_csv(path: pathlib.Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+# ---------------------------------------------------------------------------
+# Static checks
+# ---------------------------------------------------------------------------
+
+
+def check_regeneration(generator) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        generator.generate(pathlib.Path(tmp))
+        for name in GENERATED:
+            require(
+                filecmp.cmp(HERE / name, pathlib.Path(tmp) / name, shallow=False),
+                f"{name} differs from a fresh run of generate.py (regenerate and commit)",
+            )
+    return f"generate.py reproduces all {len(GENERATED)} generated files byte for byte"
+
+
+def camel(snake: str) -> str:
+    return "".join(part.capitalize() for part in snake.split("_"))
+
+
+def check_suite_shape(suite: dict, path: pathlib.Path) -> None:
+    require(
+        set(suite) == {"name", "expectations", "meta"}, f"{path.name}: unexpected top-level keys"
+    )
+    require(suite["name"] == path.stem, f"{path.name}: name does not match file name")
+    meta = suite["meta"]["dqaudit"]
+    require(meta["system"] in SYSTEMS, f"{path.name}: unknown system")
+    require(1 <= meta["likelihood"] <= 5 and 1 <= meta["impact"] <= 5, f"{path.name}: suite scores")
+    require(meta.get("purpose"), f"{path.name}: purpose missing")
+    rule_ids = [e["meta"]["dqaudit"]["rule_id"] for e in suite["expectations"]]
+    require(len(rule_ids) == len(set(rule_ids)), f"{path.name}: duplicate rule ids")
+    for expectation in suite["expectations"]:
+        require(set(expectation) == {"type", "kwargs", "meta"}, f"{path.name}: expectation keys")
+        require(
+            hasattr(gx.expectations, camel(expectation["type"])),
+            f"{path.name}: {expectation['type']} is not a GX core expectation",
+        )
+        rule = expectation["meta"]["dqaudit"]
+        require(rule["dimension"] in DIMENSIONS, f"{rule['rule_id']}: dimension")
+        require(
+            1 <= rule["likelihood"] <= 5 and 1 <= rule["impact"] <= 5, f"{rule['rule_id']}: scores"
+        )
+        require(
+            rule.get("rationale") and rule.get("remediation"), f"{rule['rule_id']}: text missing"
+        )
+        if expectation["type"] == "expect_column_pair_values_a_to_be_greater_than_b":
+            require(
+                rule.get("value_type") in {"datetime", "number"}, f"{rule['rule_id']}: value_type"
+            )
+    gx.ExpectationSuite(**suite)  # GX itself must accept the document
+
+
+def check_workspace(manifest: dict, suites: dict[str, dict]) -> str:
+    workspace = HERE / "workspace"
+    config = yaml.safe_load((workspace / "dqaudit.yml").read_text(encoding="utf-8"))
+    require((workspace / config["suites"]).resolve() == SUITES, "dqaudit.yml: suites folder")
+    seen = set()
+    for system, system_config in config["systems"].items():
+        for dataset, ds in system_config["datasets"].items():
+            dataset_id = f"{system}/{dataset}"
+            entry = manifest["datasets"][dataset_id]
+            require(
+                (workspace / ds["options"]["path"]).resolve() == (HERE / entry["path"]).resolve(),
+                f"dqaudit.yml: {dataset_id} path",
+            )
+            require(ds["key"] == [entry["key"]], f"dqaudit.yml: {dataset_id} key")
+            seen.add(dataset_id)
+    require(seen == set(manifest["datasets"]), "dqaudit.yml and manifest list different datasets")
+    suite_targets = {
+        f"{s['meta']['dqaudit']['system']}/{s['meta']['dqaudit']['dataset']}"
+        for s in suites.values()
+    }
+    require(suite_targets == seen, "every dataset needs exactly one suite")
+    return f"dqaudit.yml matches the manifest ({len(seen)} datasets, {len(suites)} suites)"
+
+
+def check_fixed_width(manifest: dict, frames: dict[str, pd.DataFrame]) -> str:
+    entry = manifest["datasets"]["pnc/arrest_summons"]["fixed_width"]
+    layout = yaml.safe_load((HERE / entry["layout"]).read_text(encoding="utf-8"))["fields"]
+    lines = (HERE / entry["path"]).read_text(encoding="utf-8").split("\n")
+    require(lines[-1] == "", "fixed-width file must end with a newline")
+    lines = lines[:-1]
+    length = sum(field["width"] for field in layout)
+    require(all(len(line) == length for line in lines), "fixed-width records differ in length")
+    records = [
+        {
+            f["name"]: (line[f["start"] - 1 : f["start"] - 1 + f["width"]].strip() or None)
+            for f in layout
+        }
+        for line in lines
+    ]
+    csv_frame = frames["pnc/arrest_summons"]
+    fixed = pd.DataFrame(records, columns=list(csv_frame.columns), dtype=str)
+    pd.testing.assert_frame_equal(fixed, csv_frame, check_dtype=False)
+    return f"arrest_summons.dat: {len(records)} records of {length} characters equal the CSV"
+
+
+def check_check_characters(generator, frames: dict[str, pd.DataFrame]) -> str:
+    digits, letter = generator.check_character, f"([{generator.CHECK_ALPHABET}])"
+    counts = collections.Counter()
+    for value in frames["pnc/nominals"]["pnc_id"].dropna():
+        if m := re.fullmatch(r"(\d{2})(\d{2})/(\d{7})" + letter, value):
+            require(digits(m[2] + m[3]) == m[4], f"PNC ID {value}: check character")
+            counts["PNC ID"] += 1
+    for value in frames["pnc/nominals"]["cro_number"].dropna():
+        if m := re.fullmatch(r"(\d{1,6})/(\d{2})" + letter, value):
+            require(digits(m[2] + m[1].zfill(6)) == m[3], f"CRO {value}: check character")
+            counts["CRO"] += 1
+    for value in frames["pnc/arrest_summons"]["asn"].dropna():
+        if m := re.fullmatch(r"(\d{2})(\d{2})[A-Z0-9]{2}(\d{2})(\d{11})" + letter, value):
+            require(digits(m[2] + m[3] + m[1] + m[4]) == m[5], f"ASN {value}: check character")
+            counts["ASN"] += 1
+    return "check characters correct on " + ", ".join(f"{n} {k}s" for k, n in counts.items())
+
+
+# ---------------------------------------------------------------------------
+# GX validation with the engine's typing rules
+# ---------------------------------------------------------------------------
+
+
+class Validator:
+    def __init__(self) -> None:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = context.data_sources.add_pandas("sample_data").add_dataframe_asset("extract")
+        self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+
+    def validate(self, frame: pd.DataFrame, expectation: dict):
+        config = ExpectationConfiguration(
+            type=expectation["type"], kwargs=expectation["kwargs"], meta=expectation["meta"]
+        )
+        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(config.to_domain_obj(), result_format=RESULT_FORMAT)
+        info = result.exception_info or {}
+        errors = [info] if "raised_exception" in info else list(info.values())
+        for error in errors:
+            if isinstance(error, dict) and error.get("raised_exception"):
+                raise CheckFailed(f"GX raised: {error.get('exception_message')}")
+        return result
+
+
+def value_kind(expectation: dict) -> str | None:
+    kwargs = expectation["kwargs"]
+    if expectation["type"] == "expect_column_values_to_be_between":
+        bounds = [kwargs.get("min_value"), kwargs.get("max_value")]
+        if any(isinstance(b, str) for b in bounds):
+            return "datetime"
+        if any(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds):
+            return "number"
+    if expectation["type"] == "expect_column_pair_values_a_to_be_greater_than_b":
+        return expectation["meta"]["dqaudit"]["value_type"]
+    return None
+
+
+def convert(series: pd.Series, kind: str) -> pd.Series:
+    if kind == "number":
+        return pd.to_numeric(series, errors="coerce")
+    return pd.to_datetime(series, format="ISO8601", errors="coerce")
+
+
+def failing_keys(
+    validator: Validator, frame: pd.DataFrame, key: str, expectation: dict
+) -> set[str]:
+    """Keys the engine would report for this rule ({"<table>"} for a failed table rule)."""
+    kind = value_kind(expectation)
+    unparseable = pd.Series(False, index=frame.index)
+    if kind:
+        kwargs = expectation["kwargs"]
+        columns = (
+            [kwargs["column"]] if "column" in kwargs else [kwargs["column_A"], kwargs["column_B"]]
+        )
+        frame = frame.copy()
+        for column in columns:
+            converted = convert(frame[column], kind)
+            unparseable |= frame[column].notna() & converted.isna()
+            frame[column] = converted
+    result = validator.validate(frame, expectation)
+    if expectation["type"] in TABLE_RULES:
+        return set() if result.success else {"<table>"}
+    gx_indexes = set(result.result.get("unexpected_index_list") or [])
+    require(
+        result.success == (not gx_indexes),
+        f"{expectation['meta']['dqaudit']['rule_id']}: success flag disagrees with unexpected rows",
+    )
+    return {frame.at[i, key] for i in gx_indexes | set(frame.index[unparseable])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Check the sample data against manifest.json")
+    parser.add_argument(
+        "--skip-regenerate",
+        action="store_true",
+        help="do not re-run generate.py to compare the files byte for byte",
+    )
+    args = parser.parse_args(argv)
+
+    generator = load_generator()
+    manifest = json.loads((HERE / "manifest.json").read_text(encoding="utf-8"))
+    notes = []
+    if not args.skip_regenerate:
+        notes.append(check_regeneration(generator))
+
+    suites = {}
+    for path in sorted(SUITES.glob("*.json")):
+        suites[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        check_suite_shape(suites[path.stem], path)
+    notes.append(check_workspace(manifest, suites))
+
+    frames = {}
+    for dataset_id, entry in manifest["datasets"].items():
+        frames[dataset_id] = read_csv(HERE / entry["path"])
+        require(len(frames[dataset_id]) == entry["rows"], f"{dataset_id}: row count")
+        require(frames[dataset_id][entry["key"]].is_unique, f"{dataset_id}: key not unique")
+    notes.append(check_fixed_width(manifest, frames))
+    notes.append(check_check_characters(generator, frames))
+
+    expected = collections.defaultdict(set)
+    for defect in manifest["defects"]:
+        dataset_id = f"{defect['system']}/{defect['dataset']}"
+        frame, key = frames[dataset_id], manifest["datasets"][dataset_id]["key"]
+        require(
+            frame.at[defect["line"] - 2, key] == defect["key"],
+            f"manifest line wrong for {defect['key']}",
+        )
+        require(defect["column"] in frame.columns, f"manifest column {defect['column']} unknown")
+        expected[(defect["suite"], defect["rule_id"])].add(defect["key"])
+
+    validator = Validator()
+    rows, mismatches, seen_rules = [], [], set()
+    for name, suite in suites.items():
+        meta = suite["meta"]["dqaudit"]
+        dataset_id = f"{meta['system']}/{meta['dataset']}"
+        frame, key = frames[dataset_id], manifest["datasets"][dataset_id]["key"]
+        for expectation in suite["expectations"]:
+            rule_id = expectation["meta"]["dqaudit"]["rule_id"]
+            seen_rules.add((name, rule_id))
+            actual = failing_keys(validator, frame, key, expectation)
+            want = expected.get((name, rule_id), set())
+            status = "ok" if actual == want else "MISMATCH"
+            rows.append((name, rule_id, expectation["type"], len(want), len(actual), status))
+            if actual != want:
+                mismatches.append((name, rule_id, sorted(actual - want), sorted(want - actual)))
+    unknown = set(expected) - seen_rules
+    require(not unknown, f"manifest names rules that no suite has: {sorted(unknown)}")
+
+    for note in notes:
+        print(f"ok  {note}")
+    print()
+    print(
+        f"{'suite':<20} {'rule_id':<12} {'expectation':<50} {'manifest':>8} {'failing':>8}  status"
+    )
+    for row in rows:
+        print(f"{row[0]:<20} {row[1]:<12} {row[2]:<50} {row[3]:>8} {row[4]:>8}  {row[5]}")
+    total = sum(len(keys) for keys in expected.values())
+    print(
+        f"\n{len(rows)} rules in {len(suites)} suites; {total} expected failing keys "
+        f"({len(manifest['defects'])} manifest entries); {len(mismatches)} mismatches"
+    )
+    for name, rule_id, extra, missing in mismatches:
+        print(f"  {name} {rule_id}: unexpected {extra[:10]} missing {missing[:10]}")
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except CheckFailed as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        sys.exit(1)
