@@ -206,3 +206,47 @@ def test_sigterm_mid_run_leaves_the_run_interrupted_never_complete(
     [run] = load_runs(template_workspace)
     assert run["status"] == "interrupted"
     assert run["outcome"] is None
+
+
+def test_the_next_command_reports_a_run_whose_process_died(template_workspace: Path) -> None:
+    store_url = load_workspace(template_workspace).store_url
+    script = (
+        "import os, signal\n"
+        "from dqaudit.audits.store import AuditStore\n"
+        "from dqaudit.expectations.suite import load_suite\n"
+        f"store = AuditStore({store_url!r})\n"
+        f"store.start_run(load_suite({str(template_workspace / 'suites' / 'custody_records.json')!r}), 'b')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=False)
+    result = invoke("audit", "list", "-w", str(template_workspace))
+    assert result.exit_code == 0
+    assert "did not finish (now interrupted)" in result.stderr
+    assert "interrupted" in result.stdout
+    again = invoke("audit", "list", "-w", str(template_workspace))
+    assert "did not finish" not in again.stderr  # reported once, then recorded
+
+
+def test_check_writes_nothing_to_disk_but_its_output(tmp_path: Path) -> None:
+    """GX runs in an ephemeral context: no gx/ folder, no config, no cache files."""
+    import os
+
+    work = tmp_path / "cwd"
+    work.mkdir()
+    data = work / "d.csv"
+    data.write_text("ref,v\n1,\n", encoding="utf-8")
+    suite = write_suite(
+        work / "s.json", [rule("expect_column_values_to_not_be_null", "V", column="v")]
+    )
+    before = {p for p in tmp_path.rglob("*")}
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "PYTHONDONTWRITEBYTECODE": "1"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "dqaudit.cli", "check", str(data), "--suite", str(suite), "--json"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert {p for p in tmp_path.rglob("*")} == before
