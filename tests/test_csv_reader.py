@@ -135,3 +135,13 @@ def test_headerless_code_point_open_file_loads_with_given_columns() -> None:
     assert list(extract.frame.columns) == columns
     assert extract.frame["PC"].iloc[0].startswith("WV1")
     assert extract.line_numbers[0] == 1  # no header: the first record is line 1
+
+
+def test_headerless_file_with_the_wrong_number_of_names_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "1,2,3\n4,5,6\n")
+    with pytest.raises(InputError, match="2 column names given for 3 fields per record"):
+        read_csv(path, header=False, columns=["a", "b"])
+    quoted = write(tmp_path, '"1",2,3\n4,5,6\n', "quoted.csv")
+    with pytest.raises(InputError, match="2 column names given for 3 fields per record"):
+        read_csv(quoted, header=False, columns=["a", "b"])
+    assert read_csv(path, header=False, columns=["a", "b", "c"]).line_numbers.tolist() == [1, 2]

@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from dqaudit.connectors.base import Extract
 
 KEY_SEPARATOR = "|"
+# Expectation families whose kwargs name every column they read.
+KNOWN_SHAPES = (
+    "expect_column_",
+    "expect_table_",
+    "expect_multicolumn_",
+    "expect_compound_columns_",
+    "expect_select_column_values_",
+)
 # Rules that read the table's column list, which must not include the typed helpers.
 SCHEMA_TYPES = frozenset(
     {
@@ -154,12 +162,15 @@ def _record_keys(
 
 
 def _prepare(frame: pd.DataFrame, suite: Suite) -> tuple[pd.DataFrame, list[gx_adapter.GxCheck]]:
-    """Add the typed columns rules need and point each rule's kwargs at them."""
-    work = frame.copy(deep=False)
-    for name in work.columns:
-        if pd.api.types.is_datetime64_any_dtype(work[name].dtype):
-            work[name] = _to_ns(work[name])  # GX is slow on pandas 3's datetime64[us]
-    converted: dict[tuple[str, str, str | None, str], str] = {}
+    """Build the frame GX sees: the columns rules read, plus the typed helpers they need.
+
+    GX copies the whole frame for every rule's domain, so leaving out columns no rule
+    reads (and text columns only read through a typed helper) saves real time.
+    """
+    helpers: dict[str, pd.Series] = {}
+    helper_names: dict[tuple[str, str, str | None, str], str] = {}
+    read: set[str] = set()
+    whole_frame = False
     checks = []
     for rule in suite.rules:
         kwargs = dict(rule.kwargs)
@@ -173,26 +184,57 @@ def _prepare(frame: pd.DataFrame, suite: Suite) -> tuple[pd.DataFrame, list[gx_a
                     conversion.datetime_format,
                     conversion.unparseable,
                 )
-                if cache_key not in converted:
-                    name = f"__dqaudit_{len(converted)}__{conversion.column}"
-                    work[name] = _convert(frame[conversion.column], conversion, rule)
-                    converted[cache_key] = name
-                _point_at(kwargs, conversion, converted[cache_key])
+                if cache_key not in helper_names:
+                    name = f"__dqaudit_{len(helper_names)}__{conversion.column}"
+                    helpers[name] = _convert(frame[conversion.column], conversion, rule)
+                    helper_names[cache_key] = name
+                _point_at(kwargs, conversion, helper_names[cache_key])
         if (
             rule.expectation_type.startswith("expect_column_pair_")
             and "ignore_row_if" not in kwargs
         ):
             # GX's default differs between pandas and SQL when one side is null.
             kwargs["ignore_row_if"] = "either_value_is_missing"
+        columns = _columns_read(rule.expectation_type, kwargs, frame)
+        if columns is None:
+            whole_frame = True
+        else:
+            read.update(columns)
         checks.append(gx_adapter.GxCheck(rule.position, rule.label, rule.expectation_type, kwargs))
+    kept = [c for c in frame.columns if whole_frame or c in read]
+    work = frame[kept]
+    for name in kept:
+        if pd.api.types.is_datetime64_any_dtype(work[name].dtype):
+            work[name] = _to_ns(work[name])  # GX is slow on pandas 3's datetime64[us]
+    if helpers:
+        work = pd.concat([work, pd.DataFrame(helpers, index=frame.index)], axis=1)
     return work, checks
+
+
+def _columns_read(kind: str, kwargs: dict[str, Any], frame: pd.DataFrame) -> set[str] | None:
+    """Columns of ``frame`` a rule reads, or None when its kwargs cannot be understood."""
+    if not kind.startswith(KNOWN_SHAPES):
+        return None
+    names: set[str] = set()
+    for key in ("column", "column_A", "column_B"):
+        if isinstance(kwargs.get(key), str):
+            names.add(kwargs[key])
+    if kind != "expect_table_columns_to_match_set":
+        for key in ("column_list", "column_set"):
+            if isinstance(kwargs.get(key), list):
+                names.update(c for c in kwargs[key] if isinstance(c, str))
+    condition = kwargs.get("row_condition")
+    if condition is not None:
+        text = str(condition)
+        names.update(c for c in frame.columns if c in text)
+    return names & set(frame.columns)
 
 
 def _validate(
     frame: pd.DataFrame, work: pd.DataFrame, checks: list[gx_adapter.GxCheck]
 ) -> dict[int, gx_adapter.GxOutcome]:
-    """One GX call; rules about the table's columns see the extract, not the typed helpers."""
-    if work.shape[1] == frame.shape[1]:
+    """One GX call; rules about the table's columns see the extract's own columns."""
+    if list(work.columns) == list(frame.columns):
         return gx_adapter.validate_dataframe(work, checks) if checks else {}
     schema = [c for c in checks if c.expectation_type in SCHEMA_TYPES]
     rows = [c for c in checks if c.expectation_type not in SCHEMA_TYPES]

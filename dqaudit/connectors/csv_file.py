@@ -30,6 +30,7 @@ class CsvLayout:
 
     header: list[str] | None
     record_lines: np.ndarray
+    fields: int
 
 
 def read_csv(
@@ -43,31 +44,101 @@ def read_csv(
 ) -> Extract:
     """Read a CSV file as text; errors name the file and line at fault."""
     path = Path(path)
-    data = _read_bytes(path)
-    encoding = _encoding(path, data, encoding)
     if len(delimiter) != 1 or len(quotechar) != 1:
         raise InputError(f"{path}: delimiter and quotechar must be single characters")
+    before = _file_state(path)
+    data = _read_bytes(path)
+    encoding = _encoding(path, data, encoding)
+    sha256 = hashlib.sha256(data).hexdigest()
     plain = delimiter.isascii() and quotechar.isascii() and quotechar.encode("ascii") not in data
     if plain:
-        layout = _scan_plain(path, data, encoding, ord(delimiter), header)
+        shape = _PlainShape.of(data, delimiter.encode("ascii"))
+        del data  # pandas reads the file itself: faster, and the bytes need not stay in memory
+        frame, lines = _read_plain(path, shape, encoding, delimiter, header, columns)
     else:
         layout = _scan_quoted(path, data, encoding, delimiter, quotechar, header)
-    names = _column_names(path, layout.header, columns)
-    if layout.header is not None and len(layout.record_lines) == 0:
-        raise InputError(f"{path}: has a header row but no records")
-    frame = _parse(path, data, encoding, delimiter, quotechar, header, names)
-    if len(frame) != len(layout.record_lines):
+        names = _column_names(path, layout.header, columns, layout.fields)
+        if layout.header is not None and len(layout.record_lines) == 0:
+            raise InputError(f"{path}: has a header row but no records")
+        frame = _parse(path, io.BytesIO(data), encoding, delimiter, quotechar, header, names)
+        lines = layout.record_lines
+    if _file_state(path) != before:
+        raise InputError(f"{path}: the file changed while it was being read; read it again")
+    if len(frame) != len(lines):
         raise InputError(
-            f"{path}: read {len(frame)} records but found {len(layout.record_lines)} record "
+            f"{path}: read {len(frame)} records but found {len(lines)} record "
             "lines; check the delimiter and quoting"
         )
     fingerprint = Fingerprint(
         source=str(path),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         rows=len(frame),
         columns=[str(c) for c in frame.columns],
     )
-    return Extract(frame=frame, fingerprint=fingerprint, line_numbers=layout.record_lines)
+    return Extract(frame=frame, fingerprint=fingerprint, line_numbers=lines)
+
+
+@dataclass(frozen=True)
+class _PlainShape:
+    """What byte counts say about a file without quotes: first line, lines, delimiters."""
+
+    first_line: bytes
+    lines: int
+    delimiters: int
+
+    @classmethod
+    def of(cls, data: bytes, delimiter: bytes) -> _PlainShape:
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        return cls(_first_line(data), lines, data.count(delimiter))
+
+
+def _file_state(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _read_plain(
+    path: Path,
+    shape: _PlainShape,
+    encoding: str,
+    delimiter: str,
+    header: bool,
+    columns: list[str] | None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """A file without quote characters: pandas parses, and two byte counts usually prove
+    every line is one whole record; only when they do not is each line scanned."""
+    first = shape.first_line.decode(encoding).lstrip("\ufeff").split(delimiter)
+    names = _column_names(path, first if header else None, columns, len(first))
+    try:
+        frame = _parse(path, path, encoding, delimiter, '"', header, names)
+    except InputError:
+        _scan_plain(path, path.read_bytes(), encoding, ord(delimiter), header)  # names the line
+        raise
+    if header and len(frame) == 0:
+        raise InputError(f"{path}: has a header row but no records")
+    expected = len(frame) + (1 if header else 0)
+    if shape.lines == expected and shape.delimiters == (len(names) - 1) * expected:
+        # pandas refuses a line with too many fields, so these counts leave no room for a
+        # short or blank line: record i is on line i + 1, after the header.
+        start = 2 if header else 1
+        return frame, np.arange(start, start + len(frame), dtype=np.int64)
+    layout = _scan_plain(path, path.read_bytes(), encoding, ord(delimiter), header)
+    return frame, layout.record_lines
+
+
+def _first_line(data: bytes) -> bytes:
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end == -1 else end
+        line = data[start:end].rstrip(b"\r")
+        if line:
+            return line
+        start = end + 1
+    return b""
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -136,7 +207,7 @@ def _scan_plain(path: Path, data: bytes, encoding: str, delimiter: int, header: 
     else:
         expected = int(fields[0])
     _check_ragged(path, line_numbers, fields, expected)
-    return CsvLayout(header_fields, line_numbers.astype(np.int64))
+    return CsvLayout(header_fields, line_numbers.astype(np.int64), expected)
 
 
 def _check_ragged(path: Path, lines: np.ndarray, fields: np.ndarray, expected: int) -> None:
@@ -176,10 +247,12 @@ def _scan_quoted(
     expected = len(header_fields) if header_fields is not None else (fields[0] if fields else 0)
     line_array = np.asarray(lines, dtype=np.int64)
     _check_ragged(path, line_array, np.asarray(fields, dtype=np.int64), expected)
-    return CsvLayout(header_fields, line_array)
+    return CsvLayout(header_fields, line_array, expected)
 
 
-def _column_names(path: Path, header: list[str] | None, columns: list[str] | None) -> list[str]:
+def _column_names(
+    path: Path, header: list[str] | None, columns: list[str] | None, fields: int | None
+) -> list[str]:
     names = columns if columns is not None else header
     if names is None:
         raise InputError(f"{path}: the file has no header row; give its column names")
@@ -191,16 +264,16 @@ def _column_names(path: Path, header: list[str] | None, columns: list[str] | Non
         if name in seen:
             raise InputError(f"{path}: column '{name}' appears twice in the header")
         seen.add(name)
-    if header is not None and columns is not None and len(columns) != len(header):
+    if columns is not None and fields is not None and len(columns) != fields:
         raise InputError(
-            f"{path}: {len(columns)} column names given for {len(header)} fields per record"
+            f"{path}: {len(columns)} column names given for {fields} fields per record"
         )
     return list(names)
 
 
 def _parse(
     path: Path,
-    data: bytes,
+    source: Path | io.BytesIO,
     encoding: str,
     delimiter: str,
     quotechar: str,
@@ -209,7 +282,7 @@ def _parse(
 ) -> pd.DataFrame:
     try:
         return pd.read_csv(
-            io.BytesIO(data),
+            source,
             sep=delimiter,
             quotechar=quotechar,
             encoding=encoding,

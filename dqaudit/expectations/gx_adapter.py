@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -74,19 +75,26 @@ def _quiet_gx() -> Iterator[None]:
         yield
 
 
-@cache
-def _gx() -> Any:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    logging.getLogger("great_expectations").setLevel(logging.CRITICAL)
-    with _quiet_gx():
-        import great_expectations as gx
-        from great_expectations.execution_engine import pandas_execution_engine
+_import_lock = threading.Lock()
+_gx_module: Any = None
 
-    # GX fingerprints every batch by hashing the whole frame (seconds per million rows of
-    # text). dqaudit already fingerprints the extract itself (SHA-256 of its bytes or
-    # query), so each batch gets a unique id instead.
-    pandas_execution_engine.hash_pandas_dataframe = _unique_batch_fingerprint
-    return gx
+
+def _gx() -> Any:
+    """Import GX once (thread-safe), with its logging off and its frame hash replaced."""
+    global _gx_module
+    with _import_lock:
+        if _gx_module is None:
+            os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+            logging.getLogger("great_expectations").setLevel(logging.CRITICAL)
+            with _quiet_gx():
+                import great_expectations as gx
+                from great_expectations.execution_engine import pandas_execution_engine
+            # GX fingerprints every batch by hashing the whole frame (seconds per million
+            # rows of text). dqaudit already fingerprints the extract itself (SHA-256 of its
+            # bytes or query), so each batch gets a unique id instead.
+            pandas_execution_engine.hash_pandas_dataframe = _unique_batch_fingerprint
+            _gx_module = gx
+    return _gx_module
 
 
 def _unique_batch_fingerprint(_frame: Any) -> str:
