@@ -196,24 +196,50 @@ def audit() -> None:
 @workspace_option
 @click.option("--system", default=None, help="Only the suites of this system.")
 @click.option("--suite", "suite_name", default=None, help="Only the suite with this name.")
+@click.option(
+    "--allow-draft",
+    is_flag=True,
+    help="Also run suites the SIMB has not approved (or that changed since); runs are marked draft.",
+)
+@click.option(
+    "--due",
+    "due_only",
+    is_flag=True,
+    help="Run only what the schedule says is due, then exit (for cron).",
+)
 @handles_errors
-def audit_run(workspace: Path | None, system: str | None, suite_name: str | None) -> None:
-    """Run suites against their datasets and record every result in the audit store."""
+def audit_run(
+    workspace: Path | None,
+    system: str | None,
+    suite_name: str | None,
+    allow_draft: bool,
+    due_only: bool,
+) -> None:
+    """Run suites against their datasets, highest risk first, recording every result."""
     from dqaudit.audits.audit_run import run_audits
     from dqaudit.audits.console import describe_batch
 
-    loaded = _open_workspace(workspace)
-    _open_store(workspace).close()  # reports runs a previous command left unfinished
+    loaded, store = _open(workspace)
+    store.close()
     batch = run_audits(
         loaded,
         system=system,
         suite_name=suite_name,
+        allow_draft=allow_draft,
+        due_only=due_only,
         progress=lambda line: click.echo(line, err=True),
     )
     click.echo(describe_batch(batch))
     for run in batch.runs:
         if run.error:
             click.echo(f"Error: {run.suite_name}: {run.error}", err=True)
+    if batch.refused:
+        refused = ", ".join(f"{name} ({status})" for name, status in batch.refused)
+        click.echo(
+            f"Error: not approved by the SIMB: {refused}; approve with 'dqaudit suite approve "
+            "SUITE --by NAME --board SIMB --minute REF', or run with --allow-draft",
+            err=True,
+        )
     sys.exit(int(batch.exit_code))
 
 
@@ -279,6 +305,85 @@ def suite() -> None:
     """Inspect expectation suites."""
 
 
+@suite.command("approve")
+@click.argument("suite_ref", metavar="SUITE")
+@workspace_option
+@click.option("--by", "by", required=True, help="Who approved it (the chair or officer, by name).")
+@click.option("--board", required=True, help="The approving board, e.g. SIMB.")
+@click.option("--minute", required=True, help="The board minute or decision reference.")
+@click.option(
+    "--review-by",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date (YYYY-MM-DD) by which the board must review the approval.",
+)
+@handles_errors
+def suite_approve(
+    suite_ref: str, workspace: Path | None, by: str, board: str, minute: str, review_by: Any
+) -> None:
+    """Record the board's approval of SUITE (a name or file) as it is now, bound to its hash."""
+    from dqaudit.governance.approvals import approve
+
+    loaded, store = _open(workspace)
+    approval = approve(
+        store,
+        loaded,
+        suite_ref,
+        by=by,
+        board=board,
+        minute=minute,
+        review_by=review_by.date() if review_by else None,
+    )
+    click.echo(
+        f"approved {approval.suite_name} (hash {approval.suite_hash[:16]}…) by {approval.approved_by}, "
+        f"{approval.board} minute {approval.minute}"
+    )
+    for reference in approval.reference_files:
+        click.echo(f"  reference file {reference['path']} sha256 {reference['sha256'][:16]}…")
+
+
+@suite.command("status")
+@workspace_option
+@click.option("--band", default=None, help="Only suites in this risk band.")
+@handles_errors
+def suite_status(workspace: Path | None, band: str | None) -> None:
+    """List each suite: approved, changed since approval, never approved, revoked or review overdue."""
+    from dqaudit.governance.approvals import all_states
+    from dqaudit.governance.views import describe_states
+
+    loaded, store = _open(workspace)
+    states = all_states(store, loaded, band=band)
+    click.echo(describe_states(states, loaded.config.risk))
+
+
+@suite.command("diff")
+@click.argument("suite_ref", metavar="SUITE")
+@workspace_option
+@handles_errors
+def suite_diff(suite_ref: str, workspace: Path | None) -> None:
+    """Show rules added, removed or changed (by rule_id) since SUITE's approved version."""
+    from dqaudit.governance.approvals import diff
+    from dqaudit.governance.views import describe_diff
+
+    loaded, store = _open(workspace)
+    click.echo(describe_diff(diff(store, loaded, suite_ref)))
+
+
+@suite.command("revoke")
+@click.argument("suite_ref", metavar="SUITE")
+@workspace_option
+@click.option("--by", "by", required=True, help="Who revoked the approval.")
+@click.option("--reason", required=True, help="Why the approval is withdrawn.")
+@handles_errors
+def suite_revoke(suite_ref: str, workspace: Path | None, by: str, reason: str) -> None:
+    """Withdraw SUITE's approval; it will not run again until it is re-approved."""
+    from dqaudit.governance.approvals import revoke
+
+    loaded, store = _open(workspace)
+    approval = revoke(store, loaded, suite_ref, by=by, reason=reason)
+    click.echo(f"revoked the approval of {approval.suite_name} ({approval.minute}): {reason}")
+
+
 @suite.command("hash")
 @click.argument("suite_file", type=click.Path(path_type=Path))
 @handles_errors
@@ -288,6 +393,81 @@ def suite_hash(suite_file: Path) -> None:
 
     loaded = load_suite(suite_file)
     click.echo(f"{loaded.hash}  {loaded.name}")
+
+
+# --- trail, purge, schedule ----------------------------------------------------------------
+
+
+@cli.group(invoke_without_command=True)
+@workspace_option
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="Only entries recorded on or after this date (YYYY-MM-DD).",
+)
+@click.pass_context
+@handles_errors
+def trail(ctx: click.Context, workspace: Path | None, since: Any) -> None:
+    """Print the audit trail: approvals, revocations, runs, purges and configuration changes."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from dqaudit.governance.trail import entries
+    from dqaudit.governance.views import describe_trail
+
+    _loaded, store = _open(workspace)
+    click.echo(describe_trail(entries(store, since=since)))
+
+
+@trail.command("verify")
+@workspace_option
+@handles_errors
+def trail_verify(workspace: Path | None) -> None:
+    """Check the trail's hash chain and name the first broken entry (exit 3 if broken)."""
+    from dqaudit.governance.trail import verify
+    from dqaudit.governance.views import describe_verification
+
+    _loaded, store = _open(workspace, record_config=False)
+    result = verify(store)
+    click.echo(describe_verification(result))
+    if not result.ok:
+        sys.exit(int(ExitCode.ENGINE_ERROR))
+
+
+@cli.command()
+@workspace_option
+@click.option(
+    "--older-than",
+    type=int,
+    default=None,
+    help="Purge runs older than this many days (default: retention.record_details_days).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be purged; change nothing.")
+@handles_errors
+def purge(workspace: Path | None, older_than: int | None, dry_run: bool) -> None:
+    """Remove failing-record details of old runs, keeping their counts, outcomes and hashes."""
+    from dqaudit.governance.retention import purge as purge_details
+    from dqaudit.governance.views import describe_purge
+
+    loaded, store = _open(workspace)
+    days = older_than if older_than is not None else loaded.config.retention.record_details_days
+    click.echo(describe_purge(purge_details(store, days, dry_run=dry_run)))
+
+
+@cli.command()
+@workspace_option
+@click.option("--band", default=None, help="Only suites in this risk band.")
+@handles_errors
+def schedule(workspace: Path | None, band: str | None) -> None:
+    """Show each suite's cadence, its last complete run and when it is next due."""
+    from datetime import UTC, datetime
+
+    from dqaudit.governance.schedule import workspace_schedule
+    from dqaudit.governance.views import describe_schedule
+
+    loaded, store = _open(workspace)
+    now = datetime.now(UTC)
+    click.echo(describe_schedule(workspace_schedule(store, loaded, band=band, now=now), now))
 
 
 # --- demo ----------------------------------------------------------------------------------
@@ -329,12 +509,22 @@ def _open_workspace(folder: Path | None) -> Any:
 
 
 def _open_store(folder: Path | None) -> Any:
+    return _open(folder)[1]
+
+
+def _open(folder: Path | None, record_config: bool = True) -> tuple[Any, Any]:
+    """The workspace and its store, after reporting unfinished runs and recording a
+    changed dqaudit.yml in the trail."""
     from dqaudit.audits.store import AuditStore
+    from dqaudit.governance.trail import record_config as record_config_change
 
     loaded = _open_workspace(folder)
     store = AuditStore(loaded.store_url)
+    click.get_current_context().call_on_close(store.close)
     _report_stale(store)
-    return store
+    if record_config:
+        record_config_change(store, loaded.config_path)
+    return loaded, store
 
 
 def _report_stale(store: Any) -> None:

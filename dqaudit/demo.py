@@ -16,7 +16,8 @@ from dqaudit.audits.audit_run import BatchOutcome, run_audits
 from dqaudit.audits.run_document import run_document
 from dqaudit.audits.store import AuditStore
 from dqaudit.errors import InputError
-from dqaudit.workspace.config import CONFIG_NAME, load_workspace
+from dqaudit.governance import approvals
+from dqaudit.workspace.config import CONFIG_NAME, Workspace, load_workspace
 
 
 def prepare_demo_workspace(sample_data: Path, out: Path) -> Path:
@@ -58,12 +59,37 @@ def write_results(batch: BatchOutcome, store_url: str, folder: Path) -> list[Pat
     return written
 
 
+def approve_demo_suites(workspace: Workspace) -> list[str]:
+    """Approve, as the SIMB would, every demo suite not already approved as it is now."""
+    store = AuditStore(workspace.store_url)
+    approved = []
+    try:
+        for suite in workspace.load_suites():
+            if approvals.suite_state(store, workspace, suite).status == approvals.APPROVED:
+                continue
+            approvals.approve(
+                store,
+                workspace,
+                suite.name,
+                by="Chair, Strategic Information Management Board (demo)",
+                board="SIMB",
+                minute="DEMO-2026-01",
+            )
+            approved.append(suite.name)
+    finally:
+        store.close()
+    return approved
+
+
 def run_demo(
     sample_data: Path, out: Path, progress: Callable[[str], None] | None = None
 ) -> tuple[str, BatchOutcome]:
     """Audit every sample system; return the printed summary and the batch."""
     prepare_demo_workspace(sample_data, out)
     workspace = load_workspace(out)
+    approved = approve_demo_suites(workspace)
+    if progress and approved:
+        progress(f"approved {len(approved)} suite(s) as the SIMB: {', '.join(approved)}")
     batch = run_audits(workspace, progress=progress)
     results = write_results(batch, workspace.store_url, out / "results")
     lines = [f"dqaudit demo: {len(batch.runs)} audit(s) run (batch {batch.batch_id[:12]})"]
@@ -80,6 +106,7 @@ def run_demo(
         "outputs:",
         f"  audit store   {out / 'audit.db'}",
         f"  JSON results  {out / 'results'}/ ({len(results)} files)",
-        f"  workspace     {out / CONFIG_NAME} (try: dqaudit audit list -w {out})",
+        f"  workspace     {out / CONFIG_NAME} (try: dqaudit audit list -w {out}, "
+        f"dqaudit suite status -w {out}, dqaudit trail -w {out})",
     ]
     return "\n".join(lines), batch

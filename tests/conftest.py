@@ -108,11 +108,29 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def template_workspace(tmp_path: Path) -> Path:
-    """The workspace that 'dqaudit init' writes, ready to run."""
+    """The workspace that 'dqaudit init' writes, with its suite approved, ready to run."""
     folder = tmp_path / "ws"
     result = invoke("init", str(folder))
     assert result.exit_code == 0, result.output
+    approve(folder, "custody_records")
     return folder
+
+
+def approve(folder: Path, suite: str, minute: str = "SIMB-2026-11") -> None:
+    result = invoke(
+        "suite",
+        "approve",
+        suite,
+        "-w",
+        str(folder),
+        "--by",
+        "A. Chair",
+        "--board",
+        "SIMB",
+        "--minute",
+        minute,
+    )
+    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import yaml
 
 from dqaudit.errors import InputError
 from dqaudit.workspace.config import load_workspace
-from tests.conftest import invoke, rule, write_suite
+from tests.conftest import approve, invoke, rule, write_suite
 
 
 def edit_config(folder: Path, change) -> None:
@@ -76,11 +76,12 @@ def test_runs_in_one_command_share_a_batch_and_go_highest_risk_first(
         likelihood=1,
         impact=1,
     )
+    approve(template_workspace, "low_risk")
     result = invoke("audit", "run", "-w", str(template_workspace))
     lines = [line for line in result.stdout.splitlines() if line.startswith("  ")]
     assert "custody_records" in lines[0] and "low_risk" in lines[1]
     runs = load_runs(template_workspace)
-    assert len({run["batch_id"] for run in runs}) == 1
+    assert len(runs) == 2 and len({run["batch_id"] for run in runs}) == 1
 
 
 def load_runs(folder: Path) -> list[dict]:

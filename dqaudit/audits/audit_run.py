@@ -1,7 +1,9 @@
 """``audit run``: every suite of a workspace against its dataset, recorded in the store.
 
 All suites and their bindings are checked before any run starts, so a typo in one suite
-stops the batch cleanly instead of leaving half of it recorded. Runs go highest risk first.
+stops the batch cleanly instead of leaving half of it recorded. Runs go highest risk
+first. Only SIMB-approved suites run, unless ``allow_draft`` marks the run a draft; each
+suite runs under a lock in the store, so two schedulers never run it twice at once.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,9 @@ from dqaudit.audits.results import ERROR, FAILED
 from dqaudit.audits.store import AuditStore
 from dqaudit.connectors.registry import get_connector
 from dqaudit.errors import DqauditError, ExitCode, InputError
-from dqaudit.expectations.suite import Suite, load_suite
+from dqaudit.expectations.suite import Suite
+from dqaudit.governance import approvals, locks, trail
+from dqaudit.governance.schedule import cadence, last_complete_runs, next_due
 from dqaudit.workspace.config import DatasetConfig, Workspace
 
 Progress = Callable[[str], None]
@@ -32,15 +37,11 @@ class PlannedRun:
     system: str
     dataset: str
     dataset_config: DatasetConfig
+    band: str | None = None
 
     @property
     def risk_score(self) -> int:
-        scores = [
-            (likelihood or 0) * (impact or 0)
-            for likelihood, impact in (self.suite.effective_risk(r) for r in self.suite.rules)
-        ]
-        suite_score = (self.suite.likelihood or 0) * (self.suite.impact or 0)
-        return max([suite_score, *scores])
+        return self.suite.risk_score
 
 
 @dataclass
@@ -56,24 +57,26 @@ class RunOutcome:
     rules: int = 0
     error: str | None = None
     exit_code: ExitCode = ExitCode.OK
+    draft: bool = False
+    band: str | None = None
 
 
 @dataclass
 class BatchOutcome:
     batch_id: str
     runs: list[RunOutcome]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
-        return max((run.exit_code for run in self.runs), default=ExitCode.OK)
+        worst = max((run.exit_code for run in self.runs), default=ExitCode.OK)
+        return max(worst, ExitCode.BAD_INPUT) if self.refused else worst
 
 
 def load_suites(workspace: Workspace) -> list[Suite]:
     """Every suite file in the workspace's suites folder, strictly loaded."""
-    folder = workspace.suites_dir
-    if not folder.is_dir():
-        raise InputError(f"{workspace.config_path}: suites folder {folder} does not exist")
-    return [load_suite(path) for path in sorted(folder.glob("*.json"))]
+    return workspace.load_suites()
 
 
 def plan_runs(
@@ -97,7 +100,8 @@ def plan_runs(
         if system is not None and suite.system != system:
             continue
         dataset_config = workspace.dataset(suite.system, suite.dataset, suite.source)
-        planned.append(PlannedRun(suite, suite.system, suite.dataset, dataset_config))
+        band = workspace.config.risk.band_name(suite.risk_score)
+        planned.append(PlannedRun(suite, suite.system, suite.dataset, dataset_config, band))
     planned.sort(key=lambda run: (-run.risk_score, run.suite.name))
     return planned
 
@@ -107,26 +111,108 @@ def run_audits(
     *,
     system: str | None = None,
     suite_name: str | None = None,
+    allow_draft: bool = False,
+    due_only: bool = False,
     progress: Progress | None = None,
 ) -> BatchOutcome:
-    """Run the selected suites; each run is recorded whole, or marked as not complete."""
+    """Run the selected suites; each run is recorded whole, or marked as not complete.
+
+    A suite that is not approved (never, revoked, or changed since) is refused and
+    reported, unless ``allow_draft``; with ``due_only`` only suites whose schedule says
+    they are due run. Either way the other suites still run.
+    """
     say = progress or (lambda _message: None)
     planned = plan_runs(workspace, system, suite_name)
+    if due_only:
+        for plan in planned:
+            cadence(plan.suite, workspace.config.risk)  # a bad cron is an error before any run
     store = AuditStore(workspace.store_url)
     batch = BatchOutcome(batch_id=uuid.uuid4().hex, runs=[])
+    lease = timedelta(minutes=workspace.config.schedule.lock_minutes)
     try:
+        trail.record_config(store, workspace.config_path)
+        states = {p.suite.name: approvals.suite_state(store, workspace, p.suite) for p in planned}
+        runnable = []
+        for plan in planned:
+            state = states[plan.suite.name]
+            if state.runnable or allow_draft:
+                runnable.append(plan)
+                if state.status == approvals.REVIEW_OVERDUE:
+                    say(
+                        f"warning: {plan.suite.name}: SIMB review was due {state.approval.review_by}"
+                    )
+                for reference in state.changed_references:
+                    say(
+                        f"warning: {plan.suite.name}: reference file changed since approval: {reference}"
+                    )
+            else:
+                batch.refused.append((plan.suite.name, state.status))
         with _interruptible():
-            for number, plan in enumerate(planned, start=1):
-                say(f"[{number}/{len(planned)}] {plan.suite.name} ({plan.system}/{plan.dataset})")
-                batch.runs.append(_run_one(store, workspace.root, plan, batch.batch_id))
+            for number, plan in enumerate(runnable, start=1):
+                name = plan.suite.name
+                with locks.held(store, f"suite:{name}", lease) as acquired:
+                    if not acquired:
+                        say(
+                            f"[{number}/{len(runnable)}] {name}: skipped, another run holds its lock"
+                        )
+                        batch.skipped.append((name, "lock held by another run"))
+                        continue
+                    if due_only and not _due(store, workspace, plan):
+                        batch.skipped.append((name, "not due"))
+                        continue
+                    draft = not states[name].runnable
+                    label = " (DRAFT)" if draft else ""
+                    say(f"[{number}/{len(runnable)}] {name} ({plan.system}/{plan.dataset}){label}")
+                    batch.runs.append(_run_one(store, workspace.root, plan, batch.batch_id, draft))
     finally:
         store.close()
     return batch
 
 
-def _run_one(store: AuditStore, root: Path, plan: PlannedRun, batch_id: str) -> RunOutcome:
-    run_id = store.start_run(plan.suite, batch_id, system=plan.system, dataset=plan.dataset)
+def _due(store: AuditStore, workspace: Workspace, plan: PlannedRun) -> bool:
+    """Checked under the suite's lock, so a run another scheduler just finished counts."""
+    now = datetime.now(UTC)
+    rhythm = cadence(plan.suite, workspace.config.risk)
+    last = last_complete_runs(store).get(plan.suite.name)
+    return next_due(rhythm.cron, last, now) <= now
+
+
+def _run_one(
+    store: AuditStore, root: Path, plan: PlannedRun, batch_id: str, draft: bool = False
+) -> RunOutcome:
+    run_id = store.start_run(
+        plan.suite, batch_id, system=plan.system, dataset=plan.dataset, draft=draft
+    )
+    store.record_risk(run_id, plan.risk_score, plan.band)
     outcome = RunOutcome(run_id, plan.suite.name, plan.system, plan.dataset, ERROR, None)
+    outcome.draft, outcome.band = draft, plan.band
+    try:
+        outcome = _execute(store, root, plan, run_id, outcome)
+    finally:
+        _record_in_trail(store, plan, run_id, outcome, draft)
+    return outcome
+
+
+def _record_in_trail(
+    store: AuditStore, plan: PlannedRun, run_id: str, outcome: RunOutcome, draft: bool
+) -> None:
+    trail.append(
+        store,
+        "run",
+        plan.suite.name,
+        {
+            "run_id": run_id,
+            "suite_hash": plan.suite.hash,
+            "status": outcome.status if outcome.error is None else ERROR,
+            "outcome": outcome.outcome,
+            "draft": draft,
+        },
+    )
+
+
+def _execute(
+    store: AuditStore, root: Path, plan: PlannedRun, run_id: str, outcome: RunOutcome
+) -> RunOutcome:
     try:
         config = plan.dataset_config
         connector = get_connector(config.connector)
@@ -145,6 +231,7 @@ def _run_one(store: AuditStore, root: Path, plan: PlannedRun, batch_id: str) -> 
         return outcome
     except BaseException:
         store.finish_run(run_id, store_module.INTERRUPTED, None, "interrupted")
+        outcome.status = store_module.INTERRUPTED
         raise
     outcome.status, outcome.outcome = store_module.COMPLETE, result.status
     outcome.rows = result.rows

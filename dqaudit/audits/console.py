@@ -52,30 +52,39 @@ def describe_result(result: SuiteResult) -> str:
 
 
 def describe_batch(batch: BatchOutcome) -> str:
-    """The summary after ``audit run``: one line per run."""
-    if not batch.runs:
-        return "no suites to run"
+    """The summary after ``audit run``: one line per run, skipped and refused suites."""
     lines = [f"batch {batch.batch_id[:12]}: {len(batch.runs)} run(s)"]
+    if not batch.runs:
+        lines = ["nothing to run" if not batch.skipped else "nothing run"]
     for run in batch.runs:
         verdict = (run.outcome or run.status).upper()
         failing = ", ".join(f"{rule_id} ({count})" for rule_id, count in run.failed_rules)
         detail = f"; failing: {failing}" if failing else ""
+        draft = " DRAFT" if run.draft else ""
         lines.append(
             f"  {verdict:<7} {run.suite_name:<28} {run.system}/{run.dataset}"
-            f"  run {run.run_id[:12]}{detail}"
+            f"  [{run.band or '-'}]{draft}  run {run.run_id[:12]}{detail}"
         )
+    for name, reason in batch.skipped:
+        lines.append(f"  SKIPPED {name:<28} {reason}")
+    for name, status in batch.refused:
+        lines.append(f"  REFUSED {name:<28} {status}: not approved by the SIMB")
     return "\n".join(lines)
 
 
 def describe_runs(runs: list[dict[str, Any]]) -> str:
     if not runs:
         return "no runs recorded yet"
-    lines = [f"{'run':<12}  {'started (UTC)':<16}  {'status':<11}  {'outcome':<7}  suite"]
+    lines = [
+        f"{'run':<12}  {'started (UTC)':<16}  {'status':<11}  {'outcome':<7}  {'band':<8}  suite"
+    ]
     for run in runs:
         started = run["started_at"].strftime("%Y-%m-%d %H:%M")
+        draft = "  DRAFT" if run.get("draft") else ""
         lines.append(
             f"{run['run_id'][:12]}  {started:<16}  {run['status']:<11}  "
-            f"{run['outcome'] or '-':<7}  {run['suite_name']} ({run['system']}/{run['dataset']})"
+            f"{run['outcome'] or '-':<7}  {run.get('band') or '-':<8}  "
+            f"{run['suite_name']} ({run['system']}/{run['dataset']}){draft}"
         )
     return "\n".join(lines)
 
@@ -86,13 +95,17 @@ def describe_stored_run(document: dict[str, Any]) -> str:
         f"run {run['run_id']} (batch {run['batch_id']})",
         f"  suite    {document['suite']}  hash {run['suite_hash'][:16]}…",
         f"  dataset  {run['system']}/{run['dataset']}  source {run['source']}",
-        f"  status   {run['status']}, outcome {document['status']}",
+        f"  status   {run['status']}, outcome {document['status']}"
+        + ("  DRAFT (suite not approved)" if run.get("draft") else ""),
+        f"  risk     score {run.get('risk_score') or '-'}, band {run.get('band') or '-'}",
         f"  started  {run['started_at']} by {run['os_user']} on {run['host']}",
         f"  rows     {document['rows']}  sha256 {(run['source_sha256'] or '')[:16]}…",
         f"  versions dqaudit {run['dqaudit_version']}, great_expectations {run['gx_version']}",
     ]
     if document["error"]:
         lines.append(f"  error    {document['error']}")
+    if run.get("details_purged_at"):
+        lines.append(f"  purged   failing-record details purged {run['details_purged_at']}")
     for result in document["results"]:
         mark = MARKS[result["success"]]
         count = (

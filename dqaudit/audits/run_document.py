@@ -28,6 +28,9 @@ RUN_FIELDS = (
     "extracted_at",
     "key_columns",
     "warnings",
+    "risk_score",
+    "band",
+    "details_purged_at",
 )
 
 

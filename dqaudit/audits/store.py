@@ -12,6 +12,7 @@ import getpass
 import os
 import re
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 import dqaudit
 from dqaudit.audits import schema
@@ -99,28 +100,40 @@ class AuditStore:
         return engine
 
     def _migrate(self) -> None:
-        try:
-            with self.engine.begin() as connection:
-                schema.metadata.create_all(connection, tables=[schema.schema_versions])
-                current = connection.execute(
-                    sa.select(sa.func.max(schema.schema_versions.c.version))
-                ).scalar()
-                current = current or 0
-                if current > schema.LATEST_VERSION:
-                    raise EngineError(
-                        f"store {self.display_url} has schema version {current}, newer than "
-                        f"this dqaudit ({schema.LATEST_VERSION}); upgrade dqaudit"
-                    )
-                for version, migrate in schema.MIGRATIONS:
-                    if version > current:
-                        migrate(connection)
-                        connection.execute(
-                            schema.schema_versions.insert().values(
-                                version=version, applied_at=_now()
-                            )
+        """Apply missing migrations; a process racing another one retries after it."""
+        for attempt in range(5):
+            try:
+                self._apply_migrations()
+                return
+            except SQLAlchemyError as exc:
+                text = str(exc).lower()
+                racing = isinstance(exc, IntegrityError) or "already exists" in text or "locked" in text
+                if attempt == 4 or not racing:
+                    raise self.error(exc, "cannot open: ") from None
+                time.sleep(0.2 * (attempt + 1))
+
+    def _apply_migrations(self) -> None:
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
+            schema.metadata.create_all(connection, tables=[schema.schema_versions])
+            applied = set(
+                connection.execute(sa.select(schema.schema_versions.c.version)).scalars()
+            )
+            newest = max(applied, default=0)
+            if newest > schema.LATEST_VERSION:
+                raise EngineError(
+                    f"store {self.display_url} has schema version {newest}, newer than "
+                    f"this dqaudit ({schema.LATEST_VERSION}); upgrade dqaudit"
+                )
+            for version, migrate in sorted(schema.MIGRATIONS, key=lambda m: m[0]):
+                if version not in applied:
+                    migrate(connection)
+                    connection.execute(
+                        schema.schema_versions.insert().values(
+                            version=version, applied_at=_now()
                         )
-        except SQLAlchemyError as exc:
-            raise self.error(exc, "cannot open: ") from None
+                    )
 
     def schema_version(self) -> int:
         with self.engine.connect() as connection:
@@ -215,6 +228,13 @@ class AuditStore:
                 with self._write() as connection:
                     connection.execute(schema.failing_records.insert(), batch)
 
+    def record_risk(self, run_id: str, score: int | None, band: str | None) -> None:
+        """The suite's risk score and band when it ran, for listings and reports."""
+        with self._write() as connection:
+            connection.execute(
+                schema.run_risk.insert().values(run_id=run_id, risk_score=score, band=band)
+            )
+
     def finish_run(
         self, run_id: str, status: str, outcome: str | None, error: str | None = None
     ) -> None:
@@ -228,7 +248,12 @@ class AuditStore:
     # --- reading -------------------------------------------------------------------------
 
     def list_runs(self, limit: int = 50, suite: str | None = None) -> list[dict[str, Any]]:
-        query = sa.select(schema.runs).order_by(schema.runs.c.started_at.desc()).limit(limit)
+        query = (
+            sa.select(schema.runs, schema.run_risk.c.risk_score, schema.run_risk.c.band)
+            .outerjoin(schema.run_risk, schema.run_risk.c.run_id == schema.runs.c.run_id)
+            .order_by(schema.runs.c.started_at.desc())
+            .limit(limit)
+        )
         if suite:
             query = query.where(schema.runs.c.suite_name == suite)
         with self._read() as connection:
@@ -249,6 +274,16 @@ class AuditStore:
                     f"run id '{run_id}' is ambiguous: {len(matches)} runs start with it"
                 )
             run = dict(matches[0]._mapping)
+            risk = connection.execute(
+                sa.select(schema.run_risk).where(schema.run_risk.c.run_id == run["run_id"])
+            ).first()
+            run["risk_score"], run["band"] = (risk.risk_score, risk.band) if risk else (None, None)
+            purge = connection.execute(
+                sa.select(schema.record_purges).where(
+                    schema.record_purges.c.run_id == run["run_id"]
+                )
+            ).first()
+            run["details_purged_at"] = purge.purged_at if purge else None
             rules = [
                 dict(row._mapping)
                 for row in connection.execute(

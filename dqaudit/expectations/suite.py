@@ -95,6 +95,15 @@ class Suite:
         impact = rule.impact if rule.impact is not None else self.impact
         return likelihood, impact
 
+    @property
+    def risk_score(self) -> int:
+        """The suite's highest likelihood × impact, over the suite and each of its rules."""
+        scores = [(self.likelihood or 0) * (self.impact or 0)]
+        for rule in self.rules:
+            likelihood, impact = self.effective_risk(rule)
+            scores.append((likelihood or 0) * (impact or 0))
+        return max(scores)
+
     def canonical(self) -> dict[str, Any]:
         """What approval is bound to: rules and their risk, not wording, ids or GX version."""
         expectations = []

@@ -10,15 +10,22 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dqaudit.errors import InputError
+from dqaudit.governance.risk import RiskConfig
+
+if TYPE_CHECKING:
+    from dqaudit.expectations.suite import Suite
 
 CONFIG_NAME = "dqaudit.yml"
+# Failing-record details are personal data (DPA 2018 Part 3): keep them about a year and a
+# quarter, long enough to verify fixes across a full annual audit cycle, then purge.
+DEFAULT_RETENTION_DAYS = 400
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -78,11 +85,25 @@ class SystemConfig(_Strict):
         return value
 
 
+class RetentionConfig(_Strict):
+    """How long failing-record details (keys and values: personal data) are kept."""
+
+    record_details_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
+
+
+class ScheduleConfig(_Strict):
+    """Scheduled runs: how long a run's lock holds before a crashed holder's lock expires."""
+
+    lock_minutes: int = Field(default=120, ge=1)
+
+
 class WorkspaceConfig(_Strict):
     systems: dict[str, SystemConfig]
     suites: str = "suites"
     store: str = "sqlite:///audit.db"
-    risk: dict[str, Any] = Field(default_factory=dict)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     report: dict[str, Any] = Field(default_factory=dict)
     actions: dict[str, Any] = Field(default_factory=dict)
     smtp: dict[str, Any] = Field(default_factory=dict)
@@ -108,6 +129,16 @@ class Workspace:
         from dqaudit.audits.store import resolve_store_url
 
         return resolve_store_url(self.config.store, self.root)
+
+    def load_suites(self) -> list[Suite]:
+        """Every suite file in the suites folder, strictly loaded against the risk matrix."""
+        from dqaudit.expectations.suite import load_suite
+
+        folder = self.suites_dir
+        if not folder.is_dir():
+            raise InputError(f"{self.config_path}: suites folder {folder} does not exist")
+        scale = self.config.risk.matrix
+        return [load_suite(path, risk_scale=scale) for path in sorted(folder.glob("*.json"))]
 
     def dataset(self, system: str, dataset: str, where: str) -> DatasetConfig:
         """The dataset a suite binds to; ``where`` names the suite in the error."""

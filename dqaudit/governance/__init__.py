@@ -1,0 +1,1 @@
+"""SIMB governance: risk bands, approvals, the tamper-evident trail, retention and schedules."""

@@ -1,0 +1,354 @@
+"""SIMB approval of suites, bound to the suite hash.
+
+An approval records who approved which exact version of a suite (its hash and its
+canonical form, kept so a diff or a past run can always show what was approved), under
+which board minute, until when, and the fingerprints of the reference files it uses.
+A suite whose hash differs from its latest approval is no longer approved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from dqaudit.audits import schema
+from dqaudit.audits.store import AuditStore
+from dqaudit.errors import InputError
+from dqaudit.expectations.suite import Suite, load_suite
+from dqaudit.governance import trail
+from dqaudit.workspace.config import Workspace
+
+APPROVED = "approved"
+REVIEW_OVERDUE = "review overdue"
+CHANGED = "changed since approval"
+NEVER_APPROVED = "never approved"
+REVOKED = "revoked"
+RUNNABLE = (APPROVED, REVIEW_OVERDUE)
+
+
+@dataclass(frozen=True)
+class Approval:
+    id: int
+    suite_name: str
+    suite_hash: str
+    canonical: dict[str, Any]
+    approved_by: str
+    board: str
+    minute: str
+    review_by: date | None
+    approved_at: datetime
+    reference_files: list[dict[str, str]]
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SuiteState:
+    """Where a suite stands with the SIMB, as ``suite status`` shows it."""
+
+    suite: Suite
+    status: str
+    approval: Approval | None
+    changed_references: list[str] = field(default_factory=list)
+
+    @property
+    def runnable(self) -> bool:
+        return self.status in RUNNABLE
+
+
+@dataclass(frozen=True)
+class SuiteDiff:
+    """Rule-level differences between the approved version and the suite file now."""
+
+    suite_name: str
+    approval: Approval
+    added: list[str]
+    removed: list[str]
+    changed: dict[str, list[str]]
+    suite_fields: list[str]
+
+    @property
+    def identical(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.suite_fields)
+
+
+def find_suite(workspace: Workspace, reference: str) -> Suite:
+    """A workspace suite by name, or a suite file by path; loaded strictly."""
+    path = Path(reference)
+    if path.suffix == ".json" and path.is_file():
+        return load_suite(path, risk_scale=workspace.config.risk.matrix)
+    folder = workspace.suites_dir
+    names: list[str] = []
+    unreadable: list[InputError] = []
+    for candidate in sorted(folder.glob("*.json")):
+        try:
+            suite = load_suite(candidate, risk_scale=workspace.config.risk.matrix)
+        except InputError as exc:
+            if candidate.stem == reference:
+                raise
+            unreadable.append(exc)
+            continue
+        if suite.name == reference:
+            return suite
+        names.append(suite.name)
+    if unreadable:  # the suite asked for may be the one that does not load
+        raise unreadable[0]
+    known = ", ".join(names) or "none"
+    raise InputError(f"no suite named '{reference}' in {folder} (suites: {known})")
+
+
+def referenced_files(suite: Suite, workspace: Workspace) -> list[Path]:
+    """Files a suite's rules name (boundaries, postcode directories), found on disk."""
+    bases = [workspace.root, workspace.suites_dir]
+    if suite.path is not None:
+        bases.append(suite.path.parent)
+    found: list[Path] = []
+    values: list[Any] = [rule.kwargs for rule in suite.rules]
+    values.append(suite.meta.get("dqaudit", {}))
+    for value in _strings(values):
+        if len(value) > 400 or "\n" in value:
+            continue
+        for base in bases:
+            candidate = Path(value) if Path(value).is_absolute() else base / value
+            if candidate.is_file() and candidate.resolve() not in found:
+                found.append(candidate.resolve())
+                break
+    return found
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _fingerprints(paths: list[Path]) -> list[dict[str, str]]:
+    return [
+        {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        for path in paths
+    ]
+
+
+def approve(
+    store: AuditStore,
+    workspace: Workspace,
+    reference: str,
+    *,
+    by: str,
+    board: str,
+    minute: str,
+    review_by: date | None = None,
+) -> Approval:
+    """Record the SIMB's approval of the suite as it is now; nothing is written on error."""
+    for name, value in (("--by", by), ("--board", board), ("--minute", minute)):
+        if not value or not value.strip():
+            raise InputError(f"{name} must not be empty")
+    if review_by is not None and review_by <= datetime.now(UTC).date():
+        raise InputError(f"--review-by {review_by.isoformat()} is not in the future")
+    suite = find_suite(workspace, reference)
+    suite.require_governance()
+    workspace.dataset(suite.system or "", suite.dataset or "", suite.source)
+    document = (
+        suite.path.read_text(encoding="utf-8") if suite.path else json.dumps(suite.canonical())
+    )
+    references = _fingerprints(referenced_files(suite, workspace))
+    approved_at = datetime.now(UTC)
+
+    def write(connection: sa.Connection) -> dict[str, Any]:
+        connection.execute(
+            schema.approvals.insert().values(
+                suite_name=suite.name,
+                suite_hash=suite.hash,
+                canonical=suite.canonical(),
+                document=document,
+                approved_by=by,
+                board=board,
+                minute=minute,
+                review_by=review_by,
+                approved_at=approved_at,
+                os_user=trail._os_user(),
+                reference_files=references,
+            )
+        )
+        return {
+            "suite_hash": suite.hash,
+            "approved_by": by,
+            "board": board,
+            "minute": minute,
+            "review_by": review_by.isoformat() if review_by else None,
+            "reference_files": references,
+        }
+
+    trail.write_with_entry(store, "approve", suite.name, write)
+    approval = latest_approval(store, suite.name)
+    assert approval is not None
+    return approval
+
+
+def revoke(
+    store: AuditStore, workspace: Workspace, reference: str, *, by: str, reason: str
+) -> Approval:
+    """Withdraw the suite's current approval; its runs then need a new approval."""
+    if not by.strip() or not reason.strip():
+        raise InputError("--by and --reason must not be empty")
+    name = _suite_name(workspace, reference)
+    approval = latest_approval(store, name)
+    if approval is None or approval.revoked_at is not None:
+        raise InputError(f"suite '{name}' has no approval in force to revoke")
+    revoked_at = datetime.now(UTC)
+
+    def write(connection: sa.Connection) -> dict[str, Any]:
+        connection.execute(
+            schema.approvals.update()
+            .where(schema.approvals.c.id == approval.id)
+            .values(revoked_at=revoked_at, revoked_by=by, revoke_reason=reason)
+        )
+        return {"suite_hash": approval.suite_hash, "revoked_by": by, "reason": reason}
+
+    trail.write_with_entry(store, "revoke", name, write)
+    revoked = latest_approval(store, name)
+    assert revoked is not None
+    return revoked
+
+
+def _suite_name(workspace: Workspace, reference: str) -> str:
+    try:
+        return find_suite(workspace, reference).name
+    except InputError:
+        if Path(reference).suffix == ".json":
+            raise
+        return reference  # a suite whose file is gone can still be revoked by name
+
+
+def latest_approval(store: AuditStore, suite_name: str) -> Approval | None:
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            sa.select(schema.approvals)
+            .where(schema.approvals.c.suite_name == suite_name)
+            .order_by(schema.approvals.c.approved_at.desc(), schema.approvals.c.id.desc())
+            .limit(1)
+        ).first()
+    return _approval(row) if row else None
+
+
+def approval_by_id(store: AuditStore, approval_id: int) -> Approval | None:
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            sa.select(schema.approvals).where(schema.approvals.c.id == approval_id)
+        ).first()
+    return _approval(row) if row else None
+
+
+def suite_state(
+    store: AuditStore, workspace: Workspace, suite: Suite, today: date | None = None
+) -> SuiteState:
+    """Approved, changed since approval, never approved, revoked, or review overdue."""
+    today = today or datetime.now(UTC).date()
+    approval = latest_approval(store, suite.name)
+    if approval is None:
+        return SuiteState(suite, NEVER_APPROVED, None)
+    if approval.revoked_at is not None:
+        return SuiteState(suite, REVOKED, approval)
+    changed = _changed_references(approval)
+    if approval.suite_hash != suite.hash:
+        return SuiteState(suite, CHANGED, approval, changed)
+    if approval.review_by is not None and approval.review_by < today:
+        return SuiteState(suite, REVIEW_OVERDUE, approval, changed)
+    return SuiteState(suite, APPROVED, approval, changed)
+
+
+def _changed_references(approval: Approval) -> list[str]:
+    changed = []
+    for reference in approval.reference_files or []:
+        path = Path(reference["path"])
+        if not path.is_file():
+            changed.append(f"{path} (missing)")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != reference["sha256"]:
+            changed.append(str(path))
+    return changed
+
+
+def all_states(
+    store: AuditStore, workspace: Workspace, band: str | None = None
+) -> list[SuiteState]:
+    """Every workspace suite's approval state, highest risk first (optionally one band)."""
+    risk = workspace.config.risk
+    if band is not None:
+        risk.require_band(band)
+    suites = [
+        s for s in workspace.load_suites() if band is None or risk.band_name(s.risk_score) == band
+    ]
+    suites.sort(key=lambda s: (-s.risk_score, s.name))
+    return [suite_state(store, workspace, suite) for suite in suites]
+
+
+def diff(store: AuditStore, workspace: Workspace, reference: str) -> SuiteDiff:
+    """Rules added, removed or changed (by rule_id) since the approved version."""
+    suite = find_suite(workspace, reference)
+    approval = latest_approval(store, suite.name)
+    if approval is None:
+        raise InputError(f"suite '{suite.name}' has never been approved: nothing to compare with")
+    before = _by_rule(approval.canonical)
+    after = _by_rule(suite.canonical())
+    changed = {}
+    for rule_id in sorted(set(before) & set(after)):
+        fields = sorted(
+            k
+            for k in set(before[rule_id]) | set(after[rule_id])
+            if before[rule_id].get(k) != after[rule_id].get(k)
+        )
+        if fields:
+            changed[rule_id] = fields
+    suite_fields = sorted(
+        k
+        for k in ("name", "system", "dataset")
+        if approval.canonical.get(k) != suite.canonical().get(k)
+    )
+    return SuiteDiff(
+        suite_name=suite.name,
+        approval=approval,
+        added=sorted(set(after) - set(before)),
+        removed=sorted(set(before) - set(after)),
+        changed=changed,
+        suite_fields=suite_fields,
+    )
+
+
+def _by_rule(canonical: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    rules = {}
+    for index, expectation in enumerate(canonical.get("expectations", [])):
+        rules[expectation.get("rule_id") or f"#{index + 1}"] = expectation
+    return rules
+
+
+def _approval(row: Any) -> Approval:
+    approved_at = row.approved_at if row.approved_at.tzinfo else row.approved_at.replace(tzinfo=UTC)
+    revoked_at = row.revoked_at
+    if revoked_at is not None and revoked_at.tzinfo is None:
+        revoked_at = revoked_at.replace(tzinfo=UTC)
+    return Approval(
+        id=int(row.id),
+        suite_name=row.suite_name,
+        suite_hash=row.suite_hash,
+        canonical=row.canonical,
+        approved_by=row.approved_by,
+        board=row.board,
+        minute=row.minute,
+        review_by=row.review_by,
+        approved_at=approved_at,
+        reference_files=row.reference_files or [],
+        revoked_at=revoked_at,
+        revoked_by=row.revoked_by,
+        revoke_reason=row.revoke_reason,
+    )

@@ -1,0 +1,90 @@
+"""Run locks in the audit store, so two schedulers never run the same audit at once.
+
+A lock is a row keyed by name. Taking it is an INSERT (the primary key lets only one
+process win) or, when the holder's lease has expired or its process is gone, a
+conditional UPDATE that only one taker can match. A crashed holder's lock expires.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from dqaudit.audits import schema
+from dqaudit.audits.store import AuditStore
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def try_acquire(store: AuditStore, name: str, lease: timedelta) -> str | None:
+    """Take the lock and return a holder token, or None if someone live holds it."""
+    token = uuid.uuid4().hex
+    now = _now()
+    values = {
+        "holder": token,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "acquired_at": now,
+        "expires_at": now + lease,
+    }
+    try:
+        with store.engine.begin() as connection:
+            connection.execute(schema.locks.insert().values(name=name, **values))
+        return token
+    except IntegrityError:
+        pass
+    with store.engine.connect() as connection:
+        row = connection.execute(sa.select(schema.locks).where(schema.locks.c.name == name)).first()
+    if row is None:
+        return try_acquire(store, name, lease)  # released meanwhile
+    dead = row.host == socket.gethostname() and row.pid is not None and not _alive(row.pid)
+    if _aware(row.expires_at) > now and not dead:
+        return None
+    with store.engine.begin() as connection:
+        taken = connection.execute(
+            schema.locks.update()
+            .where(schema.locks.c.name == name, schema.locks.c.holder == row.holder)
+            .values(**values)
+        ).rowcount
+    return token if taken == 1 else None
+
+
+def release(store: AuditStore, name: str, token: str) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(
+            schema.locks.delete().where(schema.locks.c.name == name, schema.locks.c.holder == token)
+        )
+
+
+@contextmanager
+def held(store: AuditStore, name: str, lease: timedelta) -> Iterator[bool]:
+    """``with held(store, "suite:x", lease) as got:`` — ``got`` is False if it is taken."""
+    token = try_acquire(store, name, lease)
+    try:
+        yield token is not None
+    finally:
+        if token is not None:
+            release(store, name, token)
