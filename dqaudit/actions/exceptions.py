@@ -1,0 +1,138 @@
+"""Accepted exceptions: failing records that are in fact correct (a genuine historic
+address, say). An owner asks for one in the plan, or the records team adds one by CLI;
+the records team approves each with an expiry date. Until it expires, later runs count
+the record separately and not against the owner. Every step goes to the trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from dqaudit.audits import schema
+from dqaudit.audits.store import AuditStore
+from dqaudit.errors import InputError
+from dqaudit.governance import trail
+
+
+def _check_expiry(expires: date) -> None:
+    if expires <= datetime.now(UTC).date():
+        raise InputError(f"--expires {expires.isoformat()} is not in the future")
+
+
+def add_exception(
+    store: AuditStore, finding_id: int, key: str, *, reason: str, by: str, expires: date
+) -> int:
+    """The records team records (and so approves) an exception for one failing record."""
+    _check_expiry(expires)
+    if not reason.strip() or not by.strip():
+        raise InputError("--reason and --by must not be empty")
+    _require_finding(store, finding_id)
+    exceptions = schema.record_exceptions
+    now = datetime.now(UTC)
+
+    def write(connection: sa.Connection) -> dict[str, Any]:
+        existing = connection.execute(
+            sa.select(exceptions.c.exception_id).where(
+                exceptions.c.finding_id == finding_id, exceptions.c.record_key == key
+            )
+        ).scalar()
+        values = {
+            "reason": reason,
+            "status": "approved",
+            "decided_by": by,
+            "decided_at": now,
+            "expires_on": expires,
+        }
+        if existing is None:
+            connection.execute(
+                exceptions.insert().values(
+                    finding_id=finding_id,
+                    record_key=key,
+                    requested_by=by,
+                    requested_at=now,
+                    **values,
+                )
+            )
+        else:
+            connection.execute(
+                exceptions.update().where(exceptions.c.exception_id == existing).values(**values)
+            )
+        return {
+            "finding_id": finding_id,
+            "record_key": key,
+            "reason": reason,
+            "by": by,
+            "expires_on": expires.isoformat(),
+        }
+
+    trail.write_with_entry(store, "exception", f"finding {finding_id}", write)
+    return _exception_id(store, finding_id, key)
+
+
+def decide_exception(
+    store: AuditStore, exception_id: int, *, approve: bool, by: str, expires: date | None = None
+) -> None:
+    """Approve (with an expiry) or reject an exception an owner asked for."""
+    if approve:
+        if expires is None:
+            raise InputError("approving an exception needs --expires DATE")
+        _check_expiry(expires)
+    exceptions = schema.record_exceptions
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            sa.select(exceptions).where(exceptions.c.exception_id == exception_id)
+        ).first()
+    if row is None:
+        raise InputError(f"no exception with id {exception_id}")
+    status = "approved" if approve else "rejected"
+
+    def write(connection: sa.Connection) -> dict[str, Any]:
+        connection.execute(
+            exceptions.update()
+            .where(exceptions.c.exception_id == exception_id)
+            .values(status=status, decided_by=by, decided_at=datetime.now(UTC), expires_on=expires)
+        )
+        return {
+            "exception_id": exception_id,
+            "finding_id": int(row.finding_id),
+            "record_key": row.record_key,
+            "status": status,
+            "by": by,
+            "expires_on": expires.isoformat() if expires else None,
+        }
+
+    trail.write_with_entry(store, "exception", f"finding {row.finding_id}", write)
+
+
+def list_exceptions(store: AuditStore, finding_id: int | None = None) -> list[Any]:
+    exceptions = schema.record_exceptions
+    query = sa.select(exceptions).order_by(exceptions.c.exception_id)
+    if finding_id is not None:
+        query = query.where(exceptions.c.finding_id == finding_id)
+    with store.engine.connect() as connection:
+        return connection.execute(query).all()
+
+
+def _require_finding(store: AuditStore, finding_id: int) -> None:
+    with store.engine.connect() as connection:
+        found = connection.execute(
+            sa.select(schema.findings.c.finding_id).where(
+                schema.findings.c.finding_id == finding_id
+            )
+        ).first()
+    if found is None:
+        raise InputError(f"no finding with id {finding_id}; see 'dqaudit actions list'")
+
+
+def _exception_id(store: AuditStore, finding_id: int, key: str) -> int:
+    exceptions = schema.record_exceptions
+    with store.engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(exceptions.c.exception_id).where(
+                    exceptions.c.finding_id == finding_id, exceptions.c.record_key == key
+                )
+            ).scalar()
+        )

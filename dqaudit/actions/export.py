@@ -1,0 +1,459 @@
+"""``actions export``: one Excel action plan per system owner, streamed with openpyxl.
+
+Each workbook has a cover (owner, systems, audit dates, counts by band with a native
+chart), a Findings sheet ranked by risk (frozen header, autofilter, band colours, a
+status drop-down, date cells, only the owner's cells unlocked), and one sheet of failing
+records per finding holding the key and only the columns the rule read, with sensitive
+columns masked. Every sheet carries the protective marking in its header and footer. A
+very hidden sheet names the plan, so only plans dqaudit exported can be imported back.
+Write-only mode keeps memory flat however many records a finding has; a sheet that would
+pass Excel's row limit is capped with a note, and the full list goes to a CSV beside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from dqaudit.actions import plan_layout as layout
+from dqaudit.actions.cells import neutralise
+from dqaudit.actions.findings import OVERDUE, list_findings, shown_status
+from dqaudit.audits import schema
+from dqaudit.audits.store import AuditStore
+from dqaudit.errors import InputError
+from dqaudit.governance import trail
+from dqaudit.workspace.config import Workspace
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")
+UNLOCKED = Protection(locked=False)
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+@dataclass
+class PlanFile:
+    """One exported plan: where it is and what it holds."""
+
+    plan_id: str
+    owner_email: str
+    owner_name: str | None
+    path: Path
+    findings: int
+    overflow_files: list[Path] = field(default_factory=list)
+
+
+def export_plans(
+    store: AuditStore,
+    workspace: Workspace,
+    out_dir: Path,
+    *,
+    owner: str | None = None,
+    system: str | None = None,
+) -> list[PlanFile]:
+    """Write one plan per owner (or the one owner/system asked for) into ``out_dir``."""
+    _check_selection(workspace, owner, system)
+    rows = list_findings(store, owner=owner, system=system)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+    by_owner: dict[str, list[Any]] = {}
+    for row in rows:
+        by_owner.setdefault(row.owner_email or "(no owner)", []).append(row)
+    return [
+        _export_one(store, workspace, out_dir, email, owner_rows)
+        for email, owner_rows in sorted(by_owner.items())
+    ]
+
+
+def _check_selection(workspace: Workspace, owner: str | None, system: str | None) -> None:
+    systems = workspace.config.systems
+    if system is not None and system not in systems:
+        raise InputError(
+            f"no system '{system}' in {workspace.config_path} (systems: {', '.join(systems)})"
+        )
+    owners = sorted({s.owner.email.lower() for s in systems.values()})
+    if owner is not None and owner.lower() not in owners:
+        raise InputError(
+            f"no system owner '{owner}' in {workspace.config_path} (owners: {', '.join(owners)})"
+        )
+
+
+def _export_one(
+    store: AuditStore, workspace: Workspace, out_dir: Path, email: str, rows: list[Any]
+) -> PlanFile:
+    plan_id = uuid.uuid4().hex
+    exported_at = datetime.now(UTC)
+    slug = re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")
+    path = out_dir / f"action-plan-{slug}-{exported_at:%Y%m%d}-{plan_id[:8]}.xlsx"
+    settings = workspace.config.actions
+    plan = PlanFile(plan_id, email, rows[0].owner_name, path, len(rows))
+    workbook = Workbook(write_only=True)
+    cover = workbook.create_sheet(layout.COVER)
+    sheet = workbook.create_sheet(layout.FINDINGS)
+    identity = workbook.create_sheet(layout.IDENTITY)
+    identity.sheet_state = "veryHidden"
+    recorded = []
+    names = [layout.records_sheet_name(row.finding_id, row.rule_id) for row in rows]
+    _write_cover(cover, plan, rows, workspace, exported_at)
+    _write_findings(sheet, rows, names, workspace)
+    for number, (row, name) in enumerate(zip(rows, names, strict=True), start=2):
+        run_id, position = _latest_failing_rule(store, row)
+        written, overflow = _write_records(
+            workbook, name, store, workspace, row, run_id, position, path
+        )
+        if overflow is not None:
+            plan.overflow_files.append(overflow)
+        recorded.append(
+            {
+                "finding_id": int(row.finding_id),
+                "rule_id": row.rule_id,
+                "row": number,
+                "sheet": name,
+                "run_id": run_id,
+                "position": position,
+                "records": written,
+            }
+        )
+    for item in (
+        ("plan_id", plan_id),
+        ("owner_email", email),
+        ("format", layout.FORMAT_VERSION),
+        ("exported_at", exported_at.isoformat()),
+    ):
+        identity.append(list(item))
+    for sheet_ in (cover, sheet):
+        _mark(sheet_, settings.protective_marking)
+    workbook.save(path)
+
+    def write(connection: sa.Connection) -> dict[str, Any]:
+        connection.execute(
+            schema.action_plans.insert().values(
+                plan_id=plan_id,
+                owner_email=email,
+                owner_name=plan.owner_name,
+                systems=sorted({row.system for row in rows}),
+                exported_at=exported_at,
+                file_name=path.name,
+                findings=recorded,
+                os_user=trail._os_user(),
+            )
+        )
+        return {"plan_id": plan_id, "owner": email, "file": path.name, "findings": len(rows)}
+
+    trail.write_with_entry(store, "export", email, write)
+    return plan
+
+
+def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=neutralise(value))
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _mark(sheet: Any, marking: str) -> None:
+    """The protective marking at the top and bottom of every printed page."""
+    sheet.oddHeader.center.text = marking
+    sheet.oddHeader.center.font = "Arial,Bold"
+    sheet.oddFooter.center.text = marking
+    sheet.oddFooter.center.font = "Arial,Bold"
+    sheet.oddFooter.right.text = "Page &P of &N"
+
+
+def _write_cover(
+    sheet: Any, plan: PlanFile, rows: list[Any], workspace: Workspace, exported_at: datetime
+) -> None:
+    marking = workspace.config.actions.protective_marking
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 48
+    sheet.column_dimensions["C"].width = 14
+    first = min(row.first_seen for row in rows)
+    last = max(row.last_checked_at or row.last_seen for row in rows)
+    bold = Font(bold=True)
+    sheet.append([_cell(sheet, marking, font=Font(bold=True, color="C00000", size=14))])
+    sheet.append([_cell(sheet, "Data quality action plan", font=Font(bold=True, size=16))])
+    sheet.append([])
+    details = [
+        ("Owner", f"{plan.owner_name or ''} <{plan.owner_email}>"),
+        ("Systems", ", ".join(sorted({row.system for row in rows}))),
+        ("Audits from", first.date()),
+        ("Audits to", last.date()),
+        ("Exported", exported_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("Plan id", plan.plan_id),
+        ("Findings", len(rows)),
+    ]
+    for label, value in details:
+        cell = _cell(sheet, value)
+        if isinstance(value, date):
+            cell.number_format = DATE_FORMAT
+        sheet.append([_cell(sheet, label, font=bold), cell])
+    sheet.append([])
+    sheet.append(
+        [
+            _cell(sheet, "How to respond", font=bold),
+            _cell(
+                sheet,
+                "On the Findings sheet fill in the yellow cells: status, agreed action, agreed "
+                "date and comment. To ask for a correct record to be treated as an exception, "
+                "mark it on its failing-records sheet with a reason. Return the workbook to "
+                "the records management team; do not rename sheets or edit other cells.",
+                alignment=Alignment(wrap_text=True),
+            ),
+        ]
+    )
+    sheet.append([])
+    header_row = 12 + 2
+    sheet.append(
+        [
+            _cell(sheet, "Band", font=bold),
+            _cell(sheet, "Open findings", font=bold),
+            _cell(sheet, "Overdue", font=bold),
+        ]
+    )
+    bands = list(workspace.config.risk.bands)
+    today = datetime.now(UTC).date()
+    for band in bands:
+        in_band = [row for row in rows if row.band == band]
+        open_rows = [row for row in in_band if row.status not in schema.CLOSED_STATUSES]
+        overdue = [row for row in in_band if shown_status(row, today) == OVERDUE]
+        colour = workspace.config.risk.bands[band].colour.lstrip("#")
+        sheet.append(
+            [
+                _cell(sheet, band, fill=PatternFill("solid", fgColor=colour)),
+                _cell(sheet, len(open_rows)),
+                _cell(sheet, len(overdue)),
+            ]
+        )
+    chart = BarChart()
+    chart.title = "Open findings by risk band"
+    chart.y_axis.title = "Findings"
+    data = Reference(
+        sheet, min_col=2, max_col=3, min_row=header_row, max_row=header_row + len(bands)
+    )
+    categories = Reference(
+        sheet, min_col=1, min_row=header_row + 1, max_row=header_row + len(bands)
+    )
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(categories)
+    chart.height, chart.width = 7, 14
+    sheet.add_chart(chart, "E3")
+
+
+def _write_findings(sheet: Any, rows: list[Any], names: list[str], workspace: Workspace) -> None:
+    columns = layout.FINDING_COLUMNS
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "B2"
+    sheet.print_title_rows = "1:1"
+    sheet.append([_cell(sheet, c.title, font=HEADER_FONT, fill=HEADER_FILL) for c in columns])
+    bands = workspace.config.risk.bands
+    today = datetime.now(UTC).date()
+    for row, name in zip(rows, names, strict=True):
+        trend = (
+            "first seen"
+            if row.previous_failing_count is None
+            else f"{row.previous_failing_count} → {row.failing_count}"
+        )
+        values = [
+            row.finding_id,
+            row.system,
+            row.dataset,
+            row.suite_name,
+            row.rule_id,
+            row.band,
+            row.risk_score,
+            row.dimension,
+            row.description,
+            row.failing_count,
+            None if row.failing_percent is None else round(row.failing_percent, 2),
+            row.excepted_count or 0,
+            trend,
+            row.first_seen.date(),
+            (row.last_seen).date(),
+            row.due_date,
+            row.remediation,
+            shown_status(row, today) if shown_status(row, today) != OVERDUE else row.status,
+            row.agreed_action,
+            row.agreed_date,
+            row.owner_comment,
+            row.not_accepted_reason,
+            name,
+        ]
+        cells = []
+        for column, value in zip(columns, values, strict=True):
+            cell = _cell(sheet, value)
+            if isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+            if column.title == "Agreed date":
+                cell.number_format = DATE_FORMAT
+            if column.title in ("Rule", "Recommended action", "Agreed action", "Owner comment"):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if column.editable:
+                cell.protection = UNLOCKED
+                cell.fill = EDITABLE_FILL
+            if column.title == "Band" and row.band in bands:
+                cell.fill = PatternFill("solid", fgColor=bands[row.band].colour.lstrip("#"))
+            cells.append(cell)
+        sheet.append(cells)
+    last = len(rows) + 1
+    status_column = get_column_letter(layout.FINDING_INDEX["Status"] + 1)
+    date_column = get_column_letter(layout.FINDING_INDEX["Agreed date"] + 1)
+    statuses = DataValidation(
+        type="list",
+        formula1='"' + ",".join(layout.STATUS_CHOICES) + '"',
+        allow_blank=False,
+        showErrorMessage=True,
+        errorTitle="Status",
+        error="Choose a status from the list.",
+    )
+    statuses.add(f"{status_column}2:{status_column}{max(last, 2)}")
+    dates = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="DATE(2000,1,1)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Agreed date",
+        error="Enter a date (yyyy-mm-dd).",
+    )
+    dates.add(f"{date_column}2:{date_column}{max(last, 2)}")
+    sheet.data_validations.append(statuses)
+    sheet.data_validations.append(dates)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
+    _protect(sheet)
+
+
+def _protect(sheet: Any) -> None:
+    """Locked cells stay read-only; owners can still filter, sort and resize."""
+    sheet.protection.sheet = True
+    sheet.protection.autoFilter = False
+    sheet.protection.sort = False
+    sheet.protection.formatColumns = False
+    sheet.protection.formatRows = False
+
+
+def _latest_failing_rule(store: AuditStore, row: Any) -> tuple[str | None, int | None]:
+    """The run and rule position whose failing records the plan lists for a finding."""
+    if row.last_run_id is None:
+        return None, None
+    with store.engine.connect() as connection:
+        position = connection.execute(
+            sa.select(schema.rule_results.c.position).where(
+                schema.rule_results.c.run_id == row.last_run_id,
+                schema.rule_results.c.rule_id == row.rule_id,
+            )
+        ).scalar()
+    return row.last_run_id, position
+
+
+def _write_records(
+    workbook: Workbook,
+    name: str,
+    store: AuditStore,
+    workspace: Workspace,
+    row: Any,
+    run_id: str | None,
+    position: int | None,
+    plan_path: Path,
+) -> tuple[int, Path | None]:
+    """The finding's failing records, masked; capped at Excel's limit with a CSV beside it."""
+    sheet = workbook.create_sheet(name)
+    _mark(sheet, workspace.config.actions.protective_marking)
+    system = workspace.config.systems.get(row.system)
+    sensitive: set[str] = set()
+    if system is not None and row.dataset in system.datasets:
+        sensitive = set(system.datasets[row.dataset].sensitive)
+    masking = workspace.config.actions.masking
+    columns = _record_columns(store, run_id, position)
+    titles = ["Record key", *columns, *layout.EXCEPTION_COLUMNS]
+    for index, title in enumerate(titles, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(14, min(40, len(title) + 4))
+    sheet.freeze_panes = "A2"
+    sheet.append([_cell(sheet, title, font=HEADER_FONT, fill=HEADER_FILL) for title in titles])
+    capacity = layout.EXCEL_MAX_ROWS - 2  # the header, and the note when the list is capped
+    total = _record_count(store, run_id, position)
+    overflow = None
+    writer = handle = None
+    if total > capacity:
+        overflow = plan_path.with_name(f"{plan_path.stem}-{name.replace(' ', '-')}.csv")
+        handle = overflow.open("w", newline="", encoding="utf-8")
+        writer = csv.writer(handle)
+        writer.writerow(titles[: len(columns) + 1])
+    written = 0
+    try:
+        for key, values in _records(store, run_id, position):
+            shown = [
+                masking.mask(values.get(c)) if c in sensitive else values.get(c) for c in columns
+            ]
+            line = [key, *shown]
+            if writer is not None:
+                writer.writerow([neutralise(value) for value in line])
+            if written < capacity:
+                cells = [_cell(sheet, value) for value in line]
+                cells += [
+                    _cell(sheet, None, protection=UNLOCKED, fill=EDITABLE_FILL)
+                    for _ in layout.EXCEPTION_COLUMNS
+                ]
+                sheet.append(cells)
+                written += 1
+    finally:
+        if handle is not None:
+            handle.close()
+    if overflow is not None:
+        note = (
+            f"Capped at {capacity:,} of {total:,} records (Excel's row limit); "
+            f"the full list is in {overflow.name}"
+        )
+        sheet.append([_cell(sheet, note, font=Font(bold=True, color="C00000"))])
+    if written:
+        validation = DataValidation(type="list", formula1=f'"{layout.YES}"', allow_blank=True)
+        column = get_column_letter(len(columns) + 2)
+        validation.add(f"{column}2:{column}{written + 1}")
+        sheet.data_validations.append(validation)
+    _protect(sheet)
+    return written, overflow
+
+
+def _record_columns(store: AuditStore, run_id: str | None, position: int | None) -> list[str]:
+    for _key, values in _records(store, run_id, position):
+        return list(values)
+    return []
+
+
+def _record_count(store: AuditStore, run_id: str | None, position: int | None) -> int:
+    if run_id is None or position is None:
+        return 0
+    records = schema.failing_records
+    with store.engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count())
+                .select_from(records)
+                .where(records.c.run_id == run_id, records.c.position == position)
+            ).scalar()
+            or 0
+        )
+
+
+def _records(
+    store: AuditStore, run_id: str | None, position: int | None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    if run_id is None or position is None:
+        return iter(())
+    return iter(store.failing_records(run_id, position))

@@ -1,0 +1,328 @@
+"""``actions import``: read an owner's edits back from a plan dqaudit exported.
+
+Only workbooks dqaudit exported are accepted (their hidden sheet names a plan in the
+store), and only the owner's cells are read: status, agreed action, agreed date, comment
+and reason, plus exception requests on the failing-records sheets. A row whose finding
+id, rule id or record key was altered is rejected, naming the row, and then nothing is
+imported. Importing the same file twice changes nothing. A plan older than a later
+export for the same owner is refused unless forced. Every change goes to the trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zipfile import BadZipFile
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from dqaudit.actions import plan_layout as layout
+from dqaudit.actions.cells import restore
+from dqaudit.audits import schema
+from dqaudit.audits.store import AuditStore
+from dqaudit.errors import InputError
+from dqaudit.governance import trail
+
+EDITABLE = {
+    "Status": "status",
+    "Agreed action": "agreed_action",
+    "Agreed date": "agreed_date",
+    "Owner comment": "owner_comment",
+    "Reason if not accepted": "not_accepted_reason",
+}
+MAX_PROBLEMS_SHOWN = 5
+
+
+@dataclass
+class ImportResult:
+    plan_id: str
+    owner_email: str
+    changes: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
+    exceptions_requested: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes or self.exceptions_requested)
+
+
+def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> ImportResult:
+    """Apply an owner's edits from ``path``; all of them, or none and an error."""
+    workbook = _open(path)
+    try:
+        plan = _plan(store, workbook, path)
+        _refuse_if_superseded(store, plan, force)
+        recorded = {item["row"]: item for item in plan.findings}
+        current = _current_findings(store, [item["finding_id"] for item in plan.findings])
+        changes, problems = _finding_changes(workbook, path, recorded, current)
+        requests = _exception_requests(store, workbook, path, plan.findings, problems)
+    finally:
+        workbook.close()
+    if problems:
+        shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
+        more = (
+            f" (and {len(problems) - MAX_PROBLEMS_SHOWN} more)"
+            if len(problems) > MAX_PROBLEMS_SHOWN
+            else ""
+        )
+        raise InputError(f"{path}: nothing imported: {shown}{more}")
+    result = ImportResult(plan.plan_id, plan.owner_email, changes, [])
+    existing = _existing_exceptions(store, {finding for finding, _key, _reason in requests})
+    new_requests = [(f, k, r) for f, k, r in requests if (f, k) not in existing]
+    result.exceptions_requested = [(f, k) for f, k, _r in new_requests]
+    if not result.changed:
+        return result
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def write(connection: sa.Connection) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        for finding_id, fields in changes.items():
+            connection.execute(
+                schema.findings.update()
+                .where(schema.findings.c.finding_id == finding_id)
+                .values(
+                    updated_at=now,
+                    **{name: _typed(name, new) for name, (_old, new) in fields.items()},
+                )
+            )
+        for finding_id, key, reason in new_requests:
+            connection.execute(
+                schema.record_exceptions.insert().values(
+                    finding_id=finding_id,
+                    record_key=key,
+                    reason=reason,
+                    requested_by=plan.owner_email,
+                    requested_at=now,
+                    status="requested",
+                )
+            )
+        connection.execute(
+            schema.plan_imports.insert().values(
+                plan_id=plan.plan_id,
+                imported_at=now,
+                file_sha256=digest,
+                changes={str(k): v for k, v in changes.items()},
+                os_user=trail._os_user(),
+            )
+        )
+        return {
+            "plan_id": plan.plan_id,
+            "file_sha256": digest,
+            "changes": {str(k): v for k, v in changes.items()},
+            "exceptions_requested": [[f, k] for f, k in result.exceptions_requested],
+        }
+
+    trail.write_with_entry(store, "import", plan.owner_email, write)
+    return result
+
+
+def _open(path: Path) -> Any:
+    try:
+        # Formulas are read as their text and never evaluated: an owner's "=..." is a comment.
+        return load_workbook(path, read_only=True, data_only=False)
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(f"{path}: not an Excel workbook dqaudit can read ({exc})") from None
+
+
+def _plan(store: AuditStore, workbook: Any, path: Path) -> Any:
+    if layout.IDENTITY not in workbook.sheetnames or layout.FINDINGS not in workbook.sheetnames:
+        raise InputError(f"{path}: not an action plan exported by dqaudit (no plan identity sheet)")
+    identity = {
+        str(row[0]): row[1]
+        for row in workbook[layout.IDENTITY].iter_rows(values_only=True)
+        if row and row[0] is not None
+    }
+    plan_id = identity.get("plan_id")
+    with store.engine.connect() as connection:
+        plan = connection.execute(
+            sa.select(schema.action_plans).where(schema.action_plans.c.plan_id == str(plan_id))
+        ).first()
+    if plan is None:
+        raise InputError(f"{path}: plan '{plan_id}' was not exported from this audit store")
+    if identity.get("owner_email") != plan.owner_email:
+        raise InputError(f"{path}: the plan identity sheet was altered (owner does not match)")
+    return plan
+
+
+def _refuse_if_superseded(store: AuditStore, plan: Any, force: bool) -> None:
+    plans = schema.action_plans
+    with store.engine.connect() as connection:
+        newer = connection.execute(
+            sa.select(plans.c.plan_id, plans.c.exported_at)
+            .where(plans.c.owner_email == plan.owner_email, plans.c.exported_at > plan.exported_at)
+            .order_by(plans.c.exported_at.desc())
+            .limit(1)
+        ).first()
+    if newer is not None and not force:
+        raise InputError(
+            f"plan {plan.plan_id} (exported {plan.exported_at:%Y-%m-%d %H:%M}) is older than plan "
+            f"{newer.plan_id} (exported {newer.exported_at:%Y-%m-%d %H:%M}) for "
+            f"{plan.owner_email}; import the newer plan, or use --force"
+        )
+
+
+def _current_findings(store: AuditStore, ids: list[int]) -> dict[int, Any]:
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(schema.findings).where(schema.findings.c.finding_id.in_(ids))
+        ).all()
+    return {int(row.finding_id): row for row in rows}
+
+
+def _finding_changes(
+    workbook: Any, path: Path, recorded: dict[int, dict[str, Any]], current: dict[int, Any]
+) -> tuple[dict[int, dict[str, list[Any]]], list[str]]:
+    sheet = workbook[layout.FINDINGS]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(v) if v is not None else "" for v in next(rows, ())]
+    expected = [column.title for column in layout.FINDING_COLUMNS]
+    if header[: len(expected)] != expected:
+        return {}, ["the Findings sheet's header row was changed"]
+    index = layout.FINDING_INDEX
+    changes: dict[int, dict[str, list[Any]]] = {}
+    problems: list[str] = []
+    seen = set()
+    for number, values in enumerate(rows, start=2):
+        if not any(v is not None for v in values):
+            continue
+        item = recorded.get(number)
+        finding_id, rule_id = values[index["Finding ID"]], restore(values[index["Rule ID"]])
+        if item is None or finding_id != item["finding_id"] or rule_id != item["rule_id"]:
+            problems.append(f"Findings row {number}: the finding id or rule id was altered")
+            continue
+        seen.add(number)
+        row = current.get(item["finding_id"])
+        if row is None:
+            problems.append(
+                f"Findings row {number}: finding {finding_id} is no longer in the store"
+            )
+            continue
+        edits, problem = _edits(values, row, number)
+        if problem:
+            problems.append(problem)
+        elif edits:
+            changes[item["finding_id"]] = edits
+    missing = sorted(set(recorded) - seen)
+    if missing:
+        problems.append(f"Findings row(s) {', '.join(map(str, missing))} were deleted")
+    return changes, problems
+
+
+def _edits(
+    values: tuple[Any, ...], row: Any, number: int
+) -> tuple[dict[str, list[Any]], str | None]:
+    index = layout.FINDING_INDEX
+    edits: dict[str, list[Any]] = {}
+    new: dict[str, Any] = {}
+    for title, name in EDITABLE.items():
+        value = restore(values[index[title]])
+        if isinstance(value, str):
+            value = value.strip() or None
+        new[name] = value
+    status = new["status"]
+    if status not in layout.STATUS_CHOICES:
+        return (
+            {},
+            f"Findings row {number}: status '{status}' is not one of {', '.join(layout.OWNER_STATUSES)}",
+        )
+    if status == "Verified" and row.status != "Verified":
+        return {}, f"Findings row {number}: only a passing audit can set Verified"
+    if status == "Not accepted" and not new["not_accepted_reason"]:
+        return {}, f"Findings row {number}: 'Not accepted' needs a reason"
+    agreed = new["agreed_date"]
+    if isinstance(agreed, datetime):
+        new["agreed_date"] = agreed.date()
+    elif isinstance(agreed, str):
+        try:
+            new["agreed_date"] = date.fromisoformat(agreed)
+        except ValueError:
+            return {}, f"Findings row {number}: agreed date '{agreed}' is not a date (yyyy-mm-dd)"
+    elif agreed is not None and not isinstance(agreed, date):
+        return {}, f"Findings row {number}: agreed date {agreed!r} is not a date"
+    for name, value in new.items():
+        old = getattr(row, name)
+        if value != old:
+            edits[name] = [_plain(old), _plain(value)]
+    return edits, None
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _typed(name: str, value: Any) -> Any:
+    return date.fromisoformat(value) if name == "agreed_date" and isinstance(value, str) else value
+
+
+def _exception_requests(
+    store: AuditStore,
+    workbook: Any,
+    path: Path,
+    findings: list[dict[str, Any]],
+    problems: list[str],
+) -> list[tuple[int, str, str]]:
+    """Exception requests an owner marked on the failing-records sheets, keys verified."""
+    requests = []
+    for item in findings:
+        if item["sheet"] not in workbook.sheetnames or not item["records"]:
+            continue
+        exported = _exported_keys(store, item)
+        rows = workbook[item["sheet"]].iter_rows(values_only=True)
+        header = next(rows, ())
+        width = len(header)
+        for number, values in enumerate(rows, start=2):
+            if number - 2 >= item["records"]:
+                break
+            key = restore(values[0]) if values else None
+            expected = exported[number - 2] if number - 2 < len(exported) else None
+            if exported and key != expected:
+                problems.append(f"sheet '{item['sheet']}' row {number}: the record key was altered")
+                continue
+            flag, reason = (
+                (values[width - 2], values[width - 1]) if len(values) >= width else (None, None)
+            )
+            if str(flag or "").strip().lower() != layout.YES.lower():
+                continue
+            reason = str(restore(reason) or "").strip()
+            if not reason:
+                problems.append(
+                    f"sheet '{item['sheet']}' row {number}: an exception needs a reason"
+                )
+                continue
+            requests.append((item["finding_id"], str(key), reason))
+    return requests
+
+
+def _exported_keys(store: AuditStore, item: dict[str, Any]) -> list[str]:
+    """The keys export wrote for a finding, in order (empty once details are purged)."""
+    if item.get("run_id") is None or item.get("position") is None:
+        return []
+    records = schema.failing_records
+    with store.engine.connect() as connection:
+        return list(
+            connection.execute(
+                sa.select(records.c.record_key)
+                .where(records.c.run_id == item["run_id"], records.c.position == item["position"])
+                .order_by(records.c.seq)
+                .limit(item["records"])
+            ).scalars()
+        )
+
+
+def _existing_exceptions(store: AuditStore, finding_ids: set[int]) -> set[tuple[int, str]]:
+    if not finding_ids:
+        return set()
+    exceptions = schema.record_exceptions
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(exceptions.c.finding_id, exceptions.c.record_key).where(
+                exceptions.c.finding_id.in_(finding_ids)
+            )
+        ).all()
+    return {(int(f), k) for f, k in rows}
