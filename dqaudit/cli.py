@@ -91,7 +91,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--suite",
     "suite_path",
@@ -114,12 +114,39 @@ def cli(ctx: click.Context, debug: bool) -> None:
     default=None,
     help="Also write the JSON result document to this file.",
 )
-def check(file: Path, suite_path: Path, key: str | None, as_json: bool, out: Path | None) -> None:
-    """Audit one extract FILE against one suite, ad hoc: no workspace or approval needed."""
+@click.option(
+    "--connector",
+    "connector_type",
+    default=None,
+    metavar="TYPE",
+    help="Connector to read with (default: by FILE's extension; csv for unknown ones).",
+)
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A connector option, as in dqaudit.yml (repeatable): --option mode=pushdown.",
+)
+def check(
+    file: Path | None,
+    suite_path: Path,
+    key: str | None,
+    as_json: bool,
+    out: Path | None,
+    connector_type: str | None,
+    options: tuple[str, ...],
+) -> None:
+    """Audit one extract FILE (or --connector TYPE --option ...) against one suite, ad hoc.
+
+    No workspace or approval is needed. FILE's extension picks the connector (.xlsx
+    excel, .dat fixed_width with --option layout=..., .db/.sqlite sql, else csv);
+    --connector sql --option url=... --option table=... audits a database.
+    """
     from dqaudit.audits.results import error_document
 
     try:
-        result = _check(file, suite_path, key)
+        result = _check(file, suite_path, key, connector_type, options)
     except CommandError as exc:
         document = error_document(exc.message)
         if as_json:
@@ -145,10 +172,18 @@ def check(file: Path, suite_path: Path, key: str | None, as_json: bool, out: Pat
 
 
 @handles_errors
-def _check(file: Path, suite_path: Path, key: str | None) -> Any:
-    from dqaudit.audits.check import check_file
+def _check(
+    file: Path | None,
+    suite_path: Path,
+    key: str | None,
+    connector_type: str | None,
+    options: tuple[str, ...],
+) -> Any:
+    from dqaudit.audits.check import check_source
+    from dqaudit.connectors.adhoc import parse_options
 
-    return check_file(file, suite_path, key)
+    settings = parse_options(options)
+    return check_source(suite_path, file, connector=connector_type, options=settings, key=key)
 
 
 def _result_exit_code(status: str) -> ExitCode:
@@ -297,6 +332,44 @@ def connectors_list() -> None:
         click.echo(f"{info.type:<14} {info.package} {info.version:<10} {info.description}")
 
 
+# --- rules ---------------------------------------------------------------------------------
+
+
+@cli.group()
+def rules() -> None:
+    """The built-in police rule library: custom expectations and derived datasets."""
+
+
+@rules.command("list")
+@handles_errors
+def rules_list() -> None:
+    """List every built-in rule with the engines it runs on and an example."""
+    from dqaudit.expectations.rules.catalogue import describe
+
+    click.echo(describe())
+
+
+# --- extract -------------------------------------------------------------------------------
+
+
+@cli.group()
+def extract() -> None:
+    """Look at a workspace dataset's extract before auditing it."""
+
+
+@extract.command("preview")
+@click.argument("system")
+@click.argument("dataset")
+@click.option("--rows", default=10, show_default=True, help="How many rows to show.")
+@workspace_option
+@handles_errors
+def extract_preview(system: str, dataset: str, rows: int, workspace: Path | None) -> None:
+    """Show the first rows of SYSTEM's DATASET and its fingerprint (sensitive columns masked)."""
+    from dqaudit.connectors.preview import preview_dataset
+
+    click.echo(preview_dataset(_open_workspace(workspace), system, dataset, rows).describe())
+
+
 # --- suite ---------------------------------------------------------------------------------
 
 
@@ -395,6 +468,153 @@ def suite_hash(suite_file: Path) -> None:
     click.echo(f"{loaded.hash}  {loaded.name}")
 
 
+# --- actions -------------------------------------------------------------------------------
+
+
+@cli.group()
+def actions() -> None:
+    """Owner action plans: findings, Excel plans out and back, exceptions, email delivery."""
+
+
+@actions.command("list")
+@workspace_option
+@click.option("--overdue", is_flag=True, help="Only findings past their agreed or default due date.")
+@click.option("--owner", default=None, metavar="EMAIL", help="Only this system owner's findings.")
+@handles_errors
+def actions_list(workspace: Path | None, overdue: bool, owner: str | None) -> None:
+    """List findings ranked by risk, with status, due date and owner."""
+    from dqaudit.actions.findings import list_findings
+    from dqaudit.actions.views import describe_findings
+
+    _loaded, store = _open(workspace)
+    click.echo(describe_findings(list_findings(store, owner=owner, overdue_only=overdue)))
+
+
+@actions.command("export")
+@workspace_option
+@click.option("--owner", default=None, metavar="EMAIL", help="Only this owner's plan.")
+@click.option("--system", default=None, help="Only the findings of this system.")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the plans."
+)
+@handles_errors
+def actions_export(workspace: Path | None, owner: str | None, system: str | None, out: Path) -> None:
+    """Write one Excel action plan per system owner into --out."""
+    from dqaudit.actions.export import export_plans
+    from dqaudit.actions.views import describe_exports
+
+    loaded, store = _open(workspace)
+    click.echo(describe_exports(export_plans(store, loaded, out, owner=owner, system=system)))
+
+
+@actions.command("import")
+@click.argument("plan_file", metavar="FILE.xlsx", type=click.Path(dir_okay=False, path_type=Path))
+@workspace_option
+@click.option("--force", is_flag=True, help="Import a plan even though a later one was exported.")
+@handles_errors
+def actions_import(plan_file: Path, workspace: Path | None, force: bool) -> None:
+    """Read an owner's edits back: status, agreed action and date, comment, exceptions."""
+    from dqaudit.actions.plan_import import import_plan
+    from dqaudit.actions.views import describe_import
+
+    _loaded, store = _open(workspace)
+    click.echo(describe_import(import_plan(store, plan_file, force=force)))
+
+
+@actions.command("send")
+@workspace_option
+@click.option("--owner", default=None, metavar="EMAIL", help="Only this owner.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the plans sent (default: action-plans/ in the workspace).",
+)
+@click.option("--dry-run", is_flag=True, help="List who would get what; send nothing.")
+@handles_errors
+def actions_send(workspace: Path | None, owner: str | None, out: Path | None, dry_run: bool) -> None:
+    """Email each owner their action plan over SMTP (settings in the smtp section)."""
+    from dqaudit.actions.delivery import send_action_plans
+    from dqaudit.actions.views import describe_deliveries
+
+    loaded, store = _open(workspace)
+    folder = out or loaded.root / "action-plans"
+    deliveries = send_action_plans(store, loaded, folder, owner=owner, dry_run=dry_run)
+    click.echo(describe_deliveries(deliveries, dry_run))
+
+
+@actions.group("exception")
+def actions_exception() -> None:
+    """Accepted exceptions: failing records that are correct and not counted against owners."""
+
+
+@actions_exception.command("add")
+@click.argument("finding_id", type=int)
+@click.argument("record_key")
+@workspace_option
+@click.option("--reason", required=True, help="Why the record is correct as it is.")
+@click.option("--by", "by", required=True, help="Who in the records team approves it.")
+@click.option(
+    "--expires", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Expiry date (YYYY-MM-DD)."
+)
+@handles_errors
+def exception_add(
+    finding_id: int, record_key: str, workspace: Path | None, reason: str, by: str, expires: Any
+) -> None:
+    """Record an approved exception for one failing record of a finding."""
+    from dqaudit.actions.exceptions import add_exception
+
+    _loaded, store = _open(workspace)
+    exception_id = add_exception(
+        store, finding_id, record_key, reason=reason, by=by, expires=expires.date()
+    )
+    click.echo(f"exception {exception_id}: record {record_key} of finding {finding_id}, until {expires:%Y-%m-%d}")
+
+
+@actions_exception.command("approve")
+@click.argument("exception_id", type=int)
+@workspace_option
+@click.option("--by", "by", required=True, help="Who in the records team approves it.")
+@click.option(
+    "--expires", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Expiry date (YYYY-MM-DD)."
+)
+@handles_errors
+def exception_approve(exception_id: int, workspace: Path | None, by: str, expires: Any) -> None:
+    """Approve an exception an owner asked for in their plan, until an expiry date."""
+    from dqaudit.actions.exceptions import decide_exception
+
+    _loaded, store = _open(workspace)
+    decide_exception(store, exception_id, approve=True, by=by, expires=expires.date())
+    click.echo(f"exception {exception_id} approved until {expires:%Y-%m-%d}")
+
+
+@actions_exception.command("reject")
+@click.argument("exception_id", type=int)
+@workspace_option
+@click.option("--by", "by", required=True, help="Who in the records team rejects it.")
+@handles_errors
+def exception_reject(exception_id: int, workspace: Path | None, by: str) -> None:
+    """Reject an exception an owner asked for: the record still counts as failing."""
+    from dqaudit.actions.exceptions import decide_exception
+
+    _loaded, store = _open(workspace)
+    decide_exception(store, exception_id, approve=False, by=by)
+    click.echo(f"exception {exception_id} rejected")
+
+
+@actions_exception.command("list")
+@workspace_option
+@click.option("--finding", "finding_id", type=int, default=None, help="Only this finding's exceptions.")
+@handles_errors
+def exception_list(workspace: Path | None, finding_id: int | None) -> None:
+    """List exceptions: requested, approved (with expiry) or rejected."""
+    from dqaudit.actions.exceptions import list_exceptions
+    from dqaudit.actions.views import describe_exceptions
+
+    _loaded, store = _open(workspace)
+    click.echo(describe_exceptions(list_exceptions(store, finding_id)))
+
+
 # --- trail, purge, schedule ----------------------------------------------------------------
 
 
@@ -468,6 +688,78 @@ def schedule(workspace: Path | None, band: str | None) -> None:
     loaded, store = _open(workspace)
     now = datetime.now(UTC)
     click.echo(describe_schedule(workspace_schedule(store, loaded, band=band, now=now), now))
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+@cli.group()
+def report() -> None:
+    """Reports for the board: the SIMB audit summary as HTML or Excel."""
+
+
+@report.command("simb")
+@workspace_option
+@click.option(
+    "--period",
+    default=None,
+    metavar="PERIOD",
+    help="A quarter (2026-Q3), a month (2026-07) or a year (2026); default: this quarter.",
+)
+@click.option(
+    "--from",
+    "first_day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="First day of the period (YYYY-MM-DD), instead of --period.",
+)
+@click.option(
+    "--to",
+    "last_day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day of the period (YYYY-MM-DD, default: today); needs --from.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: .html, or .xlsx for Excel.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["html", "xlsx"]),
+    default=None,
+    help="html or xlsx (default: by the extension of --out).",
+)
+@handles_errors
+def report_simb(
+    workspace: Path | None,
+    period: str | None,
+    first_day: Any,
+    last_day: Any,
+    out: Path,
+    output_format: str | None,
+) -> None:
+    """Write the SIMB audit summary of a period: audits due and run, approvals, quality by
+    DAMA dimension, trends, open risks and owners' overdue actions. Aggregates only."""
+    from dqaudit.reports.publish import write_simb_report
+
+    loaded, store = _open(workspace)
+    published = write_simb_report(
+        loaded,
+        store,
+        out,
+        format=output_format,
+        period=period,
+        first_day=first_day.date() if first_day else None,
+        last_day=last_day.date() if last_day else None,
+    )
+    click.echo(
+        f"wrote {published.path} ({published.format}): SIMB summary for "
+        f"{published.period.describe()}, sha256 {published.sha256}"
+    )
 
 
 # --- demo ----------------------------------------------------------------------------------

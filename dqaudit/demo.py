@@ -12,11 +12,13 @@ from pathlib import Path
 
 import yaml
 
+from dqaudit.actions.export import PlanFile, export_plans
 from dqaudit.audits.audit_run import BatchOutcome, run_audits
 from dqaudit.audits.run_document import run_document
 from dqaudit.audits.store import AuditStore
 from dqaudit.errors import InputError
 from dqaudit.governance import approvals
+from dqaudit.reports.publish import write_simb_report
 from dqaudit.workspace.config import CONFIG_NAME, Workspace, load_workspace
 
 
@@ -81,6 +83,24 @@ def approve_demo_suites(workspace: Workspace) -> list[str]:
     return approved
 
 
+def export_demo_plans(workspace: Workspace, folder: Path) -> list[PlanFile]:
+    """Each system owner's Excel action plan, as the records team would send them."""
+    store = AuditStore(workspace.store_url)
+    try:
+        return export_plans(store, workspace, folder)
+    finally:
+        store.close()
+
+
+def write_demo_summary(workspace: Workspace, path: Path) -> Path:
+    """The board's view of the demo: the SIMB summary of this quarter, as HTML."""
+    store = AuditStore(workspace.store_url)
+    try:
+        return write_simb_report(workspace, store, path).path
+    finally:
+        store.close()
+
+
 def run_demo(
     sample_data: Path, out: Path, progress: Callable[[str], None] | None = None
 ) -> tuple[str, BatchOutcome]:
@@ -90,8 +110,13 @@ def run_demo(
     approved = approve_demo_suites(workspace)
     if progress and approved:
         progress(f"approved {len(approved)} suite(s) as the SIMB: {', '.join(approved)}")
+    # Audit everything twice, as two audit cycles would, so the SIMB summary shows trends;
+    # the second batch is the one the demo reports and writes JSON results for.
+    run_audits(workspace, progress=progress)
     batch = run_audits(workspace, progress=progress)
     results = write_results(batch, workspace.store_url, out / "results")
+    plans = export_demo_plans(workspace, out / "actions")
+    summary = write_demo_summary(workspace, out / "simb-summary.html")
     lines = [f"dqaudit demo: {len(batch.runs)} audit(s) run (batch {batch.batch_id[:12]})"]
     for run in batch.runs:
         verdict = (run.outcome or run.status).upper()
@@ -106,6 +131,9 @@ def run_demo(
         "outputs:",
         f"  audit store   {out / 'audit.db'}",
         f"  JSON results  {out / 'results'}/ ({len(results)} files)",
+        f"  SIMB summary  {summary} (also: dqaudit report simb -w {out} --out FILE.xlsx)",
+        f"  action plans  {out / 'actions'}/ ({len(plans)} owner workbook(s), "
+        f"{sum(p.findings for p in plans)} findings)",
         f"  workspace     {out / CONFIG_NAME} (try: dqaudit audit list -w {out}, "
         f"dqaudit suite status -w {out}, dqaudit trail -w {out})",
     ]

@@ -43,9 +43,18 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import importlib.util
 import json
 import pathlib
 import random
+import sys
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in sample_data/
+_spec = importlib.util.spec_from_file_location(
+    "sample_data_police_rules", pathlib.Path(__file__).with_name("police_rules.py")
+)
+police = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(police)
 
 SEED = 1829  # the year the Metropolitan Police was founded
 EXTRACT_DATE = dt.date(2025, 1, 6)
@@ -96,11 +105,23 @@ DATASETS = {
         "key": "review_ref",
     },
 }
+# Suites in manifest order; two audit derived datasets (across tables) of a dataset above.
+SUITE_ORDER = [
+    "pnc_nominals",
+    "pnc_arrest_summons",
+    "gazetteer_addresses",
+    "gazetteer_address_references",
+    "custody_records",
+    "custody_pace",
+    "custody_reviews",
+]
+# The postcode directory is reference data (OS Code-Point Open layout, no header row).
+DIRECTORY_COLUMNS = ["PC", "PQ", "EA", "NO", "CY", "RH", "LH", "CC", "DC", "WC"]
 
 # fmt: off
 COLUMNS = {
     "pnc/nominals": [
-        "nominal_ref", "pnc_id", "cro_number", "surname", "forename",
+        "nominal_ref", "pnc_id", "cro_number", "ni_number", "surname", "forename",
         "date_of_birth", "gender", "self_defined_ethnicity", "postcode",
         "created_at",
     ],
@@ -176,13 +197,13 @@ FEMALE_FORENAMES = [
     "SAMINA",
 ]
 
-# 2011 census self-defined ethnicity codes (18+1) plus NS (not stated),
+# 2011 census self-defined ethnicity codes (18) plus NS (not stated): the 18+1,
 # weighted roughly like a West Midlands custody population.
 SELF_DEFINED_ETHNICITY = [
-    ("W1", 50), ("W2", 1), ("W3", 1), ("W4", 3), ("W9", 3),
+    ("W1", 50), ("W2", 1), ("W3", 1), ("W9", 6),
     ("M1", 3), ("M2", 1), ("M3", 1), ("M9", 1),
     ("A1", 4), ("A2", 9), ("A3", 2), ("A4", 1), ("A9", 2),
-    ("B1", 4), ("B2", 3), ("B9", 1), ("O2", 2), ("O9", 1), ("NS", 7),
+    ("B1", 4), ("B2", 3), ("B9", 1), ("O1", 2), ("O9", 1), ("NS", 7),
 ]
 # Officer-defined ethnicity (IC codes) most often recorded for each group.
 OFFICER_ETHNICITY_FOR = {
@@ -430,9 +451,7 @@ def build_addresses(rng: random.Random) -> list[dict]:
                     "northing": min(max(northing + rng.randint(-3, 3), n0), n1),
                     "logical_status": status,
                     "blpu_state": state,
-                    "rpc": weighted(
-                        rng, [("1", 80), ("2", 12), ("3", 3), ("4", 2), ("5", 1), ("9", 2)]
-                    ),
+                    "rpc": weighted(rng, [("1", 87), ("2", 13)]),
                     "neighbourhood_code": street["neighbourhood"],
                 }
             )
@@ -622,14 +641,23 @@ def review_schedule(rng: random.Random, record: dict) -> list[tuple[dt.datetime,
             reviews.append((when, "TACT_REVIEW", rank))
             when += minutes(rng.randint(660, 720))
         return reviews
-    when = start + minutes(rng.randint(320, 360))
+    # Wall-clock spacing that stays inside PACE in real hours across a clock change:
+    # first review 4-5 h after authorisation (due by 6 h), later ones 7-8 h apart (9 h).
+    when = start + minutes(rng.randint(240, 300))
     review_type = "PACE_FIRST"
     while when < end:
         reviews.append((when, review_type, "CI" if rng.random() < 0.1 else "INSP"))
         review_type = "PACE_SUBSEQUENT"
-        when += minutes(rng.randint(480, 540))
-    if end - start > dt.timedelta(hours=24):
-        reviews.append((start + minutes(rng.randint(1320, 1435)), "SUPT_EXTENSION", "SUPT"))
+        when += minutes(rng.randint(420, 480))
+    # Limits run from the relevant time (arrival here) until charge, in real hours.
+    relevant = record["arrival_datetime"]
+    held = police.real_hours(relevant, record["charge_datetime"] or end)
+    if held > 24:
+        reviews.append((relevant + minutes(rng.randint(1320, 1380)), "SUPT_EXTENSION", "SUPT"))
+    if held > 36:
+        reviews.append(
+            (relevant + minutes(rng.randint(1980, 2100)), "WARRANT_FURTHER_DETENTION", "SUPT")
+        )
     return sorted(reviews)
 
 
@@ -664,12 +692,19 @@ class DefectLog:
         self.entries: list[dict] = []
 
     def record(
-        self, dataset_id: str, rows: list[dict], index: int, rule_id: str, column: str, kind: str
+        self,
+        dataset_id: str,
+        rows: list[dict],
+        index: int,
+        rule_id: str,
+        column: str,
+        kind: str,
+        suite: str | None = None,
     ) -> None:
         spec = DATASETS[dataset_id]
         self.entries.append(
             {
-                "suite": spec["suite"],
+                "suite": suite or spec["suite"],
                 "rule_id": rule_id,
                 "system": spec["system"],
                 "dataset": spec["dataset"],
@@ -681,7 +716,7 @@ class DefectLog:
         )
 
     def sorted_entries(self) -> list[dict]:
-        order = {spec["suite"]: i for i, spec in enumerate(DATASETS.values())}
+        order = {suite: i for i, suite in enumerate(SUITE_ORDER)}
         return sorted(self.entries, key=lambda e: (order[e["suite"]], e["rule_id"], e["line"]))
 
 
@@ -690,6 +725,7 @@ class Injector:
 
     def __init__(self, log: DefectLog, dataset_id: str, rows: list[dict], rng: random.Random):
         self.log, self.dataset_id, self.rows, self.rng = log, dataset_id, rows, rng
+        self.key = DATASETS[dataset_id]["key"]
         self.used: set[int] = set()
 
     def pick(self, where=None) -> int:
@@ -700,8 +736,10 @@ class Injector:
                 return index
         raise RuntimeError(f"no clean row left in {self.dataset_id} for this defect")
 
-    def record(self, index: int, rule_id: str, column: str, kind: str) -> None:
-        self.log.record(self.dataset_id, self.rows, index, rule_id, column, kind)
+    def record(
+        self, index: int, rule_id: str, column: str, kind: str, suite: str | None = None
+    ) -> None:
+        self.log.record(self.dataset_id, self.rows, index, rule_id, column, kind, suite)
 
     def set_values(self, rule_id: str, column: str, variants, where=None) -> None:
         """variants: (kind, make) pairs; make(row) returns the bad value."""
@@ -744,7 +782,10 @@ def inject_nominals(inj: Injector) -> None:
         "PNC-NOM-006",
         "pnc_id",
         [
-            ("two-digit year", lambda r: r["pnc_id"][2:]),
+            (
+                "wrong check character",
+                lambda r: r["pnc_id"][:-1] + police.other_letter(r["pnc_id"][-1]),
+            ),
             ("six-digit serial", lambda r: r["pnc_id"][:5] + r["pnc_id"][6:]),
             ("eight-digit serial", lambda r: r["pnc_id"][:5] + "0" + r["pnc_id"][5:]),
             ("separator missing", lambda r: r["pnc_id"].replace("/", "")),
@@ -836,6 +877,7 @@ def inject_nominals(inj: Injector) -> None:
         ],
         where=has_postcode,
     )
+    police.inject_nominal_rules(inj)
 
 
 def inject_arrest_summons(inj: Injector) -> None:
@@ -916,6 +958,7 @@ def inject_arrest_summons(inj: Injector) -> None:
             ("code with punctuation", lambda r: "NFA."),
         ],
     )
+    police.inject_arrest_summons_rules(inj)
 
 
 def inject_addresses(inj: Injector) -> None:
@@ -934,51 +977,54 @@ def inject_addresses(inj: Injector) -> None:
         ],
         where=lambda r: len(str(r["uprn"])) == 12,
     )
-    inj.set_values(
-        "GAZ-ADR-006",
-        "postcode",
-        [
-            ("lower-case postcode", lambda r: r["postcode"].lower()),
-            ("space missing", lambda r: r["postcode"].replace(" ", "")),
-            ("trailing full stop", lambda r: r["postcode"] + "."),
-            ("placeholder text", lambda r: "TBC"),
-        ],
-    )
+    for kind, make, unknown in (
+        ("lower-case postcode", lambda r: r["postcode"].lower(), False),
+        ("space missing", lambda r: r["postcode"].replace(" ", ""), False),
+        ("trailing full stop", lambda r: r["postcode"] + ".", True),
+        ("placeholder text", lambda r: "TBC", True),
+    ):
+        index = inj.pick()
+        inj.rows[index]["postcode"] = make(inj.rows[index])
+        inj.record(index, "GAZ-ADR-006", "postcode", kind)
+        if unknown:  # the directory is searched without case or spaces, not punctuation
+            inj.record(index, "GAZ-REF-001", "postcode", kind, suite="gazetteer_address_references")
 
     def swap_coordinates(row: dict) -> None:
         row["easting"], row["northing"] = row["northing"], row["easting"]
 
+    # A point that is wrong lies outside the force and in no neighbourhood; one that is
+    # a number is also far from its postcode (text that is not a number has no distance).
+    def log_point(index: int, column: str, kind: str, measurable: bool) -> None:
+        inj.record(index, "GAZ-GEO-001", column, kind)
+        inj.record(index, "GAZ-GEO-002", column, kind)
+        if measurable:
+            inj.record(index, "GAZ-REF-002", column, kind, suite="gazetteer_address_references")
+
     for _ in range(3):
         index = inj.pick()
         swap_coordinates(inj.rows[index])
-        inj.record(index, "GAZ-ADR-007", "easting", "easting and northing swapped")
-        inj.record(index, "GAZ-ADR-008", "northing", "easting and northing swapped")
-    inj.set_values(
-        "GAZ-ADR-007",
-        "easting",
-        [
-            ("zero coordinate", lambda r: 0),
-            ("NA text (not a number)", lambda r: "NA"),
-        ],
-    )
-    inj.set_values(
-        "GAZ-ADR-008",
-        "northing",
-        [
-            ("zero coordinate", lambda r: 0),
-            (
-                "letter O keyed for zero",
-                lambda r: str(r["northing"])[:2] + "O" + str(r["northing"])[3:],
-            ),
-        ],
-    )
+        log_point(index, "easting", "easting and northing swapped", True)
+    for column, kind, make, measurable in (
+        ("easting", "zero coordinate", lambda r: 0, True),
+        ("easting", "NA text (not a number)", lambda r: "NA", False),
+        ("northing", "zero coordinate", lambda r: 0, True),
+        (
+            "northing",
+            "letter O keyed for zero",
+            lambda r: str(r["northing"])[:2] + "O" + str(r["northing"])[3:],
+            False,
+        ),
+    ):
+        index = inj.pick()
+        inj.rows[index][column] = make(inj.rows[index])
+        log_point(index, column, kind, measurable)
     inj.set_values(
         "GAZ-ADR-009",
         "logical_status",
         [
             ("code not in the BLPU list", lambda r: "2"),
             ("letter code", lambda r: "A"),
-            ("code not in the BLPU list", lambda r: "9"),
+            ("code not in the BLPU list", lambda r: "4"),
             ("zero-padded code", lambda r: "01"),
         ],
     )
@@ -998,20 +1044,20 @@ def inject_addresses(inj: Injector) -> None:
         where=lambda r: r["pao_start_number"] is not None,
     )
     small = lambda r: int(r["neighbourhood_code"][2:]) < 10  # noqa: E731
-    inj.set_values(
-        "GAZ-ADR-012",
-        "neighbourhood_code",
-        [
-            ("neighbourhood number out of range", lambda r: r["neighbourhood_code"][:2] + "21"),
-            ("lower-case code", lambda r: r["neighbourhood_code"].lower()),
-            (
-                "number not zero-padded",
-                lambda r: r["neighbourhood_code"][:2] + str(int(r["neighbourhood_code"][2:])),
-            ),
-            ("unknown area prefix", lambda r: "XX" + r["neighbourhood_code"][2:]),
-        ],
-        where=small,
-    )
+    for kind, make in (
+        ("neighbourhood number 00", lambda r: r["neighbourhood_code"][:2] + "00"),
+        ("lower-case code", lambda r: r["neighbourhood_code"].lower()),
+        (
+            "number not zero-padded",
+            lambda r: r["neighbourhood_code"][:2] + str(int(r["neighbourhood_code"][2:])),
+        ),
+        ("unknown area prefix", lambda r: "XX" + r["neighbourhood_code"][2:]),
+    ):
+        index = inj.pick(small)
+        inj.rows[index]["neighbourhood_code"] = make(inj.rows[index])
+        inj.record(index, "GAZ-ADR-012", "neighbourhood_code", kind)
+        inj.record(index, "GAZ-GEO-002", "neighbourhood_code", kind)  # no such polygon here
+    police.inject_gazetteer_rules(inj)
 
 
 CUSTODY_TIMES = [
@@ -1046,41 +1092,47 @@ def inject_custody_records(inj: Injector) -> None:
     def charge_after_release(row: dict) -> None:
         row["charge_datetime"] = row["release_datetime"] + minutes(rng.randint(20, 90))
 
+    # Kept short (and adult) so the planted error trips only the order rules, not the PACE
+    # limits, reviews or juvenile rules of the derived custody_pace suite.
+    def short(r: dict, hours: float = 20) -> bool:
+        held = police.real_hours(
+            r["arrival_datetime"], r["charge_datetime"] or r["release_datetime"]
+        )
+        return held < hours and r["age_at_arrival"] >= 19
+
     for _ in range(5):
         inj.mutate(
             "CUS-003",
             "arrival_datetime",
             "arrival at custody before the arrest",
             arrival_before_arrest,
-            where=mid_year,
+            where=lambda r: mid_year(r) and short(r),
         )
     for _ in range(6):
-        inj.mutate(
-            "CUS-004",
-            "release_datetime",
-            "release before detention authorised",
-            release_before_authorised,
-            where=lambda r: r["charge_datetime"] is None and mid_year(r),
-        )
+        index = inj.pick(lambda r: r["charge_datetime"] is None and mid_year(r))
+        release_before_authorised(inj.rows[index])
+        for rule_id in ("CUS-003", "CUS-004"):
+            inj.record(index, rule_id, "release_datetime", "release before detention authorised")
     for _ in range(4):
         inj.mutate(
-            "CUS-005",
+            "CUS-004",
             "charge_datetime",
             "charge recorded after release",
             charge_after_release,
-            where=lambda r: r["charge_datetime"] is not None and mid_year(r),
+            where=lambda r: r["charge_datetime"] is not None and mid_year(r) and short(r),
         )
     for new_year, kind in (
         (1900, "migrated record with default year 1900"),
         (1900, "migrated record with default year 1900"),
         (2034, "whole record keyed with year 2034"),
     ):
+        # Released before any review fell due: the reviews stay in 2024.
         inj.mutate(
             "CUS-006",
             "arrival_datetime",
             kind,
             lambda row, y=new_year: shift_custody_times(row, y),
-            where=lambda r: mid_year(r) and r["arrival_datetime"].month != 2,
+            where=lambda r: mid_year(r) and r["arrival_datetime"].month != 2 and short(r, 3.5),
         )
     inj.set_values(
         "CUS-007",
@@ -1109,18 +1161,15 @@ def inject_custody_records(inj: Injector) -> None:
         ],
         where=adult,
     )
-    inj.set_values(
-        "CUS-009",
-        "appropriate_adult",
-        [("juvenile detained without an appropriate adult", lambda r: "N")] * 4,
-        where=juvenile,
-    )
-    inj.set_values(
-        "CUS-010",
-        "appropriate_adult",
-        [("appropriate adult not recorded for a juvenile", lambda r: None)] * 3,
-        where=juvenile,
-    )
+    # Age at arrival is derived from date of birth in the custody_pace suite.
+    for rule_id, value, kind, count in (
+        ("PACE-008", "N", "juvenile detained without an appropriate adult", 4),
+        ("PACE-009", None, "appropriate adult not recorded for a juvenile", 3),
+    ):
+        for _ in range(count):
+            index = inj.pick(juvenile)
+            inj.rows[index]["appropriate_adult"] = value
+            inj.record(index, rule_id, "appropriate_adult", kind, suite="custody_pace")
     inj.set_values(
         "CUS-011",
         "officer_ethnicity",
@@ -1146,7 +1195,10 @@ def inject_custody_records(inj: Injector) -> None:
 
 def inject_reviews(inj: Injector) -> None:
     ref = lambda r: r["custody_ref"]  # noqa: E731
-    inj.blank("CUS-REV-003", "custody_ref", 4)
+    # Reviews that cannot be linked, dated or typed are planted on Terrorism Act reviews,
+    # which the PACE rules exclude, so they trip only the rule they target.
+    tact = lambda r: r["review_type"] == "TACT_REVIEW"  # noqa: E731
+    inj.blank("CUS-REV-003", "custody_ref", 4, where=tact)
     inj.set_values(
         "CUS-REV-004",
         "custody_ref",
@@ -1156,8 +1208,9 @@ def inject_reviews(inj: Injector) -> None:
             ("eight-digit number", lambda r: ref(r)[:5] + "0" + ref(r)[5:]),
             ("hyphen separators", lambda r: ref(r).replace("/", "-")),
         ],
+        where=tact,
     )
-    inj.blank("CUS-REV-005", "review_datetime", 3)
+    inj.blank("CUS-REV-005", "review_datetime", 3, where=tact)
     inj.set_values(
         "CUS-REV-006",
         "review_datetime",
@@ -1172,7 +1225,9 @@ def inject_reviews(inj: Injector) -> None:
             ("year keyed as 2204", lambda r: r["review_datetime"].replace(year=2204)),
             ("placeholder datetime 1900-01-01", lambda r: dt.datetime(1900, 1, 1)),
         ],
-        where=lambda r: not (r["review_datetime"].month == 2 and r["review_datetime"].day == 29),
+        where=lambda r: (
+            tact(r) and not (r["review_datetime"].month == 2 and r["review_datetime"].day == 29)
+        ),
     )
     inj.set_values(
         "CUS-REV-007",
@@ -1182,6 +1237,7 @@ def inject_reviews(inj: Injector) -> None:
             ("free text type", lambda r: "FIRST REVIEW"),
             ("lower-case code", lambda r: r["review_type"].lower()),
         ],
+        where=tact,
     )
     inj.set_values(
         "CUS-REV-008",
@@ -1193,7 +1249,7 @@ def inject_reviews(inj: Injector) -> None:
             ("lower-case rank", lambda r: "insp"),
             ("review by a constable", lambda r: "PC"),
         ],
-        where=lambda r: r["review_type"] != "SUPT_EXTENSION",
+        where=lambda r: r["review_type"] not in ("SUPT_EXTENSION", "WARRANT_FURTHER_DETENTION"),
     )
     inj.set_values(
         "CUS-REV-009",
@@ -1258,7 +1314,9 @@ def write_layout(path: pathlib.Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
 
 
-def write_manifest(path: pathlib.Path, datasets: dict[str, list[dict]], log: DefectLog) -> None:
+def write_manifest(
+    path: pathlib.Path, datasets: dict[str, list[dict]], log: DefectLog, directory_rows: int
+) -> None:
     manifest = {"seed": SEED, "datasets": {}, "defects": log.sorted_entries()}
     for dataset_id, rows in datasets.items():
         spec = DATASETS[dataset_id]
@@ -1270,6 +1328,14 @@ def write_manifest(path: pathlib.Path, datasets: dict[str, list[dict]], log: Def
     manifest["datasets"]["pnc/arrest_summons"]["fixed_width"] = {
         "path": "pnc/arrest_summons.dat",
         "layout": "pnc/arrest_summons.layout.yml",
+    }
+    manifest["datasets"]["gazetteer/postcode_directory"] = {
+        "path": "gazetteer/postcode_directory.csv",
+        "key": "PC",
+        "rows": directory_rows,
+        "header": False,
+        "columns": DIRECTORY_COLUMNS,
+        "reference": True,
     }
     # One defect per line keeps the manifest short and readable in a diff.
     head = json.dumps(
@@ -1290,8 +1356,10 @@ def write_manifest(path: pathlib.Path, datasets: dict[str, list[dict]], log: Def
 
 def build_clean() -> dict[str, list[dict]]:
     addresses = build_addresses(dataset_rng("addresses"))
+    police.assign_neighbourhoods(addresses, neighbourhood_cells())
     postcodes = sorted({row["postcode"] for row in addresses})
     nominals = build_nominals(dataset_rng("nominals"), postcodes)
+    police.add_ni_numbers(nominals, dataset_rng("nominals:ni"))
     arrests = build_arrest_summons(dataset_rng("arrest_summons"), nominals)
     custody = build_custody_records(dataset_rng("custody_records"), nominals)
     reviews = build_reviews(dataset_rng("reviews"), custody)
@@ -1313,20 +1381,33 @@ INJECTORS = {
 }
 
 
+def neighbourhood_cells() -> dict[tuple[int, int], str]:
+    return police.neighbourhood_cells(TOWNS, area_prefix)
+
+
 def generate(out_dir: pathlib.Path) -> None:
-    """Write every extract, the fixed-width copy, its layout and the manifest."""
+    """Write every extract, the fixed-width copy, its layout, the references and the manifest."""
     out_dir = pathlib.Path(out_dir)
     datasets = build_clean()
+    directory = police.postcode_directory(datasets["gazetteer/addresses"])
     log = DefectLog()
+    injectors = {}
     for dataset_id, inject in INJECTORS.items():
-        inject(
-            Injector(log, dataset_id, datasets[dataset_id], dataset_rng(f"defects:{dataset_id}"))
-        )
+        inj = Injector(log, dataset_id, datasets[dataset_id], dataset_rng(f"defects:{dataset_id}"))
+        inj.directory, inj.cells = directory, neighbourhood_cells()
+        inject(inj)
+        injectors[dataset_id] = inj
+    # Rules across tables and over the final data come last, so nothing above moves.
+    police.inject_pace(injectors["custody/custody_records"], injectors["custody/reviews"])
+    police.log_timeliness(injectors["pnc/arrest_summons"])
+    police.log_address_references(injectors["gazetteer/addresses"])
+    police.log_duplicate_addresses(injectors["gazetteer/addresses"])
     for dataset_id, rows in datasets.items():
         write_csv(out_dir / DATASETS[dataset_id]["path"], COLUMNS[dataset_id], rows)
     write_fixed_width(out_dir / "pnc" / "arrest_summons.dat", datasets["pnc/arrest_summons"])
     write_layout(out_dir / "pnc" / "arrest_summons.layout.yml")
-    write_manifest(out_dir / "manifest.json", datasets, log)
+    police.write_references(out_dir, directory, neighbourhood_cells())
+    write_manifest(out_dir / "manifest.json", datasets, log, len(directory))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,7 +1,8 @@
 """Shared fixtures: the CLI runner, workspaces, and the real database servers.
 
-Database-backed tests run against the PostgreSQL server named by DQAUDIT_TEST_PG_URL.
-Elsewhere they skip with a reason; under CI=true a missing server is a failure.
+Database-backed tests run against the PostgreSQL server named by DQAUDIT_TEST_PG_URL
+and the MariaDB server named by DQAUDIT_TEST_MYSQL_URL. Elsewhere they skip with a
+reason; under CI=true a missing server is a failure.
 """
 
 from __future__ import annotations
@@ -78,6 +79,14 @@ def _database_url(variable: str, default: str, what: str) -> str:
 def pg_url() -> str:
     return _database_url(
         "DQAUDIT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test", "PostgreSQL"
+    )
+
+
+@pytest.fixture
+def mysql_url() -> str:
+    """The real MariaDB (or MySQL) server, as for PostgreSQL: skipped, or required in CI."""
+    return _database_url(
+        "DQAUDIT_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test", "MariaDB"
     )
 
 

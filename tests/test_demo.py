@@ -24,14 +24,16 @@ def test_demo_finds_exactly_the_manifest_defects(sample_data: Path, tmp_path: Pa
     out = tmp_path / "demo-output"
     result = invoke("demo", "--out", str(out), "--sample-data", str(sample_data))
     assert result.exit_code == 0, result.output
-    assert "dqaudit demo: 5 audit(s) run" in result.stdout
+    suites = len(list((sample_data / "workspace" / "suites").glob("*.json")))
+    assert suites == 7  # PNC, gazetteer and custody, from the rule library's templates
+    assert f"dqaudit demo: {suites} audit(s) run" in result.stdout
     assert "FAILED  custody_records" in result.stdout
     assert str(out / "audit.db") in result.stdout
 
     expected = expected_keys(sample_data)
     found: dict[tuple[str, str], set[str]] = {}
     documents = sorted((out / "results").glob("*.json"))
-    assert len(documents) == 5
+    assert len(documents) == suites
     for path in documents:
         document = json.loads(path.read_text())
         assert document["run"]["status"] == "complete"
@@ -56,7 +58,8 @@ def test_demo_output_is_a_workspace_the_cli_can_read(sample_data: Path, tmp_path
     invoke("demo", "--out", str(out), "--sample-data", str(sample_data))
     listing = invoke("audit", "list", "-w", str(out))
     assert listing.exit_code == 0
-    assert len(listing.stdout.strip().splitlines()) == 1 + 5
+    suites = len(list((sample_data / "workspace" / "suites").glob("*.json")))
+    assert len(listing.stdout.strip().splitlines()) == 1 + 2 * suites  # two batches: trends
 
 
 def test_demo_without_sample_data_is_a_clear_error(tmp_path: Path) -> None:

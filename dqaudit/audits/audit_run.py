@@ -8,6 +8,7 @@ suite runs under a lock in the store, so two schedulers never run it twice at on
 
 from __future__ import annotations
 
+import functools
 import signal
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,12 +18,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dqaudit.actions.findings import update_findings
+from dqaudit.audits import derivation
 from dqaudit.audits import store as store_module
 from dqaudit.audits.engine import run_suite
+from dqaudit.audits.pushdown import run_pushdown
 from dqaudit.audits.results import ERROR, FAILED
+from dqaudit.audits.run_references import record_references
 from dqaudit.audits.store import AuditStore
 from dqaudit.connectors.registry import get_connector
 from dqaudit.errors import DqauditError, ExitCode, InputError
+from dqaudit.expectations.rules.references import suite_reference_files
 from dqaudit.expectations.suite import Suite
 from dqaudit.governance import approvals, locks, trail
 from dqaudit.governance.schedule import cadence, last_complete_runs, next_due
@@ -100,6 +106,7 @@ def plan_runs(
         if system is not None and suite.system != system:
             continue
         dataset_config = workspace.dataset(suite.system, suite.dataset, suite.source)
+        derivation.check_inputs(suite, workspace.config.systems[suite.system].datasets)
         band = workspace.config.risk.band_name(suite.risk_score)
         planned.append(PlannedRun(suite, suite.system, suite.dataset, dataset_config, band))
     planned.sort(key=lambda run: (-run.risk_score, run.suite.name))
@@ -163,7 +170,10 @@ def run_audits(
                     draft = not states[name].runnable
                     label = " (DRAFT)" if draft else ""
                     say(f"[{number}/{len(runnable)}] {name} ({plan.system}/{plan.dataset}){label}")
-                    batch.runs.append(_run_one(store, workspace.root, plan, batch.batch_id, draft))
+                    outcome = _run_one(store, workspace.root, plan, batch.batch_id, draft)
+                    batch.runs.append(outcome)
+                    if outcome.status == store_module.COMPLETE and not draft:
+                        update_findings(store, workspace, outcome.run_id)
     finally:
         store.close()
     return batch
@@ -217,8 +227,16 @@ def _execute(
         config = plan.dataset_config
         connector = get_connector(config.connector)
         extract = connector.extract(dict(config.options), base_dir=root)
-        result = run_suite(extract, plan.suite, key=config.key or None)
+        derived = derivation.derive_for_run(plan, extract, root)  # rules across tables
+        extract, references = derived.extract, derived.references
+        references += suite_reference_files(plan.suite)
+        if extract.pushdown is not None:  # validated in the database; keys stream to the store
+            sink = functools.partial(store.add_failing_records, run_id)
+            result = run_pushdown(extract, plan.suite, key=config.key or None, sink=sink)
+        else:
+            result = run_suite(extract, plan.suite, key=config.key or None)
         store.record_results(run_id, extract, result)
+        record_references(store, run_id, references)
         if result.status == ERROR:
             message = result.to_dict()["error"]
             store.finish_run(run_id, ERROR, ERROR, message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from dqaudit.audits.engine import run_suite
 from dqaudit.audits.results import SuiteResult
@@ -14,4 +15,23 @@ def check_file(path: str | Path, suite_path: str | Path, key: str | None = None)
     """Audit one extract file against one suite file: the ad-hoc tool."""
     suite = load_suite(suite_path)
     extract = read_csv(path)
+    return run_suite(extract, suite, key=key)
+
+
+def check_source(
+    suite_path: str | Path,
+    path: str | Path | None = None,
+    *,
+    connector: str | None = None,
+    options: dict[str, Any] | None = None,
+    key: str | None = None,
+) -> SuiteResult:
+    """Audit a file (connector chosen by extension) or any connector's extract, ad hoc.
+
+    The suite is loaded first, so a bad suite is reported before a database is touched.
+    """
+    from dqaudit.connectors.adhoc import adhoc_extract
+
+    suite = load_suite(suite_path)
+    extract = adhoc_extract(Path(path) if path is not None else None, connector, options)
     return run_suite(extract, suite, key=key)

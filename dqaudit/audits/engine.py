@@ -17,6 +17,8 @@ import pandas as pd
 from dqaudit.audits.results import RuleResult, SuiteResult
 from dqaudit.errors import EngineError, InputError
 from dqaudit.expectations import gx_adapter
+from dqaudit.expectations.rules.catalogue import counts_missing
+from dqaudit.expectations.rules.references import resolve_kwargs
 from dqaudit.expectations.suite import Rule, Suite, load_suite, suite_from_dict
 from dqaudit.expectations.value_types import Conversion, typed_rule
 
@@ -60,7 +62,12 @@ def run_suite(
     ``key`` names the column(s) that identify a record. Without it, or where a key cell
     is blank, rows are identified by ``line_numbers`` (the physical line each record
     starts on; by default row position + 2, as in a CSV file with one header line).
+    A pushdown extract (from the sql connector) is validated inside its database.
     """
+    if getattr(data, "pushdown", None) is not None:
+        from dqaudit.audits.pushdown import run_pushdown
+
+        return run_pushdown(data, suite, key)
     frame, lines, source = _unpack(data, line_numbers, source)
     suite = _coerce_suite(suite)
     key_columns = _key_columns(key)
@@ -69,6 +76,13 @@ def run_suite(
     work, checks = _prepare(frame, suite)
     outcomes = _validate(frame, work, checks)
     results = [_rule_result(rule, outcomes[rule.position], keys) for rule in suite.rules]
+    bad_rows, policy = getattr(data, "bad_rows", []), getattr(data, "bad_row_policy", "error")
+    if bad_rows:
+        first = bad_rows[0]
+        warnings.append(
+            f"{len(bad_rows)} bad row(s) left out of the audit (on_bad_row: {policy}); first "
+            f"at line {first['line']}: {first['reason']}"
+        )
     return SuiteResult(
         suite_name=suite.name,
         rows=len(frame),
@@ -77,6 +91,8 @@ def run_suite(
         warnings=warnings,
         key_columns=key_columns,
         suite=suite,
+        bad_rows=list(bad_rows),
+        bad_row_policy=policy,
     )
 
 
@@ -173,7 +189,7 @@ def _prepare(frame: pd.DataFrame, suite: Suite) -> tuple[pd.DataFrame, list[gx_a
     whole_frame = False
     checks = []
     for rule in suite.rules:
-        kwargs = dict(rule.kwargs)
+        kwargs = resolve_kwargs(rule.expectation_type, dict(rule.kwargs), suite.path, rule.label)
         plan = typed_rule(rule)
         if plan is not None:
             kwargs.update(plan.kwarg_overrides)
@@ -192,6 +208,7 @@ def _prepare(frame: pd.DataFrame, suite: Suite) -> tuple[pd.DataFrame, list[gx_a
         if (
             rule.expectation_type.startswith("expect_column_pair_")
             and "ignore_row_if" not in kwargs
+            and not counts_missing(rule.expectation_type)
         ):
             # GX's default differs between pandas and SQL when one side is null.
             kwargs["ignore_row_if"] = "either_value_is_missing"

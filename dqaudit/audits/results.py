@@ -51,6 +51,9 @@ class SuiteResult:
     warnings: list[str] = field(default_factory=list)
     key_columns: list[str] = field(default_factory=list)
     suite: Suite | None = field(default=None, repr=False)
+    # Records left out under on_bad_row skip/report: {"line", "reason"}; "report" fails.
+    bad_rows: list[dict[str, Any]] = field(default_factory=list)
+    bad_row_policy: str = "error"
 
     @property
     def status(self) -> str:
@@ -58,10 +61,16 @@ class SuiteResult:
             return ERROR
         if any(r.success is False for r in self.results):
             return FAILED
+        if self.bad_rows and self.bad_row_policy == "report":
+            return FAILED
         return PASSED
 
+    @property
+    def bad_row_action(self) -> str:
+        return "reported" if self.bad_row_policy == "report" else "skipped"
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document = {
             "status": self.status,
             "suite": self.suite_name,
             "rows": self.rows,
@@ -69,6 +78,12 @@ class SuiteResult:
             "error": self.error or self._first_rule_error(),
             "results": [r.to_dict() for r in self.results],
         }
+        if self.bad_rows:  # only when a file had bad rows, so the usual shape is unchanged
+            document["bad_rows"] = [
+                {"line": row["line"], "reason": row["reason"], "action": self.bad_row_action}
+                for row in self.bad_rows
+            ]
+        return document
 
     def _first_rule_error(self) -> str | None:
         for result in self.results:

@@ -52,7 +52,7 @@ def run_document(run: dict[str, Any]) -> dict[str, Any]:
             }
         )
     outcome = run["outcome"] if run["outcome"] in (PASSED, FAILED, ERROR) else ERROR
-    return {
+    document = {
         "status": outcome,
         "suite": run["suite_name"],
         "rows": run["row_count"],
@@ -64,3 +64,6 @@ def run_document(run: dict[str, Any]) -> dict[str, Any]:
             for name in RUN_FIELDS
         },
     }
+    if run.get("bad_rows"):  # as in check's document: only when records were left out
+        document["bad_rows"] = run["bad_rows"]
+    return document

@@ -101,6 +101,26 @@ failing_records = Table(
     Index("ix_failing_records_run_rule", "run_id", "position", "seq"),
 )
 
+# --- bad rows (migration 2) ----------------------------------------------------------------
+
+# Records a file connector left out under on_bad_row skip/report, so they are listed with
+# the run (line number and reason; never the record's contents), never dropped silently.
+bad_rows = Table(
+    "bad_rows",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("runs.run_id"), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("line", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("action", String(16), nullable=False),
+    Index("ix_bad_rows_run", "run_id", "seq"),
+)
+
+
+def _create_bad_rows_table(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[bad_rows])
+
 
 # --- governance (migration 4) ------------------------------------------------------------
 
@@ -196,14 +216,146 @@ def _create_governance_tables(connection: Connection) -> None:
         )
 
 
+# --- findings and action plans (migration 5) ---------------------------------------------
+
+# One finding per failing expectation per system (system, dataset, suite, rule_id): later
+# runs update it rather than create another. ``status`` is one of FINDING_STATUSES;
+# "Overdue" is derived: an open status past ``agreed_date`` (or ``due_date``).
+FINDING_STATUSES = ("Open", "Agreed", "In progress", "Resolved", "Verified", "Not accepted")
+CLOSED_STATUSES = ("Resolved", "Verified", "Not accepted")
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("finding_id", BigId, primary_key=True, autoincrement=True),
+    Column("system", Text, nullable=False),
+    Column("dataset", Text, nullable=False),
+    Column("suite_name", Text, nullable=False),
+    Column("rule_id", Text, nullable=False),
+    Column("owner_name", Text),
+    Column("owner_email", Text, index=True),
+    Column("expectation_type", Text, nullable=False),
+    Column("kwargs", JSON),
+    Column("description", Text, nullable=False),
+    Column("dimension", String(16)),
+    Column("likelihood", Integer),
+    Column("impact", Integer),
+    Column("risk_score", Integer),
+    Column("band", Text),
+    Column("remediation", Text),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("first_run_id", String(32)),
+    Column("last_run_id", String(32)),
+    Column("last_checked_run_id", String(32)),
+    Column("last_checked_at", DateTime(timezone=True)),
+    Column("failing_count", BigInteger),
+    Column("failing_percent", Float),
+    Column("previous_failing_count", BigInteger),
+    Column("excepted_count", BigInteger),
+    Column("status", String(16), nullable=False),
+    Column("due_date", Date),
+    Column("agreed_action", Text),
+    Column("agreed_date", Date),
+    Column("owner_comment", Text),
+    Column("not_accepted_reason", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("system", "dataset", "suite_name", "rule_id"),
+)
+
+finding_observations = Table(
+    "finding_observations",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("finding_id", BigInteger, ForeignKey("findings.finding_id"), nullable=False),
+    Column("run_id", String(32), ForeignKey("runs.run_id"), nullable=False),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("failing_count", BigInteger),
+    Column("failing_percent", Float),
+    Column("excepted_count", BigInteger),
+    UniqueConstraint("finding_id", "run_id"),
+)
+
+record_exceptions = Table(
+    "record_exceptions",
+    metadata,
+    Column("exception_id", BigId, primary_key=True, autoincrement=True),
+    Column("finding_id", BigInteger, ForeignKey("findings.finding_id"), nullable=False),
+    Column("record_key", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # requested, approved, rejected
+    Column("decided_by", Text),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("expires_on", Date),
+    UniqueConstraint("finding_id", "record_key"),
+)
+
+action_plans = Table(
+    "action_plans",
+    metadata,
+    Column("plan_id", String(32), primary_key=True),
+    Column("owner_email", Text, nullable=False, index=True),
+    Column("owner_name", Text),
+    Column("systems", JSON, nullable=False),
+    Column("exported_at", DateTime(timezone=True), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("findings", JSON, nullable=False),
+    Column("os_user", Text),
+)
+
+plan_imports = Table(
+    "plan_imports",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("plan_id", String(32), ForeignKey("action_plans.plan_id"), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("os_user", Text),
+)
+
+
+def _create_findings_tables(connection: Connection) -> None:
+    metadata.create_all(
+        connection,
+        tables=[findings, finding_observations, record_exceptions, action_plans, plan_imports],
+    )
+
+
 def _create_initial_tables(connection: Connection) -> None:
     metadata.create_all(connection, tables=[runs, rule_results, failing_records])
+
+
+# --- reference files a run used (migration 3) ----------------------------------------------
+
+# Boundaries, area layers, code-list files and derivation inputs (postcode directories,
+# review tables), fingerprinted like extracts: role says which rule or input named it.
+run_references = Table(
+    "run_references",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("runs.run_id"), nullable=False, index=True),
+    Column("role", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("row_count", BigInteger),
+)
+
+
+def _create_reference_tables(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[run_references])
 
 
 # Add new migrations with a new version; never edit an applied one. Each store applies
 # every version it has not applied yet, in ascending order.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _create_initial_tables),
+    (2, _create_bad_rows_table),
+    (3, _create_reference_tables),
     (4, _create_governance_tables),
+    (5, _create_findings_tables),
 ]
 LATEST_VERSION = max(version for version, _migrate in MIGRATIONS)

@@ -227,6 +227,43 @@ class AuditStore:
             for batch in _record_batches(run_id, extract, rule_result):
                 with self._write() as connection:
                     connection.execute(schema.failing_records.insert(), batch)
+        self._record_bad_rows(run_id, result)
+
+    def add_failing_records(
+        self, run_id: str, position: int, first_seq: int, records: list[tuple[str, Any]]
+    ) -> None:
+        """One batch of a rule's failing records (key, values read), streamed by pushdown."""
+        if not records:
+            return
+        rows = [
+            {
+                "run_id": run_id,
+                "position": position,
+                "seq": first_seq + offset,
+                "record_key": record_key,
+                "record_values": values,
+            }
+            for offset, (record_key, values) in enumerate(records)
+        ]
+        with self._write() as connection:
+            connection.execute(schema.failing_records.insert(), rows)
+
+    def _record_bad_rows(self, run_id: str, result: SuiteResult) -> None:
+        rows = getattr(result, "bad_rows", None) or []
+        action = getattr(result, "bad_row_action", "skipped")
+        for start in range(0, len(rows), RECORD_BATCH):
+            batch = [
+                {
+                    "run_id": run_id,
+                    "seq": start + offset,
+                    "line": row["line"],
+                    "reason": row["reason"],
+                    "action": action,
+                }
+                for offset, row in enumerate(rows[start : start + RECORD_BATCH])
+            ]
+            with self._write() as connection:
+                connection.execute(schema.bad_rows.insert(), batch)
 
     def record_risk(self, run_id: str, score: int | None, band: str | None) -> None:
         """The suite's risk score and band when it ran, for listings and reports."""
@@ -302,7 +339,19 @@ class AuditStore:
                 keys.setdefault(position, []).append(record_key)
         run["rules"] = rules
         run["failing_keys"] = keys
+        run["bad_rows"] = self._bad_rows(run["run_id"])
         return run
+
+    def _bad_rows(self, run_id: str) -> list[dict[str, Any]]:
+        with self._read() as connection:
+            rows = connection.execute(
+                sa.select(
+                    schema.bad_rows.c.line, schema.bad_rows.c.reason, schema.bad_rows.c.action
+                )
+                .where(schema.bad_rows.c.run_id == run_id)
+                .order_by(schema.bad_rows.c.seq)
+            )
+            return [dict(row._mapping) for row in rows]
 
     def failing_records(self, run_id: str, position: int) -> Iterator[tuple[str, dict[str, Any]]]:
         """Stream one rule's failing records (key and the values the rule read), in order."""
@@ -395,6 +444,7 @@ def _record_batches(
         chunk = positions[start : start + RECORD_BATCH]
         values = extract.frame.iloc[chunk][columns]
         values = values.astype(object).where(values.notna(), None).to_dict("records")
+        values = [{k: _json_value(v) for k, v in record.items()} for record in values]
         yield [
             {
                 "run_id": run_id,
@@ -414,6 +464,15 @@ def _columns_read(rule: Any, extract: Extract) -> list[str]:
     if isinstance(condition, str):
         columns.extend(c for c in extract.frame.columns if c in condition and c not in columns)
     return columns
+
+
+def _json_value(value: Any) -> Any:
+    """A failing record's value as JSON stores it: typed extracts hold timestamps too."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return _jsonable(value)
 
 
 def _jsonable(value: Any) -> Any:

@@ -28,11 +28,22 @@ class Fingerprint:
         return asdict(self)
 
 
+BAD_ROW_POLICIES = ("error", "skip", "report")
+
+
 @dataclass
 class Extract:
-    """An extract ready to validate; ``line_numbers[i]`` is where row i starts in its file."""
+    """An extract ready to validate; ``line_numbers[i]`` is where row i starts in its file.
 
-    frame: pd.DataFrame
+    ``bad_rows`` are records left out under ``on_bad_row: skip|report``, each a dict with
+    the ``line`` it starts on and the ``reason``; they are listed with the run, never
+    dropped silently. A pushdown extract has no frame: ``pushdown`` describes the table
+    or query that GX validates inside the database (see dqaudit.audits.pushdown).
+    """
+
+    frame: pd.DataFrame | None
     fingerprint: Fingerprint
     line_numbers: np.ndarray | None = None
     bad_rows: list[dict[str, Any]] = field(default_factory=list)
+    bad_row_policy: str = "error"
+    pushdown: Any = None

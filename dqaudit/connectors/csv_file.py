@@ -1,9 +1,11 @@
 """CSV extracts, read so that no value changes and every record keeps its line number.
 
-Every cell is read as text and only an empty cell is null ("NA" and "NULL" are values).
-Ragged rows are errors naming their line. Line numbers are physical: a record with a
+Every cell is read as text and only an empty cell is null ("NA" and "NULL" are values),
+unless column ``types`` are declared. Ragged rows are errors naming their line, unless
+``on_bad_row`` says to skip or report them. Line numbers are physical: a record with a
 quoted newline is identified by the line it starts on. The common case (no quote
 characters in the file) is scanned with numpy; quoted files are scanned with ``csv``.
+Only a file with bad rows under skip/report takes a slower path that rebuilds it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ import numpy as np
 import pandas as pd
 
 from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.connectors.file_records import (
+    BadRows,
+    ColumnType,
+    apply_types,
+    bad_row_policy,
+    bool_option,
+    column_names_option,
+    column_types,
+)
 from dqaudit.errors import InputError
 
 ENCODINGS_TRIED = ("utf-8", "cp1252")
@@ -31,6 +42,7 @@ class CsvLayout:
     header: list[str] | None
     record_lines: np.ndarray
     fields: int
+    dropped: bool = False  # bad rows were left out (on_bad_row skip/report)
 
 
 def read_csv(
@@ -41,26 +53,36 @@ def read_csv(
     quotechar: str = '"',
     header: bool = True,
     columns: list[str] | None = None,
+    on_bad_row: str = "error",
+    types: dict[str, ColumnType] | None = None,
 ) -> Extract:
-    """Read a CSV file as text; errors name the file and line at fault."""
+    """Read a CSV file as text; errors name the file and line at fault.
+
+    ``on_bad_row`` (error, skip or report) decides what a ragged row or a value that is
+    not of its declared type does; ``types`` declares column types (see file_records).
+    """
     path = Path(path)
     if len(delimiter) != 1 or len(quotechar) != 1:
         raise InputError(f"{path}: delimiter and quotechar must be single characters")
+    bad = BadRows(str(path), on_bad_row)
     before = _file_state(path)
     data = _read_bytes(path)
-    encoding = _encoding(path, data, encoding)
+    encoding = detect_encoding(path, data, encoding)
     sha256 = hashlib.sha256(data).hexdigest()
     plain = delimiter.isascii() and quotechar.isascii() and quotechar.encode("ascii") not in data
     if plain:
         shape = _PlainShape.of(data, delimiter.encode("ascii"))
         del data  # pandas reads the file itself: faster, and the bytes need not stay in memory
-        frame, lines = _read_plain(path, shape, encoding, delimiter, header, columns)
+        frame, lines = _read_plain(path, shape, encoding, delimiter, header, columns, bad)
     else:
-        layout = _scan_quoted(path, data, encoding, delimiter, quotechar, header)
+        layout = _scan_quoted(path, data, encoding, delimiter, quotechar, header, bad)
         names = _column_names(path, layout.header, columns, layout.fields)
-        if layout.header is not None and len(layout.record_lines) == 0:
-            raise InputError(f"{path}: has a header row but no records")
-        frame = _parse(path, io.BytesIO(data), encoding, delimiter, quotechar, header, names)
+        if len(layout.record_lines) == 0:
+            _no_records(path, layout.header is not None, bad)
+        if layout.dropped:
+            frame = _quoted_rows(data, encoding, delimiter, quotechar, layout, names)
+        else:
+            frame = _parse(path, io.BytesIO(data), encoding, delimiter, quotechar, header, names)
         lines = layout.record_lines
     if _file_state(path) != before:
         raise InputError(f"{path}: the file changed while it was being read; read it again")
@@ -69,13 +91,33 @@ def read_csv(
             f"{path}: read {len(frame)} records but found {len(lines)} record "
             "lines; check the delimiter and quoting"
         )
+    frame, lines = apply_types(frame, lines, types or {}, bad)
+    if len(frame) == 0:
+        _no_records(path, header, bad)
     fingerprint = Fingerprint(
         source=str(path),
         sha256=sha256,
         rows=len(frame),
         columns=[str(c) for c in frame.columns],
     )
-    return Extract(frame=frame, fingerprint=fingerprint, line_numbers=lines)
+    return Extract(
+        frame=frame,
+        fingerprint=fingerprint,
+        line_numbers=lines,
+        bad_rows=bad.sorted_rows(),
+        bad_row_policy=on_bad_row,
+    )
+
+
+def _no_records(path: Path, header: bool, bad: BadRows) -> None:
+    if bad.rows:
+        first = bad.sorted_rows()[0]
+        raise InputError(
+            f"{path}: every record is a bad row ({len(bad.rows)}; first at line "
+            f"{first['line']}: {first['reason']})"
+        )
+    if header:
+        raise InputError(f"{path}: has a header row but no records")
 
 
 @dataclass(frozen=True)
@@ -107,6 +149,7 @@ def _read_plain(
     delimiter: str,
     header: bool,
     columns: list[str] | None,
+    bad: BadRows,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """A file without quote characters: pandas parses, and two byte counts usually prove
     every line is one whole record; only when they do not is each line scanned."""
@@ -115,8 +158,11 @@ def _read_plain(
     try:
         frame = _parse(path, path, encoding, delimiter, '"', header, names)
     except InputError:
-        _scan_plain(path, path.read_bytes(), encoding, ord(delimiter), header)  # names the line
-        raise
+        data = path.read_bytes()
+        layout = _scan_plain(path, data, encoding, ord(delimiter), header, bad)  # names the line
+        if not layout.dropped:
+            raise
+        return _plain_lines(path, data, encoding, delimiter, layout, names), layout.record_lines
     if header and len(frame) == 0:
         raise InputError(f"{path}: has a header row but no records")
     expected = len(frame) + (1 if header else 0)
@@ -125,8 +171,43 @@ def _read_plain(
         # short or blank line: record i is on line i + 1, after the header.
         start = 2 if header else 1
         return frame, np.arange(start, start + len(frame), dtype=np.int64)
-    layout = _scan_plain(path, path.read_bytes(), encoding, ord(delimiter), header)
+    data = path.read_bytes()
+    layout = _scan_plain(path, data, encoding, ord(delimiter), header, bad)
+    if layout.dropped:
+        frame = _plain_lines(path, data, encoding, delimiter, layout, names)
     return frame, layout.record_lines
+
+
+def _plain_lines(
+    path: Path, data: bytes, encoding: str, delimiter: str, layout: CsvLayout, names: list[str]
+) -> pd.DataFrame:
+    """Parse only the good records' lines (the slow path, taken only when rows were dropped)."""
+    physical = data.split(b"\n")
+    body = b"\n".join(physical[line - 1] for line in layout.record_lines.tolist())
+    if encoding == "utf-8-sig" and body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    return _parse(path, io.BytesIO(body), encoding, delimiter, '"', False, names)
+
+
+def _quoted_rows(
+    data: bytes,
+    encoding: str,
+    delimiter: str,
+    quotechar: str,
+    layout: CsvLayout,
+    names: list[str],
+) -> pd.DataFrame:
+    """The good records of a quoted file, as text (the slow path, for dropped bad rows)."""
+    keep = set(layout.record_lines.tolist())
+    text = data.decode(encoding).lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
+    rows, previous_end = [], 0
+    for row in reader:
+        start, previous_end = previous_end + 1, reader.line_num
+        if row and start in keep:
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=names, dtype="str")
+    return frame.mask(frame == "")
 
 
 def _first_line(data: bytes) -> bytes:
@@ -155,7 +236,7 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _encoding(path: Path, data: bytes, encoding: str | None) -> str:
+def detect_encoding(path: Path, data: bytes, encoding: str | None) -> str:
     """The given encoding, checked; else UTF-8 (with or without BOM), else Windows-1252."""
     if encoding is not None:
         try:
@@ -170,7 +251,7 @@ def _encoding(path: Path, data: bytes, encoding: str | None) -> str:
             ) from None
         return encoding
     if data.startswith(b"\xef\xbb\xbf"):
-        return _encoding(path, data, "utf-8-sig")
+        return detect_encoding(path, data, "utf-8-sig")
     for candidate in ENCODINGS_TRIED:
         try:
             data.decode(candidate)
@@ -180,7 +261,9 @@ def _encoding(path: Path, data: bytes, encoding: str | None) -> str:
     raise InputError(f"{path}: neither UTF-8 nor Windows-1252; give its encoding")
 
 
-def _scan_plain(path: Path, data: bytes, encoding: str, delimiter: int, header: bool) -> CsvLayout:
+def _scan_plain(
+    path: Path, data: bytes, encoding: str, delimiter: int, header: bool, bad: BadRows
+) -> CsvLayout:
     """Fields per line, vectorised: without quotes every line is one record."""
     arr = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(arr == 10)
@@ -206,22 +289,43 @@ def _scan_plain(path: Path, data: bytes, encoding: str, delimiter: int, header: 
         line_numbers, fields = line_numbers[1:], fields[1:]
     else:
         expected = int(fields[0])
-    _check_ragged(path, line_numbers, fields, expected)
-    return CsvLayout(header_fields, line_numbers.astype(np.int64), expected)
+    return _drop_ragged(path, header_fields, line_numbers.astype(np.int64), fields, expected, bad)
 
 
-def _check_ragged(path: Path, lines: np.ndarray, fields: np.ndarray, expected: int) -> None:
-    bad = np.flatnonzero(fields != expected)
-    if len(bad):
-        first = bad[0]
+def _drop_ragged(
+    path: Path,
+    header: list[str] | None,
+    lines: np.ndarray,
+    fields: np.ndarray,
+    expected: int,
+    bad: BadRows,
+) -> CsvLayout:
+    """Ragged rows are errors naming the line, or (skip/report) bad rows left out."""
+    ragged = fields != expected
+    positions = np.flatnonzero(ragged)
+    if not len(positions):
+        return CsvLayout(header, lines, expected)
+    if bad.policy == "error":
+        first = positions[0]
         raise InputError(
             f"{path}: line {int(lines[first])} has {int(fields[first])} fields but the header "
-            f"has {expected} (ragged row; {len(bad)} such line(s) in the file)"
+            f"has {expected} (ragged row; {len(positions)} such line(s) in the file)"
         )
+    bad.add(
+        lines[positions],
+        [f"{int(fields[p])} fields, expected {expected} (ragged row)" for p in positions],
+    )
+    return CsvLayout(header, lines[~ragged], expected, dropped=True)
 
 
 def _scan_quoted(
-    path: Path, data: bytes, encoding: str, delimiter: str, quotechar: str, header: bool
+    path: Path,
+    data: bytes,
+    encoding: str,
+    delimiter: str,
+    quotechar: str,
+    header: bool,
+    bad: BadRows,
 ) -> CsvLayout:
     """Record start lines with the csv module, which understands quoted newlines."""
     text = data.decode(encoding).lstrip("\ufeff")
@@ -246,8 +350,8 @@ def _scan_quoted(
         raise InputError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
     expected = len(header_fields) if header_fields is not None else (fields[0] if fields else 0)
     line_array = np.asarray(lines, dtype=np.int64)
-    _check_ragged(path, line_array, np.asarray(fields, dtype=np.int64), expected)
-    return CsvLayout(header_fields, line_array, expected)
+    field_array = np.asarray(fields, dtype=np.int64)
+    return _drop_ragged(path, header_fields, line_array, field_array, expected, bad)
 
 
 def _column_names(
@@ -302,25 +406,34 @@ class CsvConnector:
     """The ``csv`` connector: delimited text exports from records systems."""
 
     description = "Delimited text files (CSV), read as text with line numbers kept"
-    options = frozenset({"path", "encoding", "delimiter", "quotechar", "header", "columns"})
+    options = frozenset(
+        {
+            "path",
+            "encoding",
+            "delimiter",
+            "quotechar",
+            "header",
+            "columns",
+            "on_bad_row",
+            "types",
+        }
+    )
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
         from dqaudit.connectors.registry import check_options
 
-        check_options(options, self.options, {"path"}, "csv connector")
+        where = "csv connector"
+        check_options(options, self.options, {"path"}, where)
         path = Path(options["path"])
         if not path.is_absolute():
             path = base_dir / path
-        header = options.get("header", True)
-        if not isinstance(header, bool):
-            raise InputError(
-                f"csv connector: option 'header' must be true or false, not {header!r}"
-            )
         return read_csv(
             path,
             encoding=options.get("encoding"),
-            delimiter=options.get("delimiter", ","),
-            quotechar=options.get("quotechar", '"'),
-            header=header,
-            columns=options.get("columns"),
+            delimiter=str(options.get("delimiter", ",")),
+            quotechar=str(options.get("quotechar", '"')),
+            header=bool_option(options, "header", True, where),
+            columns=column_names_option(options, where),
+            on_bad_row=bad_row_policy(options, where),
+            types=column_types(options.get("types"), where),
         )

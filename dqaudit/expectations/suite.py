@@ -123,12 +123,17 @@ class Suite:
                 item["datetime_format"] = rule.datetime_format
             expectations.append(item)
         expectations.sort(key=_canonical_json)
-        return {
+        document = {
             "name": self.name,
             "system": self.system,
             "dataset": self.dataset,
             "expectations": expectations,
         }
+        # A derived dataset (rules across tables) is part of what is approved.
+        derivation = (self.meta.get("dqaudit") or {}).get("derivation")
+        if derivation is not None:
+            document["derivation"] = derivation
+        return document
 
     @property
     def hash(self) -> str:

@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from dqaudit.actions.settings import ActionsConfig, SmtpConfig
 from dqaudit.errors import InputError
 from dqaudit.governance.risk import RiskConfig
+from dqaudit.reports.config import ReportConfig
 
 if TYPE_CHECKING:
     from dqaudit.expectations.suite import Suite
@@ -104,9 +106,9 @@ class WorkspaceConfig(_Strict):
     risk: RiskConfig = Field(default_factory=RiskConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
-    report: dict[str, Any] = Field(default_factory=dict)
-    actions: dict[str, Any] = Field(default_factory=dict)
-    smtp: dict[str, Any] = Field(default_factory=dict)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    actions: ActionsConfig = Field(default_factory=ActionsConfig)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
 
 
 class Workspace:

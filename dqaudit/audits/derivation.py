@@ -1,0 +1,224 @@
+"""Derived datasets: rules that look across rows or tables, declared in a suite's meta.
+
+A single-batch expectation cannot see a detention's reviews in another table, a postcode
+directory, or the other rows of its own table. So a suite may declare, in
+``meta.dqaudit.derivation``, how to build a derived dataset from its own dataset and other
+datasets *of the same system* in ``dqaudit.yml``; its expectations then run on that. The
+declaration is part of the suite hash, so it is approved with the suite. The derived
+dataset keeps the suite dataset's rows, order, key and line numbers, so failing keys are
+still the record's own key (the custody record for PACE rules).
+
+    "derivation": {"kind": "pace_detentions", "inputs": {"reviews": "reviews"},
+                   "options": {"review_types": ["PACE_FIRST", "PACE_SUBSEQUENT"]}}
+
+A list of such steps applies them in order, each adding its columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dqaudit.connectors.base import Extract
+from dqaudit.errors import InputError
+from dqaudit.expectations.rules import addresses, custody
+from dqaudit.expectations.rules.references import ReferenceFile
+
+# kind -> (required inputs, options dataclass)
+KINDS: dict[str, tuple[tuple[str, ...], type]] = {
+    "pace_detentions": (("reviews",), custody.PaceOptions),
+    "postcode_directory": (("directory",), addresses.DirectoryOptions),
+    "duplicate_addresses": ((), addresses.DuplicateOptions),
+}
+Loader = Callable[[str], Extract]
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str
+    inputs: dict[str, str]
+    options: Any
+
+
+@dataclass
+class Derived:
+    """The derived extract and the fingerprints of the other datasets it was built from."""
+
+    extract: Extract
+    references: list[ReferenceFile] = field(default_factory=list)
+
+
+def declared(suite: Any) -> Any:
+    return (suite.meta.get("dqaudit") or {}).get("derivation")
+
+
+def steps(suite: Any) -> list[Step]:
+    """The suite's derivation steps, checked; errors name the suite and the setting."""
+    spec = declared(suite)
+    if spec is None:
+        return []
+    where = f"{suite.source}: meta.dqaudit.derivation"
+    items = spec if isinstance(spec, list) else [spec]
+    parsed = []
+    for number, item in enumerate(items, start=1):
+        here = where if len(items) == 1 else f"{where}[{number}]"
+        if not isinstance(item, dict):
+            raise InputError(f"{here} must be an object with 'kind'")
+        unknown = set(item) - {"kind", "inputs", "options"}
+        if unknown:
+            raise InputError(f"{here}: unknown setting '{sorted(unknown)[0]}'")
+        kind = item.get("kind")
+        if kind not in KINDS:
+            raise InputError(f"{here}.kind '{kind}' is not one of: {', '.join(sorted(KINDS))}")
+        required, options_type = KINDS[kind]
+        inputs = item.get("inputs") or {}
+        if not isinstance(inputs, dict) or not all(isinstance(v, str) for v in inputs.values()):
+            raise InputError(f"{here}.inputs must map input names to dataset names")
+        for name in required:
+            if name not in inputs:
+                raise InputError(f"{here}.inputs.{name} is required: the dataset to read it from")
+        for name in inputs:
+            if name not in required:
+                raise InputError(f"{here}.inputs.{name} is not an input of {kind}")
+        parsed.append(Step(kind, dict(inputs), _options(options_type, item.get("options"), here)))
+    return parsed
+
+
+def _options(options_type: type, given: Any, where: str) -> Any:
+    given = given or {}
+    if not isinstance(given, dict):
+        raise InputError(f"{where}.options must be an object")
+    known = {f.name: f for f in dataclasses.fields(options_type) if f.name != "extra"}
+    values = {}
+    for name, value in given.items():
+        if name not in known:
+            raise InputError(
+                f"{where}.options.{name} is not an option (options: {', '.join(sorted(known))})"
+            )
+        default = known[name].default
+        if isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise InputError(f"{where}.options.{name} must be a list of strings")
+            value = tuple(value)
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InputError(f"{where}.options.{name} must be a number")
+            value = float(value)
+        elif not isinstance(value, str) or not value:
+            raise InputError(f"{where}.options.{name} must be a non-empty string")
+        values[name] = value
+    return options_type(**values)
+
+
+def check_inputs(suite: Any, datasets: dict[str, Any]) -> None:
+    """Every input names a dataset of the suite's own system (``datasets``: name -> config)."""
+    for step in steps(suite):
+        for name, dataset in step.inputs.items():
+            if dataset not in datasets:
+                known = ", ".join(sorted(datasets))
+                raise InputError(
+                    f"{suite.source}: meta.dqaudit.derivation ({step.kind}) input '{name}' "
+                    f"names dataset '{dataset}', which system '{suite.system}' does not have "
+                    f"(datasets: {known})"
+                )
+
+
+def derive(suite: Any, extract: Extract, load: Loader, timezone: str = "Europe/London") -> Derived:
+    """Apply the suite's derivation to its dataset's extract; unchanged when it has none."""
+    plan = steps(suite)
+    if not plan:
+        return Derived(extract)
+    frame = extract.frame
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
+        frame = frame.reset_index(drop=True)
+    references: list[ReferenceFile] = []
+    inputs: dict[str, Extract] = {}
+    added: list[pd.DataFrame] = []
+    for step in plan:
+        for dataset in step.inputs.values():
+            if dataset not in inputs:
+                inputs[dataset] = load(dataset)
+                fingerprint = inputs[dataset].fingerprint
+                references.append(
+                    ReferenceFile(
+                        f"derivation input {dataset}",
+                        fingerprint.source,
+                        fingerprint.sha256,
+                        fingerprint.rows,
+                    )
+                )
+        columns = _apply(
+            step, frame, {k: inputs[v].frame for k, v in step.inputs.items()}, timezone, suite
+        )
+        clash = [c for c in columns.columns if c in frame.columns or any(c in a for a in added)]
+        if clash:
+            raise InputError(
+                f"{suite.source}: derivation {step.kind} would add column '{clash[0]}', "
+                "which the dataset already has"
+            )
+        added.append(columns)
+    derived = pd.concat([frame, *added], axis=1)
+    fingerprint = dataclasses.replace(
+        extract.fingerprint, columns=[str(c) for c in derived.columns]
+    )
+    return Derived(
+        Extract(derived, fingerprint, extract.line_numbers, list(extract.bad_rows)), references
+    )
+
+
+def _apply(
+    step: Step, frame: pd.DataFrame, inputs: dict[str, pd.DataFrame], timezone: str, suite: Any
+) -> pd.DataFrame:
+    options = step.options
+    if step.kind == "pace_detentions":
+        reviews = inputs["reviews"].reset_index(drop=True)
+        has_relevant = options.relevant_time in frame.columns
+        _require(frame, options.custody_columns(has_relevant), suite, step.kind, "the dataset")
+        _require(reviews, options.review_columns(), suite, step.kind, "input 'reviews'")
+        return custody.pace_measures(frame, reviews, options, timezone)
+    if step.kind == "postcode_directory":
+        directory = inputs["directory"]
+        _require(frame, [options.postcode, options.x, options.y], suite, step.kind, "the dataset")
+        _require(
+            directory,
+            [options.directory_postcode, options.directory_x, options.directory_y],
+            suite,
+            step.kind,
+            "input 'directory'",
+        )
+        return addresses.postcode_lookup(frame, directory, options)
+    _require(frame, [options.uprn, *options.address_columns], suite, step.kind, "the dataset")
+    return addresses.duplicate_addresses(frame, options)
+
+
+def _require(frame: pd.DataFrame, columns: list[str], suite: Any, kind: str, what: str) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            shown = ", ".join(map(str, list(frame.columns)[:30]))
+            raise InputError(
+                f"{suite.source}: derivation {kind} needs column '{column}' in {what}; "
+                f"its columns are: {shown} (set it in meta.dqaudit.derivation.options)"
+            )
+
+
+def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
+    """``audit run``'s hook: read the inputs through their own connectors and derive."""
+    if declared(plan.suite) is None:
+        return Derived(extract)
+    from dqaudit.connectors.registry import get_connector
+    from dqaudit.workspace.config import load_workspace
+
+    workspace = load_workspace(root)
+    datasets = workspace.config.systems[plan.system].datasets
+    check_inputs(plan.suite, datasets)
+
+    def load(name: str) -> Extract:
+        config = datasets[name]
+        return get_connector(config.connector).extract(dict(config.options), base_dir=root)
+
+    return derive(plan.suite, extract, load, plan.dataset_config.timezone)

@@ -1,0 +1,210 @@
+"""The ``sql`` connector: a table, a view or a query in any supported SQL database.
+
+Two modes:
+
+- ``pull`` reads the rows into pandas (streamed from the server in chunks, so the client
+  never holds the driver's whole result beside the frame), with the database's own types;
+- ``pushdown`` reads nothing but the table's shape and row count: Great Expectations
+  validates inside the database, and only failing keys and the rule's columns of failing
+  rows ever leave it (see dqaudit.audits.pushdown).
+
+Sessions are read-only by the database's own enforcement (see sql_session). The URL
+normally comes from the environment (``url: ${PNC_DB_URL}``); its password is masked in
+every message, fingerprint and stored run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.connectors.sql_session import SqlTarget, database_error, open_engine, sql_target
+from dqaudit.errors import DqauditError, InputError
+
+MODES = ("pull", "pushdown")
+DEFAULT_TIMEOUT_S = 1800.0
+PULL_CHUNK_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class SqlSource:
+    """What pushdown validates: a table (optionally schema-qualified) or a query."""
+
+    target: SqlTarget
+    table: str | None
+    schema: str | None
+    query: str | None
+    select_sql: str
+
+    @property
+    def label(self) -> str:
+        if self.table:
+            return f"{self.schema}.{self.table}" if self.schema else self.table
+        return "query"
+
+
+class SqlConnector:
+    """The ``sql`` connector: reads (pull) or validates in place (pushdown), read-only."""
+
+    description = "SQL databases (PostgreSQL, MariaDB/MySQL, SQLite): pull or pushdown, read-only"
+    options = frozenset({"url", "table", "query", "mode", "timeout"})
+
+    def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
+        from dqaudit.connectors.registry import check_options
+
+        where = "sql connector"
+        check_options(options, self.options, {"url"}, where)
+        table, query = options.get("table"), options.get("query")
+        if bool(table) == bool(query):
+            raise InputError(f"{where}: give exactly one of the options 'table' and 'query'")
+        mode = options.get("mode", "pull")
+        if mode not in MODES:
+            raise InputError(f"{where}: option 'mode' must be pull or pushdown, not {mode!r}")
+        timeout = _timeout(options.get("timeout", DEFAULT_TIMEOUT_S), where)
+        target = sql_target(str(options["url"]), timeout, base_dir)
+        return extract_sql(target, table=table, query=query, mode=mode)
+
+
+def _timeout(value: Any, where: str) -> float | None:
+    if value in (None, 0, "0", "none"):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if seconds <= 0:
+        raise InputError(f"{where}: option 'timeout' must be a number of seconds, not {value!r}")
+    return seconds
+
+
+def extract_sql(
+    target: SqlTarget, *, table: str | None = None, query: str | None = None, mode: str = "pull"
+) -> Extract:
+    """Read (pull) or describe (pushdown) a table or query through a read-only session."""
+    engine = open_engine(target)
+    try:
+        schema, name = _split_table(table) if table else (None, None)
+        select_sql = _select_sql(engine, schema, name, query)
+        with engine.connect() as connection:
+            if mode == "pull":
+                frame = _pull(connection, select_sql)
+                columns, rows = [str(c) for c in frame.columns], len(frame)
+            else:
+                frame = None
+                columns = list(connection.execute(sql_text(_wrap(select_sql, "0 = 1"))).keys())
+                rows = int(
+                    connection.execute(
+                        sql_text(f"SELECT count(*) FROM ({select_sql}) AS dqaudit_rows")
+                    ).scalar()
+                )
+    except DqauditError:
+        raise
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            raise _read_error(exc, target, name or "", query) from None
+        raise
+    finally:
+        engine.dispose()
+    source = SqlSource(target, name, schema, query, select_sql)
+    fingerprint = Fingerprint(
+        source=f"{target.display} {'table ' + source.label if table else 'query'}",
+        sha256=hashlib.sha256(select_sql.encode("utf-8")).hexdigest(),
+        rows=rows,
+        columns=columns,
+    )
+    if frame is None:
+        return Extract(frame=None, fingerprint=fingerprint, pushdown=source)
+    return Extract(
+        frame=frame, fingerprint=fingerprint, line_numbers=np.arange(1, rows + 1, dtype=np.int64)
+    )
+
+
+def _split_table(table: str) -> tuple[str | None, str]:
+    table = str(table).strip()
+    if "." in table:
+        schema, name = table.rsplit(".", 1)
+        return schema, name
+    return None, table
+
+
+def _select_sql(engine: Any, schema: str | None, name: str | None, query: str | None) -> str:
+    """The SELECT that is run (and fingerprinted): the user's query, or SELECT * FROM table."""
+    import sqlalchemy as sa
+
+    if query is not None:
+        text = str(query).strip().rstrip(";").strip()
+        if not text:
+            raise InputError("sql connector: option 'query' is empty")
+        return text
+    statement = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema))
+    return str(statement.compile(engine))
+
+
+def sql_text(sql: str) -> Any:
+    """The user's SQL as a statement: colons stay colons (not bind parameters) and a
+    ``%`` in ``LIKE 'WM%'`` is escaped for drivers whose parameters use ``%``."""
+    import sqlalchemy as sa
+
+    return sa.text(sql.replace(":", "\\:"))
+
+
+def _wrap(select_sql: str, condition: str) -> str:
+    return f"SELECT * FROM ({select_sql}) AS dqaudit_source WHERE {condition}"
+
+
+def _pull(connection: Any, select_sql: str) -> Any:
+    """Stream the rows from the server in chunks into one frame, with the database's types."""
+    import pandas as pd
+
+    result = connection.execution_options(
+        stream_results=True, max_row_buffer=PULL_CHUNK_ROWS
+    ).execute(sql_text(select_sql))
+    columns = list(result.keys())
+    frames = [
+        pd.DataFrame.from_records(chunk, columns=columns, coerce_float=True)
+        for chunk in result.partitions(PULL_CHUNK_ROWS)
+    ]
+    if not frames:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return frame
+
+
+def _read_error(exc: Any, target: SqlTarget, table: str, query: str | None) -> DqauditError:
+    error = database_error(exc, target)
+    if table and isinstance(error, InputError) and "write" not in error.message:
+        return InputError(
+            f"sql connector: {target.display}: cannot read table or view '{table}': "
+            + error.message.split("the query failed: ", 1)[-1]
+        )
+    return error
+
+
+def preview_rows(source: SqlSource, rows: int) -> Any:
+    """The first ``rows`` rows of a pushdown source, read with LIMIT (read-only)."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    engine = open_engine(source.target)
+    try:
+        query = (
+            sa.select(sa.text("*"))
+            .select_from(sql_text(f"({source.select_sql}) AS dqaudit_preview"))
+            .limit(rows)
+        )
+        with engine.connect() as connection:
+            result = connection.execute(query)
+            return pd.DataFrame.from_records(
+                result.fetchall(), columns=list(result.keys()), coerce_float=True
+            )
+    except sa.exc.SQLAlchemyError as exc:
+        raise database_error(exc, source.target) from None
+    finally:
+        engine.dispose()

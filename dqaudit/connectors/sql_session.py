@@ -1,0 +1,271 @@
+"""Read-only database sessions for the ``sql`` connector, and errors without passwords.
+
+Audits only read records systems, and that is enforced by the database session itself,
+not by inspecting SQL (which misses data-modifying CTEs such as
+``WITH gone AS (DELETE ... RETURNING *) SELECT ...``):
+
+- PostgreSQL: ``default_transaction_read_only=on`` (and ``statement_timeout``) are set as
+  connection options, so every transaction of the session is read-only;
+- MariaDB/MySQL: the session is made read-only (``tx_read_only``/``transaction_read_only``,
+  and ``max_statement_time``/``max_execution_time``) by the driver's init command;
+- SQLite: the file is opened with ``mode=ro`` (and ``PRAGMA query_only``).
+
+The same connection arguments are handed to Great Expectations for pushdown, so GX's own
+engine is read-only too. Other databases are refused rather than trusted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from dqaudit.errors import DqauditError, EngineError, InputError
+
+CONNECT_TIMEOUT_S = 15
+SUPPORTED = ("postgresql", "mysql", "mariadb", "sqlite")
+# What the database says when a statement tried to write in a read-only session.
+READ_ONLY_SIGNS = (
+    "read-only transaction",  # PostgreSQL (SQLSTATE 25006)
+    "read only transaction",  # MariaDB/MySQL 1792
+    "readonly database",  # SQLite
+    "attempt to write",  # SQLite
+    "query_only",  # SQLite PRAGMA query_only
+    "data-modifying statement",  # PostgreSQL: a writing CTE inside a cursor or subquery
+)
+TIMEOUT_SIGNS = (
+    "statement timeout",  # PostgreSQL 57014
+    "max_statement_time",  # MariaDB 1969
+    "maximum statement execution time",  # MySQL 3024
+    "interrupted",  # SQLite progress handler
+)
+
+# What the database says about a query that names something wrong (bad input, not a fault).
+QUERY_SIGNS = (
+    "no such table",
+    "no such column",
+    "syntax error",
+    "does not exist",
+    "doesn't exist",
+    "unknown column",
+)
+
+
+@dataclass(frozen=True)
+class SqlTarget:
+    """A database to read, with everything needed to open read-only sessions on it.
+
+    ``url`` carries the password and is never shown; ``display`` is the masked URL.
+    """
+
+    url: str
+    display: str
+    dialect: str
+    engine_url: str
+    engine_kwargs: dict[str, Any] = field(default_factory=dict)
+    timeout: float | None = None
+    password: str | None = None
+
+    def scrub(self, text: str) -> str:
+        """Remove the password (and the raw URL) from a message."""
+        text = text.replace(self.url, self.display)
+        if self.password:
+            text = text.replace(self.password, "***")
+            text = text.replace(quote(self.password, safe=""), "***")
+        return text
+
+
+def sql_target(url: str, timeout: float | None, base_dir: Path | None = None) -> SqlTarget:
+    """Check the URL and work out the read-only session settings for its database."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from dqaudit.audits.store import safe_url
+
+    display = safe_url(url)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise InputError(f"sql connector: '{display}' is not a database URL") from None
+    backend = parsed.get_backend_name()
+    password = str(parsed.password) if parsed.password else None
+    if backend not in SUPPORTED:
+        raise InputError(
+            f"sql connector: {display}: read-only sessions are enforced only for "
+            f"PostgreSQL, MariaDB/MySQL and SQLite, not '{backend}'; audits never risk "
+            "writing to a records system"
+        )
+    target = SqlTarget(url, display, backend, url, {}, timeout, password)
+    if backend == "sqlite":
+        return _sqlite_target(target, parsed, base_dir)
+    if backend == "postgresql":
+        return _postgres_target(target, parsed)
+    return _mysql_target(target, parsed)
+
+
+def _postgres_target(target: SqlTarget, parsed: Any) -> SqlTarget:
+    settings = ["-c default_transaction_read_only=on"]
+    if target.timeout:
+        settings.append(f"-c statement_timeout={int(target.timeout * 1000)}")
+    connect_args = {"options": " ".join(settings), "connect_timeout": CONNECT_TIMEOUT_S}
+    return _with(target, target.url, {"connect_args": connect_args})
+
+
+def _mysql_target(target: SqlTarget, parsed: Any) -> SqlTarget:
+    """MariaDB and MySQL name the read-only and timeout variables differently: ask first."""
+    import sqlalchemy as sa
+
+    probe = _create_engine(target, target.url, {"connect_args": _mysql_timeouts()})
+    try:
+        with probe.connect() as connection:
+            version = str(connection.execute(sa.text("SELECT VERSION()")).scalar())
+    except sa.exc.SQLAlchemyError as exc:
+        raise database_error(exc, target, "cannot connect: ") from None
+    finally:
+        probe.dispose()
+    if "mariadb" in version.lower():
+        settings = ["tx_read_only = 1"]
+        if target.timeout:
+            settings.append(f"max_statement_time = {float(target.timeout)}")
+    else:
+        settings = ["transaction_read_only = 1"]
+        if target.timeout:
+            settings.append(f"max_execution_time = {int(target.timeout * 1000)}")
+    connect_args = {**_mysql_timeouts(), "init_command": "SET SESSION " + ", ".join(settings)}
+    return _with(target, target.url, {"connect_args": connect_args})
+
+
+def _mysql_timeouts() -> dict[str, Any]:
+    return {"connect_timeout": CONNECT_TIMEOUT_S}
+
+
+def _sqlite_target(target: SqlTarget, parsed: Any, base_dir: Path | None) -> SqlTarget:
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        raise InputError(
+            f"sql connector: {target.display}: give the path of an SQLite database file"
+        )
+    path = Path(database)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if not path.is_file():
+        raise InputError(f"sql connector: SQLite database file not found: {path}")
+    return _with(
+        target,
+        "sqlite://",
+        {"creator": _SqliteReadOnly(str(path.resolve()), target.timeout)},
+    )
+
+
+class _SqliteReadOnly:
+    """Opens the file read-only (``mode=ro``); a timeout interrupts statements that overrun.
+
+    SQLite has no statement timeout, so a progress handler interrupts work once the
+    connection has been open longer than ``timeout``: for SQLite the limit covers the read.
+    """
+
+    def __init__(self, path: str, timeout: float | None) -> None:
+        self.path = path
+        self.timeout = timeout
+
+    def __call__(self) -> sqlite3.Connection:
+        uri = f"file:{quote(self.path)}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        connection.execute("PRAGMA query_only = 1")
+        if self.timeout:
+            deadline = time.monotonic() + self.timeout
+            connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        return connection
+
+
+def _with(target: SqlTarget, engine_url: str, kwargs: dict[str, Any]) -> SqlTarget:
+    return SqlTarget(
+        target.url,
+        target.display,
+        target.dialect,
+        engine_url,
+        kwargs,
+        target.timeout,
+        target.password,
+    )
+
+
+def _create_engine(target: SqlTarget, url: str, kwargs: dict[str, Any]) -> Any:
+    import sqlalchemy as sa
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        return sa.create_engine(url, **kwargs)
+    except NoSuchModuleError:
+        raise InputError(f"sql connector: unsupported database URL {target.display}") from None
+    except ImportError as exc:
+        raise EngineError(
+            f"sql connector: the database driver for {target.display} is not installed "
+            f"({exc.name}); for MariaDB/MySQL: pip install 'dqaudit[mysql]'"
+        ) from None
+
+
+def open_engine(target: SqlTarget) -> Any:
+    """An engine whose every session is read-only; checked on the first connection."""
+    import sqlalchemy as sa
+
+    engine = _create_engine(target, target.engine_url, dict(target.engine_kwargs))
+    try:
+        with engine.connect() as connection:
+            _check_read_only(connection, target)
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        raise database_error(exc, target, "cannot connect: ") from None
+    except DqauditError:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _check_read_only(connection: Any, target: SqlTarget) -> None:
+    """Defence in depth: refuse to go on if the session did not become read-only."""
+    import sqlalchemy as sa
+
+    if target.dialect == "postgresql":
+        state = connection.execute(sa.text("SHOW transaction_read_only")).scalar()
+        read_only = str(state).lower() == "on"
+    elif target.dialect in ("mysql", "mariadb"):
+        init = target.engine_kwargs["connect_args"]["init_command"]
+        variable = "tx_read_only" if "tx_read_only" in init else "transaction_read_only"
+        read_only = bool(connection.execute(sa.text(f"SELECT @@session.{variable}")).scalar())
+    else:
+        read_only = bool(connection.exec_driver_sql("PRAGMA query_only").scalar())
+    if not read_only:
+        raise EngineError(
+            f"sql connector: {target.display}: the session could not be made read-only; "
+            "refusing to read from it"
+        )
+
+
+def database_error(exc: BaseException, target: SqlTarget, doing: str = "") -> DqauditError:
+    """A one-line error naming the database (never its password), with the right exit code."""
+    original = getattr(exc, "orig", None) or exc
+    reason = target.scrub(str(original).strip().splitlines()[0] if str(original).strip() else "")
+    reason = reason or type(original).__name__
+    lowered = reason.lower()
+    if any(sign in lowered for sign in READ_ONLY_SIGNS):
+        return InputError(
+            f"sql connector: {target.display}: the query tries to write, and audits only "
+            f"read records systems; the read-only session refused it ({reason})"
+        )
+    if any(sign in lowered for sign in TIMEOUT_SIGNS):
+        return EngineError(
+            f"sql connector: {target.display}: the query ran longer than the timeout of "
+            f"{target.timeout:g} s and was cancelled; raise 'timeout' or narrow the query"
+            if target.timeout
+            else f"sql connector: {target.display}: the query was cancelled ({reason})"
+        )
+    from sqlalchemy import exc as sa_exc
+
+    query_fault = any(sign in lowered for sign in QUERY_SIGNS)
+    if (isinstance(exc, sa_exc.ProgrammingError) or query_fault) and not doing:
+        return InputError(f"sql connector: {target.display}: the query failed: {reason}")
+    return EngineError(f"sql connector: {target.display}: {doing}{reason}")

@@ -1,0 +1,9 @@
+"""The police rule library: domain checks no generic data-quality tool ships.
+
+The rule *logic* (check-character algorithms, postcode, NI number and VRM patterns, code
+lists, geometry, PACE custody derivations, timeliness) lives in GX-free modules that work
+on whole pandas Series at once, and as SQLAlchemy expressions for SQL engines. Only
+``gx_expectations`` imports Great Expectations: it wraps that logic as custom
+expectations, registered when ``gx_adapter`` first loads GX. ``catalogue`` lists every
+built-in rule with the engines it supports (``dqaudit rules list``).
+"""

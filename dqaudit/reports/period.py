@@ -1,0 +1,104 @@
+"""The reporting period of a board paper: a quarter, a month, a year or explicit dates.
+
+A period is a span of whole calendar days in the report's timezone (Europe/London by
+default), so a run at 00:30 BST on 1 July belongs to the third quarter even though it is
+still 30 June in UTC, where the store keeps its times.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dqaudit.errors import InputError
+
+PERIOD_FORMS = "a quarter (2026-Q3), a month (2026-07) or a year (2026)"
+
+
+@dataclass(frozen=True)
+class Period:
+    """First and last day (inclusive), a label for the board, and the report timezone."""
+
+    first_day: date
+    last_day: date
+    label: str
+    timezone: str = "Europe/London"
+
+    @property
+    def start(self) -> datetime:
+        """The first instant of the period, in UTC."""
+        return _local_midnight(self.first_day, self.timezone)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the period, in UTC (the period is [start, end))."""
+        return _local_midnight(self.last_day + timedelta(days=1), self.timezone)
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def describe(self) -> str:
+        span = f"{_long_date(self.first_day)} to {_long_date(self.last_day)}"
+        return span if self.label == span else f"{self.label} ({span})"
+
+
+def _local_midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def parse_period(text: str, timezone: str = "Europe/London") -> Period:
+    """``2026-Q3``, ``2026-07`` or ``2026``; anything else is an error saying what is accepted."""
+    value = text.strip()
+    quarter = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", value)
+    month = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    year = re.fullmatch(r"\d{4}", value)
+    if quarter:
+        number, which = int(quarter.group(1)), int(quarter.group(2))
+        first = date(number, 3 * which - 2, 1)
+        last_month = 3 * which
+        last = date(number, last_month, calendar.monthrange(number, last_month)[1])
+        return Period(first, last, f"{number}-Q{which}", timezone)
+    if month and 1 <= int(month.group(2)) <= 12:
+        number, which = int(month.group(1)), int(month.group(2))
+        last = date(number, which, calendar.monthrange(number, which)[1])
+        return Period(
+            date(number, which, 1), last, f"{calendar.month_name[which]} {number}", timezone
+        )
+    if year:
+        number = int(value)
+        return Period(date(number, 1, 1), date(number, 12, 31), str(number), timezone)
+    raise InputError(f"--period '{text}' is not a period: use {PERIOD_FORMS}")
+
+
+def resolve_period(
+    period: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    *,
+    today: date,
+    timezone: str = "Europe/London",
+) -> Period:
+    """The period a report covers: --period, or --from/--to, or else this quarter to date."""
+    if period is not None and (first_day is not None or last_day is not None):
+        raise InputError("give either --period or --from/--to, not both")
+    if period is not None:
+        return parse_period(period, timezone)
+    if last_day is not None and first_day is None:
+        raise InputError("--to needs --from (the first day of the period)")
+    if first_day is not None:
+        last = last_day or today
+        if first_day > last:
+            which = "--to" if last_day is not None else "today"
+            raise InputError(
+                f"--from {first_day.isoformat()} is after {which} ({last.isoformat()}): "
+                "the period would be empty"
+            )
+        return Period(first_day, last, f"{_long_date(first_day)} to {_long_date(last)}", timezone)
+    return parse_period(f"{today.year}-Q{(today.month - 1) // 3 + 1}", timezone)

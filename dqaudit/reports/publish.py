@@ -1,0 +1,100 @@
+"""``dqaudit report simb``: compute the summary, render it, write it whole, note it in the trail.
+
+The file is written to a temporary name beside the target and renamed, so a board paper
+is never half written; the trail records who produced which paper for which period, with
+its SHA-256, so the copy in the board pack can be matched to the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from dqaudit.audits.store import AuditStore
+from dqaudit.errors import InputError
+from dqaudit.governance import trail
+from dqaudit.reports.period import Period, resolve_period
+from dqaudit.reports.simb import SimbSummary, build_summary
+from dqaudit.workspace.config import Workspace
+
+FORMATS = ("html", "xlsx")
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    format: str
+    period: Period
+    sha256: str
+    summary: SimbSummary
+
+
+def report_format(out: Path, requested: str | None) -> str:
+    """The requested format, else the file's extension (.xlsx is Excel, anything else HTML)."""
+    if requested is not None:
+        if requested not in FORMATS:
+            raise InputError(f"--format '{requested}' is not one of: {', '.join(FORMATS)}")
+        return requested
+    return "xlsx" if out.suffix.lower() == ".xlsx" else "html"
+
+
+def write_simb_report(
+    workspace: Workspace,
+    store: AuditStore,
+    out: Path,
+    *,
+    format: str | None = None,
+    period: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    now: datetime | None = None,
+) -> Published:
+    """Write the SIMB summary of a period to ``out`` as HTML or Excel."""
+    kind = report_format(out, format)
+    if not out.parent.is_dir():
+        raise InputError(f"--out {out}: folder {out.parent} does not exist")
+    if out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name")
+    now = now or datetime.now(UTC)
+    timezone = workspace.config.report.timezone
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    chosen = resolve_period(period, first_day, last_day, today=today, timezone=timezone)
+    summary = build_summary(workspace, store, chosen, now=now)
+    if kind == "xlsx":
+        from dqaudit.reports.simb_xlsx import render_xlsx
+
+        content = render_xlsx(summary)
+    else:
+        from dqaudit.reports.simb_html import render_html
+
+        content = render_html(summary).encode("utf-8")
+    _write_whole(out, content)
+    digest = hashlib.sha256(content).hexdigest()
+    trail.append(
+        store,
+        "report",
+        str(out.resolve()),
+        {
+            "report": "simb",
+            "format": kind,
+            "period": chosen.label,
+            "from": chosen.first_day.isoformat(),
+            "to": chosen.last_day.isoformat(),
+            "sha256": digest,
+        },
+    )
+    return Published(out, kind, chosen, digest, summary)
+
+
+def _write_whole(out: Path, content: bytes) -> None:
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(content)
+        temporary.replace(out)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
