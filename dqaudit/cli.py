@@ -478,7 +478,9 @@ def actions() -> None:
 
 @actions.command("list")
 @workspace_option
-@click.option("--overdue", is_flag=True, help="Only findings past their agreed or default due date.")
+@click.option(
+    "--overdue", is_flag=True, help="Only findings past their agreed or default due date."
+)
 @click.option("--owner", default=None, metavar="EMAIL", help="Only this system owner's findings.")
 @handles_errors
 def actions_list(workspace: Path | None, overdue: bool, owner: str | None) -> None:
@@ -495,10 +497,15 @@ def actions_list(workspace: Path | None, overdue: bool, owner: str | None) -> No
 @click.option("--owner", default=None, metavar="EMAIL", help="Only this owner's plan.")
 @click.option("--system", default=None, help="Only the findings of this system.")
 @click.option(
-    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the plans."
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the plans.",
 )
 @handles_errors
-def actions_export(workspace: Path | None, owner: str | None, system: str | None, out: Path) -> None:
+def actions_export(
+    workspace: Path | None, owner: str | None, system: str | None, out: Path
+) -> None:
     """Write one Excel action plan per system owner into --out."""
     from dqaudit.actions.export import export_plans
     from dqaudit.actions.views import describe_exports
@@ -532,7 +539,9 @@ def actions_import(plan_file: Path, workspace: Path | None, force: bool) -> None
 )
 @click.option("--dry-run", is_flag=True, help="List who would get what; send nothing.")
 @handles_errors
-def actions_send(workspace: Path | None, owner: str | None, out: Path | None, dry_run: bool) -> None:
+def actions_send(
+    workspace: Path | None, owner: str | None, out: Path | None, dry_run: bool
+) -> None:
     """Email each owner their action plan over SMTP (settings in the smtp section)."""
     from dqaudit.actions.delivery import send_action_plans
     from dqaudit.actions.views import describe_deliveries
@@ -555,7 +564,10 @@ def actions_exception() -> None:
 @click.option("--reason", required=True, help="Why the record is correct as it is.")
 @click.option("--by", "by", required=True, help="Who in the records team approves it.")
 @click.option(
-    "--expires", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Expiry date (YYYY-MM-DD)."
+    "--expires",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Expiry date (YYYY-MM-DD).",
 )
 @handles_errors
 def exception_add(
@@ -568,7 +580,9 @@ def exception_add(
     exception_id = add_exception(
         store, finding_id, record_key, reason=reason, by=by, expires=expires.date()
     )
-    click.echo(f"exception {exception_id}: record {record_key} of finding {finding_id}, until {expires:%Y-%m-%d}")
+    click.echo(
+        f"exception {exception_id}: record {record_key} of finding {finding_id}, until {expires:%Y-%m-%d}"
+    )
 
 
 @actions_exception.command("approve")
@@ -576,7 +590,10 @@ def exception_add(
 @workspace_option
 @click.option("--by", "by", required=True, help="Who in the records team approves it.")
 @click.option(
-    "--expires", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Expiry date (YYYY-MM-DD)."
+    "--expires",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Expiry date (YYYY-MM-DD).",
 )
 @handles_errors
 def exception_approve(exception_id: int, workspace: Path | None, by: str, expires: Any) -> None:
@@ -604,7 +621,9 @@ def exception_reject(exception_id: int, workspace: Path | None, by: str) -> None
 
 @actions_exception.command("list")
 @workspace_option
-@click.option("--finding", "finding_id", type=int, default=None, help="Only this finding's exceptions.")
+@click.option(
+    "--finding", "finding_id", type=int, default=None, help="Only this finding's exceptions."
+)
 @handles_errors
 def exception_list(workspace: Path | None, finding_id: int | None) -> None:
     """List exceptions: requested, approved (with expiry) or rejected."""

@@ -2,7 +2,7 @@
 
 The same frame is written to a fresh table (every column text, as extracts are), the rule
 is validated inside the database by Great Expectations' SQL execution (through
-``gx_adapter.validate_sql`` where it exists), and the failing keys are read back, so a
+``gx_adapter.validate_sql``, as pushdown runs do), and the failing keys are read back, so a
 test can assert that every engine a rule supports fails exactly the same rows.
 """
 
@@ -54,44 +54,14 @@ def sql_failing_keys(
 
 
 def _validate(url: str, table: str, key: str, kind: str, kwargs: dict[str, Any]) -> list[str]:
+    """The failing keys, through the adapter's own SQL validation (as pushdown runs)."""
     check = gx_adapter.GxCheck(0, f"rule {kind}", kind, dict(kwargs))
-    if hasattr(gx_adapter, "validate_sql"):
-        asset = gx_adapter.SqlAsset(url, {}, table=table)
-        with gx_adapter.validate_sql(asset, [check]) as validation:
-            outcome = validation.outcomes[0]
-            assert outcome.error is None, outcome.error
-            keys = [
-                str(row[0])
-                for batch in validation.failing_rows(0, [key], [], 1000)
-                for row in batch
-            ]
-            assert len(keys) == (outcome.unexpected_count or 0)
-            return keys
-    return _validate_directly(url, table, key, check)
-
-
-def _validate_directly(url: str, table: str, key: str, check: gx_adapter.GxCheck) -> list[str]:
-    gx_adapter._gx()
-    context = gx_adapter._context()
-    expectation = gx_adapter._build_expectation(check)
-    name = f"harness-{uuid.uuid4().hex}"
-    datasource = context.data_sources.add_sql(name, connection_string=url)
-    try:
-        batch = (
-            datasource.add_table_asset("t", table_name=table)
-            .add_batch_definition_whole_table("w")
-            .get_batch()
-        )
-        with gx_adapter._quiet_gx():
-            result = batch.validate(
-                expectation,
-                result_format={
-                    "result_format": "COMPLETE",
-                    "unexpected_index_column_names": [key],
-                    "return_unexpected_index_query": False,
-                },
-            )
-        assert not (result.exception_info or {}).get("raised_exception"), result.exception_info
-        return [str(item[key]) for item in result.result.get("unexpected_index_list") or []]
-    finally:
-        context.data_sources.delete(name)
+    asset = gx_adapter.SqlAsset(url, {}, table=table)
+    with gx_adapter.validate_sql(asset, [check]) as validation:
+        outcome = validation.outcomes[0]
+        assert outcome.error is None, outcome.error
+        keys = [
+            str(row[0]) for batch in validation.failing_rows(0, [key], [], 1000) for row in batch
+        ]
+        assert len(keys) == (outcome.unexpected_count or 0)
+        return keys

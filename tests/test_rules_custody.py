@@ -508,3 +508,17 @@ def test_template_pace_suite_runs_on_the_sample_data(sample_data: Path) -> None:
     assert len(frame) == len(records)
     not_tact = frame["terrorism_act"] == "N"
     assert frame.loc[not_tact, "hours_before_charge"].notna().all()
+
+
+def test_check_refuses_a_derived_suite_with_a_clear_error(sample_data: Path) -> None:
+    from tests.conftest import invoke
+
+    result = invoke(
+        "check",
+        str(sample_data / "custody" / "custody_records.csv"),
+        "--suite",
+        str(sample_data / "workspace" / "suites" / "custody_pace.json"),
+    )
+    assert result.exit_code == 2
+    assert "derives its dataset from other datasets (pace_detentions)" in result.stderr
+    assert "dqaudit audit run" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dqaudit.audits.derivation import refuse_derived
 from dqaudit.audits.engine import run_suite
 from dqaudit.audits.results import SuiteResult
 from dqaudit.connectors.csv_file import read_csv
@@ -14,6 +15,7 @@ from dqaudit.expectations.suite import load_suite
 def check_file(path: str | Path, suite_path: str | Path, key: str | None = None) -> SuiteResult:
     """Audit one extract file against one suite file: the ad-hoc tool."""
     suite = load_suite(suite_path)
+    refuse_derived(suite)
     extract = read_csv(path)
     return run_suite(extract, suite, key=key)
 
@@ -33,5 +35,6 @@ def check_source(
     from dqaudit.connectors.adhoc import adhoc_extract
 
     suite = load_suite(suite_path)
+    refuse_derived(suite)
     extract = adhoc_extract(Path(path) if path is not None else None, connector, options)
     return run_suite(extract, suite, key=key)

@@ -206,10 +206,27 @@ def _require(frame: pd.DataFrame, columns: list[str], suite: Any, kind: str, wha
             )
 
 
+def refuse_derived(suite: Any) -> None:
+    """``check`` has no workspace to read a derivation's other datasets from."""
+    spec = declared(suite)
+    if spec is not None:
+        kinds = ", ".join(step.kind for step in steps(suite))
+        raise InputError(
+            f"{suite.source}: the suite derives its dataset from other datasets ({kinds}); "
+            "run it with 'dqaudit audit run' in a workspace that names them"
+        )
+
+
 def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
     """``audit run``'s hook: read the inputs through their own connectors and derive."""
     if declared(plan.suite) is None:
         return Derived(extract)
+    if getattr(extract, "pushdown", None) is not None:
+        raise InputError(
+            f"{plan.suite.source}: derived datasets are built with pandas; dataset "
+            f"'{plan.dataset}' is validated in its database (pushdown), so read it without "
+            "pushdown to run this suite"
+        )
     from dqaudit.connectors.registry import get_connector
     from dqaudit.workspace.config import load_workspace
 

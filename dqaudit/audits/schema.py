@@ -190,9 +190,7 @@ APPEND_ONLY_MESSAGE = "the audit trail is append-only"
 
 
 def _create_governance_tables(connection: Connection) -> None:
-    metadata.create_all(
-        connection, tables=[approvals, trail, locks, run_risk, record_purges]
-    )
+    metadata.create_all(connection, tables=[approvals, trail, locks, run_risk, record_purges])
     # The database itself refuses edits to the trail, so no code path (ours or a
     # hand-run UPDATE) can quietly rewrite history; verify still catches what gets past.
     if connection.dialect.name == "sqlite":

@@ -107,7 +107,9 @@ class AuditStore:
                 return
             except SQLAlchemyError as exc:
                 text = str(exc).lower()
-                racing = isinstance(exc, IntegrityError) or "already exists" in text or "locked" in text
+                racing = (
+                    isinstance(exc, IntegrityError) or "already exists" in text or "locked" in text
+                )
                 if attempt == 4 or not racing:
                     raise self.error(exc, "cannot open: ") from None
                 time.sleep(0.2 * (attempt + 1))
@@ -117,9 +119,7 @@ class AuditStore:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
             schema.metadata.create_all(connection, tables=[schema.schema_versions])
-            applied = set(
-                connection.execute(sa.select(schema.schema_versions.c.version)).scalars()
-            )
+            applied = set(connection.execute(sa.select(schema.schema_versions.c.version)).scalars())
             newest = max(applied, default=0)
             if newest > schema.LATEST_VERSION:
                 raise EngineError(
@@ -130,9 +130,7 @@ class AuditStore:
                 if version not in applied:
                     migrate(connection)
                     connection.execute(
-                        schema.schema_versions.insert().values(
-                            version=version, applied_at=_now()
-                        )
+                        schema.schema_versions.insert().values(version=version, applied_at=_now())
                     )
 
     def schema_version(self) -> int:

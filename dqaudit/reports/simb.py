@@ -8,14 +8,13 @@ and owners. Rendering (HTML, Excel) is separate, so both show exactly the same f
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from dqaudit.audits import schema
 from dqaudit.audits.store import COMPLETE, AuditStore
 from dqaudit.errors import InputError
 from dqaudit.expectations.suite import DIMENSIONS, Suite
@@ -23,14 +22,21 @@ from dqaudit.governance import approvals
 from dqaudit.governance.risk import RiskConfig
 from dqaudit.governance.schedule import cadence, next_due
 from dqaudit.reports.config import ReportConfig
-from dqaudit.reports.facts import FindingFact, RunFact, load_findings, load_outcomes, load_runs
+from dqaudit.reports.facts import RunFact, load_findings, load_outcomes, load_runs
+from dqaudit.reports.findings_view import (
+    BandFindings,
+    Heatmap,
+    OwnerOverdue,
+    count_by_band,
+    count_by_status,
+    count_heatmap,
+    overdue_owners,
+)
 from dqaudit.reports.period import Period
 from dqaudit.reports.quality import RuleOutcome, Score, score
 from dqaudit.workspace.config import Workspace
 
 PENDING_STATUSES = (approvals.NEVER_APPROVED, approvals.CHANGED)
-OVERDUE = "Overdue"
-UNBANDED = "Unbanded"
 
 
 @dataclass(frozen=True)
@@ -118,43 +124,6 @@ class TrendPoint:
 class SystemTrend:
     system: str
     points: list[TrendPoint]
-
-
-@dataclass(frozen=True)
-class Heatmap:
-    """Open findings counted by likelihood × impact on the force's matrix."""
-
-    matrix: int
-    counts: dict[tuple[int, int], int]
-    unscored: int
-
-    def count(self, likelihood: int, impact: int) -> int:
-        return self.counts.get((likelihood, impact), 0)
-
-
-@dataclass(frozen=True)
-class BandFindings:
-    band: str
-    colour: str | None
-    open: int
-    overdue: int
-    resolved: int
-    not_accepted: int
-
-    @property
-    def total(self) -> int:
-        return self.open + self.resolved + self.not_accepted
-
-
-@dataclass(frozen=True)
-class OwnerOverdue:
-    owner_name: str
-    owner_email: str
-    overdue: int
-    open: int
-    oldest_deadline: date
-    days_overdue: int
-    systems: list[str]
 
 
 @dataclass(frozen=True)
@@ -267,10 +236,10 @@ def build_summary(
         quality=quality,
         fleet=fleet,
         trends=trends,
-        heatmap=_heatmap(findings, risk.matrix),
-        findings_by_status=_by_status(findings, as_of),
-        findings_by_band=_by_band(findings, risk, as_of),
-        overdue_by_owner=_overdue_by_owner(findings, as_of),
+        heatmap=count_heatmap(findings, risk.matrix),
+        findings_by_status=count_by_status(findings, as_of),
+        findings_by_band=count_by_band(findings, risk, as_of),
+        overdue_by_owner=overdue_owners(findings, as_of),
         draft_runs=_draft_runs(in_period, outcomes, states),
         notes=notes,
     )
@@ -474,85 +443,6 @@ def _trend_runs(
                 history.append((run.started_at, list(latest.values())))
         trends[system] = history[-points:]
     return trends
-
-
-# --- findings --------------------------------------------------------------------------------
-
-
-def _heatmap(findings: list[FindingFact], matrix: int) -> Heatmap:
-    counts: Counter[tuple[int, int]] = Counter()
-    unscored = 0
-    for finding in findings:
-        if not finding.is_open:
-            continue
-        l_, i_ = finding.likelihood, finding.impact
-        if l_ is None or i_ is None or not (1 <= l_ <= matrix and 1 <= i_ <= matrix):
-            unscored += 1
-            continue
-        counts[(l_, i_)] += 1
-    return Heatmap(matrix, dict(counts), unscored)
-
-
-def _by_status(findings: list[FindingFact], as_of: date) -> list[tuple[str, int]]:
-    counts = Counter(f.status for f in findings)
-    rows = [(status, counts.get(status, 0)) for status in schema.FINDING_STATUSES]
-    rows += [
-        (status, n) for status, n in sorted(counts.items()) if status not in schema.FINDING_STATUSES
-    ]
-    rows.append((OVERDUE, sum(1 for f in findings if f.overdue(as_of))))
-    return rows
-
-
-def _band_of(finding: FindingFact, risk: RiskConfig) -> str:
-    return finding.band or risk.band_name(finding.risk_score) or UNBANDED
-
-
-def _by_band(findings: list[FindingFact], risk: RiskConfig, as_of: date) -> list[BandFindings]:
-    order = sorted(risk.bands, key=lambda name: -risk.bands[name].min_score)
-    order += sorted({_band_of(f, risk) for f in findings} - set(order))
-    rows = []
-    for band in order:
-        group = [f for f in findings if _band_of(f, risk) == band]
-        if not group and band not in risk.bands:
-            continue
-        rows.append(
-            BandFindings(
-                band=band,
-                colour=risk.bands[band].colour if band in risk.bands else None,
-                open=sum(1 for f in group if f.is_open),
-                overdue=sum(1 for f in group if f.overdue(as_of)),
-                resolved=sum(1 for f in group if f.status in ("Resolved", "Verified")),
-                not_accepted=sum(1 for f in group if f.status == "Not accepted"),
-            )
-        )
-    return rows
-
-
-def _overdue_by_owner(findings: list[FindingFact], as_of: date) -> list[OwnerOverdue]:
-    by_owner: dict[tuple[str, str], list[FindingFact]] = defaultdict(list)
-    for finding in findings:
-        if finding.is_open:
-            owner = (finding.owner_name or "(no owner)", finding.owner_email or "")
-            by_owner[owner].append(finding)
-    rows = []
-    for (name, email), group in by_owner.items():
-        late = [f for f in group if f.overdue(as_of)]
-        if not late:
-            continue
-        oldest = min(f.deadline for f in late if f.deadline is not None)
-        rows.append(
-            OwnerOverdue(
-                owner_name=name,
-                owner_email=email,
-                overdue=len(late),
-                open=len(group),
-                oldest_deadline=oldest,
-                days_overdue=(as_of - oldest).days,
-                systems=sorted({f.system for f in late}),
-            )
-        )
-    rows.sort(key=lambda r: (-r.overdue, -r.days_overdue, r.owner_name))
-    return rows
 
 
 # --- draft runs ------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from dqaudit.reports.findings_view import OVERDUE
 from dqaudit.reports.quality import Score, format_score
-from dqaudit.reports.simb import OVERDUE, QualityRow, SimbSummary
+from dqaudit.reports.simb import QualityRow, SimbSummary
 
 RAG_COLOURS = {"Green": "#2E7D32", "Amber": "#F0A30A", "Red": "#C62828"}
 NOT_MEASURED = "not measured"

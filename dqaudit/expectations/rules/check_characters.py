@@ -2,14 +2,16 @@
 
 Each identifier ends in a check letter from the 23-letter alphabet ``ZABCDEFGHJKLMNPQRTUVWXY``
 (index 0 is Z; I, O and S are left out), chosen by a number built from the identifier's
-digits modulo 23. Whole columns are checked at once: the digits are pulled out with one
-vectorised regex per form and the numbers computed as int64 (the largest, an ASN's 17
-digits, fits; a float would not, which is why the check must never go through floats).
-The same arithmetic is written as SQLAlchemy expressions for SQL engines.
+digits modulo 23. Whole columns are checked at once: one regex match per form proves a
+value well formed, then the matched values become a byte matrix and their digit fields are
+summed as exact int64 with numpy (the largest number, an ASN's 17 digits, fits; a float
+would not, which is why the check never goes through floats). The same arithmetic is
+written as SQLAlchemy expressions for SQL engines.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,80 +31,119 @@ def check_letter(number: int) -> str:
     return CHECK_ALPHABET[number % 23]
 
 
-# --- the number each form's check letter is computed from ---------------------------------
+# --- the written forms, and the number each form's check letter is computed from ---------
 
-
-def _pnc_number(parts: pd.DataFrame) -> np.ndarray:
-    return _int(parts["yy"]) * 10**7 + _int(parts["serial"])
-
-
-def _cro_number(parts: pd.DataFrame) -> np.ndarray:
-    return _int(parts["yy"]) * 10**6 + _int(parts["serial"])
-
-
-def _cro_sf_number(parts: pd.DataFrame) -> np.ndarray:
-    # YY then the serial zero-padded to five digits (a six-digit serial keeps all six).
-    width = np.maximum(parts["serial"].str.len().to_numpy(dtype=np.int64), 5)
-    return _int(parts["yy"]) * 10**width + _int(parts["serial"])
-
-
-def _asn_number(parts: pd.DataFrame) -> np.ndarray:
-    # FF + SS + YY + sequence padded to 11: the unit code is not part of the check.
-    return (
-        _int(parts["ff"]) * 10**15
-        + _int(parts["ss"]) * 10**13
-        + _int(parts["yy"]) * 10**11
-        + _int(parts["seq"])
-    )
-
-
-def _int(digits: pd.Series) -> np.ndarray:
-    return digits.astype("int64").to_numpy()
+# A field's bounds: ("L", k) is k characters from the left, ("R", k) is length - k. The
+# regex has already proved the field is digits, so its value is read straight from bytes.
+Bound = tuple[str, int]
+Fields = dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
 class Form:
-    """One written form of an identifier: its regex (named groups) and check number."""
+    """One written form of an identifier: its regex, its digit fields and check number."""
 
     name: str
     regex: str
-    number: Callable[[pd.DataFrame], np.ndarray]
+    fields: dict[str, tuple[Bound, Bound, int]]  # name -> (start, end, most digits)
+    number: Callable[[Fields, Fields], np.ndarray]  # (values, widths) -> number
 
 
+def _pnc_number(v: Fields, _w: Fields) -> np.ndarray:
+    return v["yy"] * 10**7 + v["serial"]
+
+
+def _cro_number(v: Fields, _w: Fields) -> np.ndarray:
+    return v["yy"] * 10**6 + v["serial"]
+
+
+def _cro_sf_number(v: Fields, w: Fields) -> np.ndarray:
+    # YY then the serial zero-padded to five digits (a six-digit serial keeps all six).
+    return v["yy"] * 10 ** np.maximum(w["serial"], 5) + v["serial"]
+
+
+def _asn_number(v: Fields, _w: Fields) -> np.ndarray:
+    # FF + SS + YY + sequence padded to 11: the unit code is not part of the check.
+    return v["ff"] * 10**15 + v["ss"] * 10**13 + v["yy"] * 10**11 + v["seq"]
+
+
+L, R = "L", "R"
 PNC_ID_FORMS = (
     Form(
         "full YYYY/NNNNNNNC",
         r"[0-9]{2}(?P<yy>[0-9]{2})/(?P<serial>[0-9]{7})(?P<check>[A-Z])",
+        {"yy": ((L, 2), (L, 4), 2), "serial": ((L, 5), (L, 12), 7)},
         _pnc_number,
     ),
     Form(
-        "short YY/N{1,7}C", r"(?P<yy>[0-9]{2})/(?P<serial>[0-9]{1,7})(?P<check>[A-Z])", _pnc_number
+        "short YY/N{1,7}C",
+        r"(?P<yy>[0-9]{2})/(?P<serial>[0-9]{1,7})(?P<check>[A-Z])",
+        {"yy": ((L, 0), (L, 2), 2), "serial": ((L, 3), (R, 1), 7)},
+        _pnc_number,
     ),
 )
 CRO_FORMS = (
     Form(
         "standard N{1,6}/YYC",
         r"(?P<serial>[0-9]{1,6})/(?P<yy>[0-9]{2})(?P<check>[A-Z])",
+        {"serial": ((L, 0), (R, 4), 6), "yy": ((R, 3), (R, 1), 2)},
         _cro_number,
     ),
     Form(
         "SF SFYY/N{1,6}C",
         r"SF(?P<yy>[0-9]{2})/(?P<serial>[0-9]{1,6})(?P<check>[A-Z])",
+        {"yy": ((L, 2), (L, 4), 2), "serial": ((L, 5), (R, 1), 6)},
         _cro_sf_number,
     ),
 )
 ASN_FORMS = (
     Form(
         "full YYFFUUSSNNNNNNNNNNNC",
-        r"(?P<yy>[0-9]{2})(?P<ff>[0-9]{2})(?P<uu>[A-Z0-9]{2})(?P<ss>[0-9]{2})(?P<seq>[0-9]{11})(?P<check>[A-Z])",
+        r"(?P<yy>[0-9]{2})(?P<ff>[0-9]{2})(?P<uu>[A-Z0-9]{2})(?P<ss>[0-9]{2})"
+        r"(?P<seq>[0-9]{11})(?P<check>[A-Z])",
+        {
+            "yy": ((L, 0), (L, 2), 2),
+            "ff": ((L, 2), (L, 4), 2),
+            "ss": ((L, 6), (L, 8), 2),
+            "seq": ((L, 8), (L, 19), 11),
+        },
         _asn_number,
     ),
     Form(
         "display YY/FFUU/SS/N{1,11}C",
-        r"(?P<yy>[0-9]{2})/(?P<ff>[0-9]{2})(?P<uu>[A-Z0-9]{2})/(?P<ss>[0-9]{2})/(?P<seq>[0-9]{1,11})(?P<check>[A-Z])",
+        r"(?P<yy>[0-9]{2})/(?P<ff>[0-9]{2})(?P<uu>[A-Z0-9]{2})/(?P<ss>[0-9]{2})/"
+        r"(?P<seq>[0-9]{1,11})(?P<check>[A-Z])",
+        {
+            "yy": ((L, 0), (L, 2), 2),
+            "ff": ((L, 3), (L, 5), 2),
+            "ss": ((L, 8), (L, 10), 2),
+            "seq": ((L, 11), (R, 1), 11),
+        },
         _asn_number,
     ),
 )
+_WIDTH = 32  # longer than any form
+_LETTER_BYTES = np.frombuffer(CHECK_ALPHABET.encode("ascii"), dtype=np.uint8)
+
+
+def _at(bound: Bound, lengths: np.ndarray) -> np.ndarray:
+    side, k = bound
+    return np.full(len(lengths), k, dtype=np.int64) if side == L else lengths - k
+
+
+def _field(
+    matrix: np.ndarray, lengths: np.ndarray, start: Bound, end: Bound, most: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(value, width) of a digit field, right-aligned: exact int64, no per-row Python."""
+    first, stop = _at(start, lengths), _at(end, lengths)
+    rows = np.arange(len(matrix))
+    value = np.zeros(len(matrix), dtype=np.int64)
+    for j in range(most):
+        position = stop - 1 - j
+        inside = position >= first
+        digit = matrix[rows, np.maximum(position, 0)].astype(np.int64) - 48
+        value += np.where(inside, digit, 0) * 10**j
+    return value, stop - first
 
 
 def _valid(values: pd.Series, forms: tuple[Form, ...]) -> pd.Series:
@@ -113,13 +154,19 @@ def _valid(values: pd.Series, forms: tuple[Form, ...]) -> pd.Series:
     text = values.astype("string") if values.dtype != "string" else values
     ok = np.zeros(len(values), dtype=bool)
     for form in forms:
-        parts = text.str.extract(f"^{form.regex}\\Z")
-        matched = parts["check"].notna().to_numpy()
+        matched = text.str.fullmatch(_plain(form)).fillna(False).to_numpy(dtype=bool)
         if not matched.any():
             continue
-        chosen = parts[matched]
-        expected = _LETTERS[form.number(chosen) % 23]
-        ok[np.flatnonzero(matched)] |= expected == chosen["check"].to_numpy(dtype=object)
+        # The regex proved the value is ASCII, so it becomes a row of bytes.
+        chosen = text[matched].to_numpy(dtype=object).astype(f"S{_WIDTH}")
+        matrix = chosen.view(np.uint8).reshape(len(chosen), _WIDTH)
+        lengths = (matrix != 0).sum(axis=1)
+        parts = {name: _field(matrix, lengths, *spec) for name, spec in form.fields.items()}
+        number = form.number(
+            {k: v for k, (v, _) in parts.items()}, {k: w for k, (_, w) in parts.items()}
+        )
+        check = matrix[np.arange(len(matrix)), lengths - 1]
+        ok[np.flatnonzero(matched)] |= _LETTER_BYTES[number % 23] == check
     ok |= values.isna().to_numpy()
     return pd.Series(ok, index=values.index)
 
@@ -202,7 +249,5 @@ def asn_sql(column: Any, engine: str) -> Any:
 
 
 def _plain(form: Form) -> str:
-    """The form's regex without group names, for SQL engines."""
-    import re
-
+    """The form's regex without group names (for SQL engines, and pandas' fullmatch)."""
     return re.sub(r"\(\?P<[a-z]+>", "(", form.regex)
