@@ -1,0 +1,1 @@
+"""Command groups of the dqaudit CLI, one module per area; ``dqaudit.cli`` attaches them."""
