@@ -33,7 +33,7 @@ from dqaudit.actions import plan_layout as layout
 from dqaudit.actions.cells import neutralise
 from dqaudit.actions.findings import OVERDUE, list_findings, shown_status
 from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.audits.store import AuditStore, os_user
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 from dqaudit.workspace.config import Workspace
@@ -151,7 +151,7 @@ def _export_one(
                 exported_at=exported_at,
                 file_name=path.name,
                 findings=recorded,
-                os_user=trail._os_user(),
+                os_user=os_user(),
             )
         )
         return {"plan_id": plan_id, "owner": email, "file": path.name, "findings": len(rows)}

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dqaudit.audits import schema
-from dqaudit.audits.store import COMPLETE, AuditStore
+from dqaudit.audits.store import COMPLETE, AuditStore, as_utc
 from dqaudit.expectations.suite import Suite
 from dqaudit.expectations.wording import describe_rule
 from dqaudit.workspace.config import Workspace
@@ -63,7 +63,7 @@ def update_findings(store: AuditStore, workspace: Workspace, run_id: str) -> Fin
     system = workspace.config.systems.get(run["system"])
     owner = system.owner if system else None
     risk = workspace.config.risk
-    now = _aware(run["started_at"])
+    now = as_utc(run["started_at"])
     with store.engine.begin() as connection:
         for rule in run["rules"]:
             if not rule["rule_id"] or rule["error"]:
@@ -246,7 +246,3 @@ def list_findings(
     if overdue_only:
         rows = [r for r in rows if is_overdue(r.status, r.agreed_date, r.due_date, today)]
     return rows
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -24,7 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from dqaudit.actions import plan_layout as layout
 from dqaudit.actions.cells import restore
 from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.audits.store import AuditStore, os_user
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 
@@ -106,7 +106,7 @@ def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> Import
                 imported_at=now,
                 file_sha256=digest,
                 changes={str(k): v for k, v in changes.items()},
-                os_user=trail._os_user(),
+                os_user=os_user(),
             )
         )
         return {

@@ -171,7 +171,7 @@ class AuditStore:
                     status=RUNNING,
                     draft=draft,
                     started_at=_now(),
-                    os_user=_os_user(),
+                    os_user=os_user(),
                     host=socket.gethostname(),
                     pid=os.getpid(),
                     dqaudit_version=dqaudit.__version__,
@@ -376,8 +376,8 @@ class AuditStore:
                 sa.select(schema.runs).where(schema.runs.c.status == RUNNING)
             ).all()
         for row in rows:
-            started = _aware(row.started_at)
-            dead = row.host == host and row.pid is not None and not _process_alive(row.pid)
+            started = as_utc(row.started_at)
+            dead = row.host == host and row.pid is not None and not process_alive(row.pid)
             if dead:
                 with self._write() as connection:
                     connection.execute(
@@ -491,7 +491,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this host still runs (a run or lock holder that crashed does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -501,7 +502,8 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _os_user() -> str:
+def os_user() -> str:
+    """Who is running dqaudit, as recorded with runs, approvals and trail entries."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -512,7 +514,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
+    """A stored datetime as aware UTC (SQLite hands them back naive)."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

@@ -29,6 +29,7 @@ from dqaudit.connectors.file_records import (
     bool_option,
     column_names_option,
     column_types,
+    read_file_bytes,
 )
 from dqaudit.errors import InputError
 
@@ -66,7 +67,7 @@ def read_csv(
         raise InputError(f"{path}: delimiter and quotechar must be single characters")
     bad = BadRows(str(path), on_bad_row)
     before = _file_state(path)
-    data = _read_bytes(path)
+    data = read_file_bytes(path)
     encoding = detect_encoding(path, data, encoding)
     sha256 = hashlib.sha256(data).hexdigest()
     plain = delimiter.isascii() and quotechar.isascii() and quotechar.encode("ascii") not in data
@@ -220,20 +221,6 @@ def _first_line(data: bytes) -> bytes:
             return line
         start = end + 1
     return b""
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not data.strip():
-        raise InputError(f"{path}: the file is empty")
-    return data
 
 
 def detect_encoding(path: Path, data: bytes, encoding: str | None) -> str:

@@ -27,6 +27,7 @@ from dqaudit.connectors.file_records import (
     bool_option,
     column_names_option,
     column_types,
+    read_file_bytes,
 )
 from dqaudit.errors import InputError
 
@@ -51,7 +52,7 @@ def read_excel(
     ``columns`` names them.
     """
     path = Path(path)
-    data = _read_bytes(path)
+    data = read_file_bytes(path)
     sha256 = hashlib.sha256(data).hexdigest()
     worksheet = _open_sheet(path, data, sheet)
     name = worksheet.name
@@ -115,20 +116,6 @@ def read_excel(
         bad_rows=bad.sorted_rows(),
         bad_row_policy=on_bad_row,
     )
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not data:
-        raise InputError(f"{path}: the file is empty")
-    return data
 
 
 def _open_sheet(path: Path, data: bytes, sheet: str | int | None) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -186,3 +187,18 @@ def _convert(series: pd.Series, declared: ColumnType) -> tuple[pd.Series, np.nda
     stamps = pd.to_datetime(text, format=fmt, errors="coerce")
     wrong = present & stamps.isna().to_numpy()
     return stamps.astype("datetime64[ns]"), wrong
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """A file's bytes; a missing, unreadable or empty file is an error naming it."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise InputError(f"{path}: the file is empty")
+    return data

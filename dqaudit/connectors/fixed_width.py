@@ -27,6 +27,7 @@ from dqaudit.connectors.file_records import (
     ColumnType,
     apply_types,
     bad_row_policy,
+    read_file_bytes,
     type_name,
 )
 from dqaudit.errors import InputError
@@ -132,7 +133,7 @@ def read_fixed_width(
     """Read a fixed-width file with its layout; every record keeps its line number."""
     path = Path(path)
     bad = BadRows(str(path), on_bad_row)
-    data = _read_bytes(path)
+    data = read_file_bytes(path)
     encoding = detect_encoding(path, data, encoding or layout.encoding)
     sha256 = hashlib.sha256(data).hexdigest()
     text = data.decode(encoding).lstrip("\ufeff")
@@ -185,20 +186,6 @@ def read_fixed_width(
 def _cut(lines: pd.Series, start: int, end: int) -> pd.Series:
     values = lines.str.slice(start, end).str.strip()
     return values.mask(values == "")
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not data.strip():
-        raise InputError(f"{path}: the file is empty")
-    return data
 
 
 class FixedWidthConnector:

@@ -160,10 +160,10 @@ def _build_expectation(check: GxCheck) -> Any:
         raise InputError(f"{check.label}: invalid kwargs: {_first_line(exc)}") from None
 
 
-def validate_dataframe(frame: pd.DataFrame, checks: list[GxCheck]) -> dict[int, GxOutcome]:
-    """Validate all checks against ``frame`` in one GX call; results keyed by ``ref``."""
+def _suite(checks: list[GxCheck]) -> Any:
+    """A throwaway GX suite of the checks; every one must be in it (GX drops duplicates)."""
     gx = _gx()
-    context = _context()
+    _context()  # GX needs an active context before a suite can be built
     with _quiet_gx():
         expectations = [_build_expectation(check) for check in checks]
     suite = gx.ExpectationSuite(name=f"dqaudit-{uuid.uuid4().hex}")
@@ -171,6 +171,13 @@ def validate_dataframe(frame: pd.DataFrame, checks: list[GxCheck]) -> dict[int, 
         suite.add_expectation(expectation)
     if len(suite.expectations) != len(checks):
         raise EngineError("GX dropped an expectation from the suite (duplicate kwargs?)")
+    return suite
+
+
+def validate_dataframe(frame: pd.DataFrame, checks: list[GxCheck]) -> dict[int, GxOutcome]:
+    """Validate all checks against ``frame`` in one GX call; results keyed by ``ref``."""
+    context = _context()
+    suite = _suite(checks)
     name = f"dqaudit-{uuid.uuid4().hex}"
     datasource = context.data_sources.add_pandas(name)
     try:
@@ -381,15 +388,8 @@ def validate_sql(asset: SqlAsset, checks: list[GxCheck]) -> Iterator[SqlValidati
     from dqaudit.expectations.rules.catalogue import require_engines
 
     require_engines([(c.expectation_type, c.label) for c in checks], asset.connection_string)
-    gx = _gx()
     context = _context()
-    with _quiet_gx():
-        expectations = [_build_expectation(check) for check in checks]
-    suite = gx.ExpectationSuite(name=f"dqaudit-{uuid.uuid4().hex}")
-    for expectation in expectations:
-        suite.add_expectation(expectation)
-    if len(suite.expectations) != len(checks):
-        raise EngineError("GX dropped an expectation from the suite (duplicate kwargs?)")
+    suite = _suite(checks)
     name = f"dqaudit-{uuid.uuid4().hex}"
     try:
         with _quiet_gx():

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.audits.store import AuditStore, os_user
 from dqaudit.errors import InputError
 from dqaudit.expectations.suite import Suite, load_suite
 from dqaudit.governance import trail
@@ -177,7 +177,7 @@ def approve(
                 minute=minute,
                 review_by=review_by,
                 approved_at=approved_at,
-                os_user=trail._os_user(),
+                os_user=os_user(),
                 reference_files=references,
             )
         )

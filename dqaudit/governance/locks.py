@@ -18,25 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.audits.store import AuditStore, as_utc, process_alive
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def try_acquire(store: AuditStore, name: str, lease: timedelta) -> str | None:
@@ -60,8 +46,8 @@ def try_acquire(store: AuditStore, name: str, lease: timedelta) -> str | None:
         row = connection.execute(sa.select(schema.locks).where(schema.locks.c.name == name)).first()
     if row is None:
         return try_acquire(store, name, lease)  # released meanwhile
-    dead = row.host == socket.gethostname() and row.pid is not None and not _alive(row.pid)
-    if _aware(row.expires_at) > now and not dead:
+    dead = row.host == socket.gethostname() and row.pid is not None and not process_alive(row.pid)
+    if as_utc(row.expires_at) > now and not dead:
         return None
     with store.engine.begin() as connection:
         taken = connection.execute(

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.audits.store import AuditStore, as_utc
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 
@@ -53,7 +53,7 @@ def candidates(store: AuditStore, cutoff: datetime) -> list[PurgeCandidate]:
     )
     with store.engine.connect() as connection:
         rows = connection.execute(query).all()
-    return [PurgeCandidate(r[0], r[1], _aware(r[2]), int(r[3])) for r in rows]
+    return [PurgeCandidate(r[0], r[1], as_utc(r[2]), int(r[3])) for r in rows]
 
 
 def purge(store: AuditStore, older_than_days: int, *, dry_run: bool = False) -> PurgeResult:
@@ -99,7 +99,3 @@ def _digest(connection: sa.Connection, run_id: str) -> str:
         line = json.dumps([position, seq, key, values], sort_keys=True, default=str)
         digest.update(line.encode("utf-8") + b"\n")
     return digest.hexdigest()
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from croniter import croniter
 
 from dqaudit.audits import schema
-from dqaudit.audits.store import COMPLETE, AuditStore
+from dqaudit.audits.store import COMPLETE, AuditStore, as_utc
 from dqaudit.errors import InputError
 from dqaudit.expectations.suite import Suite
 from dqaudit.governance.risk import FREQUENCIES, RiskConfig, check_cron
@@ -70,7 +70,7 @@ def last_complete_runs(store: AuditStore) -> dict[str, datetime]:
             .where(runs.c.status == COMPLETE, runs.c.draft.is_(False))
             .group_by(runs.c.suite_name)
         ).all()
-    return {name: _aware(started) for name, started in rows}
+    return {name: as_utc(started) for name, started in rows}
 
 
 def next_due(cron: str, last: datetime | None, now: datetime) -> datetime:
@@ -102,10 +102,6 @@ def schedule(
         )
     entries.sort(key=lambda e: (-e.score, e.suite.name))
     return entries
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def workspace_schedule(

@@ -10,7 +10,6 @@ This module only ever appends and reads: the tool offers no way to alter the tra
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import socket
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.audits.store import AuditStore, os_user
 from dqaudit.errors import EngineError
 
 GENESIS = "0" * 64
@@ -127,7 +126,7 @@ def _append_once(
     seq = (head.seq + 1) if head else 1
     prev_hash = head.entry_hash if head else GENESIS
     recorded_at = datetime.now(UTC).isoformat()
-    user = _os_user()
+    user = os_user()
     host = socket.gethostname()
     digest = entry_hash(seq, recorded_at, user, host, action, subject, details, prev_hash)
     connection.execute(
@@ -223,10 +222,3 @@ def _entry(row: Any) -> TrailEntry:
         prev_hash=row.prev_hash,
         entry_hash=row.entry_hash,
     )
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

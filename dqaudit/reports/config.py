@@ -8,7 +8,6 @@ the workspace is read, not when the board paper is due.
 from __future__ import annotations
 
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -73,10 +72,6 @@ class ReportConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown timezone '{value}' (use an IANA name such as Europe/London)"
-            ) from None
-        return value
+        from dqaudit.workspace.config import known_timezone
+
+        return known_timezone(value)

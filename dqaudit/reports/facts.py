@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.audits.store import AuditStore, as_utc
 from dqaudit.reports.quality import RuleOutcome
 
 IN_CHUNK = 500  # ids per IN (...) list: well within every engine's parameter limit
@@ -74,10 +74,6 @@ def _reading(store: AuditStore) -> Iterator[sa.Connection]:
         raise store.error(exc, "cannot read: ") from None
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _date(value: date | datetime | None) -> date | None:
     return value.date() if isinstance(value, datetime) else value
 
@@ -113,7 +109,7 @@ def load_runs(store: AuditStore) -> list[RunFact]:
             status=row.status,
             outcome=row.outcome,
             draft=bool(row.draft),
-            started_at=_aware(row.started_at),
+            started_at=as_utc(row.started_at),
             band=row.band,
         )
         for row in rows
@@ -188,7 +184,7 @@ def load_findings(store: AuditStore) -> list[FindingFact]:
             status=row.status,
             due_date=_date(row.due_date),
             agreed_date=_date(row.agreed_date),
-            first_seen=_aware(row.first_seen),
+            first_seen=as_utc(row.first_seen),
         )
         for row in rows
     ]

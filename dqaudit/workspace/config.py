@@ -31,6 +31,17 @@ DEFAULT_RETENTION_DAYS = 400
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+def known_timezone(value: str) -> str:
+    """An IANA timezone name, or ValueError naming the one that is not."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone '{value}' (use an IANA name such as Europe/London)"
+        ) from None
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -65,13 +76,7 @@ class DatasetConfig(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown timezone '{value}' (use an IANA name such as Europe/London)"
-            ) from None
-        return value
+        return known_timezone(value)
 
 
 class SystemConfig(_Strict):
