@@ -43,7 +43,7 @@ def test_the_workbook_owners_receive(plan: tuple[Path, Path]) -> None:
     assert len(cover._charts) == 1
     sheet = workbook["Findings"]
     assert sheet.freeze_panes == "B2"
-    assert sheet.auto_filter.ref == "A1:W5"
+    assert sheet.auto_filter.ref == "A1:X5"
     assert sheet.protection.sheet is True
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[column("Rule ID") - 1] for r in rows] == [
@@ -56,10 +56,10 @@ def test_the_workbook_owners_receive(plan: tuple[Path, Path]) -> None:
     band = sheet.cell(row=2, column=column("Band"))
     assert band.fill.fgColor.rgb.endswith("C0392B")
     validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
-    status = validations["R2:R5"]
+    status = validations["S2:S5"]
     assert status.type == "list"
     assert status.formula1 == '"Open,Agreed,In progress,Resolved,Not accepted,Verified"'
-    assert validations["T2:T5"].type == "date"
+    assert validations["U2:U5"].type == "date"
     assert sheet.cell(row=2, column=column("Status")).protection.locked is False
     assert sheet.cell(row=2, column=column("Agreed date")).number_format == "yyyy-mm-dd"
     assert sheet.cell(row=2, column=column("Rule ID")).protection.locked is True
@@ -139,7 +139,7 @@ def test_round_trip_export_edit_import(plan: tuple[Path, Path]) -> None:
     store.close()
     assert len(imports) == 1 and imports[0].details["changes"]["1"]["status"] == ["Open", "Agreed"]
     again = invoke("actions", "import", str(path), "-w", str(folder))
-    assert again.exit_code == 0 and "no changes" in again.stdout
+    assert again.exit_code == 0 and "already imported; nothing changed" in again.stdout
 
 
 def test_an_owner_cannot_verify(plan: tuple[Path, Path]) -> None:
@@ -320,3 +320,89 @@ def test_a_finding_with_500000_failing_records_still_exports(tmp_path: Path) -> 
     workbook.close()
     assert len(keys) == 500_000  # every failing record, none capped
     assert (keys[0], keys[-1]) == ("C000000", "C499999")
+
+
+def test_a_later_audit_is_not_undone_by_importing_an_old_plan(plan: tuple[Path, Path]) -> None:
+    folder, path = plan
+    edit(path, {("Findings", 2, "Status"): "Agreed"})
+    assert invoke("actions", "import", str(path), "-w", str(folder)).exit_code == 0
+    workbook_copy = path.with_name("returned-late.xlsx")
+    workbook_copy.write_bytes(path.read_bytes())
+    edit(workbook_copy, {("Findings", 3, "Owner comment"): "Surname checks added"})
+    store = AuditStore(load_workspace(folder).store_url)
+    with store.engine.begin() as connection:  # a later audit verified finding 1
+        connection.execute(
+            schema.findings.update()
+            .where(schema.findings.c.rule_id == "STN")
+            .values(status="Verified")
+        )
+    store.close()
+    again = invoke("actions", "import", str(path), "-w", str(folder))
+    assert again.exit_code == 0 and "already imported" in again.stdout
+    late = invoke("actions", "import", str(workbook_copy), "-w", str(folder))
+    assert late.exit_code == 0, late.output
+    assert "not applied" in late.stdout  # the status conflict is reported, not applied
+    found = stored(folder)
+    assert found["STN"].status == "Verified"
+    assert found["NAME"].owner_comment == "Surname checks added"
+
+
+def test_owners_may_sort_the_findings_sheet(plan: tuple[Path, Path]) -> None:
+    folder, path = plan
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Findings"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    for number, values in enumerate(reversed(rows), start=2):
+        for index, value in enumerate(values, start=1):
+            sheet.cell(row=number, column=index).value = value
+    workbook.save(path)
+    edit(path, {("Findings", 2, "Status"): "In progress"})  # now the lowest-risk finding
+    result = invoke("actions", "import", str(path), "-w", str(folder))
+    assert result.exit_code == 0, result.output
+    assert stored(folder)["NOTE"].status == "In progress"
+
+
+def test_record_keys_stay_out_of_the_trail(plan: tuple[Path, Path]) -> None:
+    folder, path = plan
+    workbook = openpyxl.load_workbook(path)
+    name = next(n for n in workbook.sheetnames if n.endswith("STN"))
+    edit(path, {(name, 2, "Exception requested"): "Yes", (name, 2, "Exception reason"): "Historic"})
+    invoke("actions", "import", str(path), "-w", str(folder))
+    finding = stored(folder)["STN"].finding_id
+    added = invoke(
+        "actions",
+        "exception",
+        "add",
+        str(finding),
+        "C004",
+        "-w",
+        str(folder),
+        "--reason",
+        "r",
+        "--by",
+        "Records Manager",
+        "--expires",
+        "2099-01-01",
+    )
+    assert added.exit_code == 0
+    wrong = invoke(
+        "actions",
+        "exception",
+        "add",
+        str(finding),
+        "C999",
+        "-w",
+        str(folder),
+        "--reason",
+        "r",
+        "--by",
+        "Records Manager",
+        "--expires",
+        "2099-01-01",
+    )
+    assert wrong.exit_code == 2 and "not among the failing records" in wrong.stderr
+    text = invoke("trail", "-w", str(folder)).stdout
+    store = AuditStore(load_workspace(folder).store_url)
+    details = str([e.details for e in trail.entries(store)])
+    store.close()
+    assert "C002" not in text + details and "C004" not in text + details

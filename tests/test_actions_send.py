@@ -176,3 +176,28 @@ def test_starttls_and_login_with_credentials_from_the_environment(
         controller.stop()
     assert len(inbox.messages) == 1
     assert "s3cret-pw" not in (workspace / "dqaudit.yml").read_text()
+
+
+def test_a_failed_send_records_no_plan(workspace: Path, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from dqaudit.audits import schema
+    from dqaudit.audits.store import AuditStore
+    from dqaudit.workspace.config import load_workspace
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        set_smtp(workspace, port=controller.port)  # STARTTLS required; this server has none
+        result = invoke("actions", "send", "-w", str(workspace), "--out", str(tmp_path / "x"))
+    finally:
+        controller.stop()
+    assert result.exit_code == 3
+    store = AuditStore(load_workspace(workspace).store_url)
+    with store.engine.connect() as connection:
+        plans = connection.execute(
+            sa.select(sa.func.count()).select_from(schema.action_plans)
+        ).scalar()
+    store.close()
+    assert plans == 0

@@ -243,3 +243,50 @@ def test_approved_versions_are_kept_whole(template_workspace: Path) -> None:
         )
     store.close()
     assert documents[0] == original and documents[1] != original
+
+
+def test_an_approval_edited_in_the_database_is_not_trusted(template_workspace: Path) -> None:
+    """A forged approval row (the new hash written in by SQL) matches no trail entry."""
+    edit_suite(template_workspace, lambda d: d["expectations"].pop())
+    workspace = load_workspace(template_workspace)
+    new_hash = workspace.load_suites()[0].hash
+    store = AuditStore(workspace.store_url)
+    with store.engine.begin() as connection:
+        connection.execute(schema.approvals.update().values(suite_hash=new_hash))
+    store.close()
+    assert "approval not in the trail" in status_of(template_workspace)
+    result = invoke("audit", "run", "-w", str(template_workspace))
+    assert result.exit_code == 2 and "approval not in the trail" in result.stderr
+
+
+def test_a_revocation_wiped_from_the_approvals_table_still_holds(template_workspace: Path) -> None:
+    invoke("suite", "revoke", SUITE, "-w", str(template_workspace), "--by", "A", "--reason", "r")
+    store = AuditStore(load_workspace(template_workspace).store_url)
+    with store.engine.begin() as connection:
+        connection.execute(schema.approvals.update().values(revoked_at=None, revoke_reason=None))
+    store.close()
+    assert "revoked" in status_of(template_workspace)
+
+
+def test_a_suite_without_risk_values_cannot_be_approved(template_workspace: Path) -> None:
+    def unscored(document: dict) -> None:
+        document["meta"]["dqaudit"].pop("likelihood")
+        document["meta"]["dqaudit"].pop("impact")
+        for expectation in document["expectations"]:
+            expectation["meta"]["dqaudit"].pop("impact", None)
+
+    edit_suite(template_workspace, unscored)
+    result = invoke(
+        "suite",
+        "approve",
+        SUITE,
+        "-w",
+        str(template_workspace),
+        "--by",
+        "A",
+        "--board",
+        "SIMB",
+        "--minute",
+        "M-2",
+    )
+    assert result.exit_code == 2 and "no likelihood and impact" in result.stderr

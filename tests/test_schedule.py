@@ -85,6 +85,9 @@ def set_schedule(folder: Path, expression: str) -> None:
 def test_an_explicit_cron_expression_sets_the_cadence(template_workspace: Path) -> None:
     set_schedule(template_workspace, "30 7 * * 1")
     assert "cron 30 7 * * 1" in schedule_line(template_workspace)
+    refused = invoke("audit", "run", "-w", str(template_workspace))
+    assert refused.exit_code == 2  # the cadence is part of what the SIMB approves
+    approve(template_workspace, SUITE, minute="SIMB-2026-20")
     invoke("audit", "run", "-w", str(template_workspace))
     next_due = schedule_line(template_workspace).split()[-2:]
     due = datetime.strptime(" ".join(next_due), "%Y-%m-%d %H:%M")

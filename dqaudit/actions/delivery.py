@@ -15,12 +15,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from dqaudit.actions.export import PlanFile, export_plans
-from dqaudit.actions.findings import list_findings
+from dqaudit.actions.export import PlanFile, build_plan, make_folder, owner_findings, record_plan
 from dqaudit.actions.settings import SmtpConfig
 from dqaudit.audits.store import AuditStore
 from dqaudit.errors import EngineError, InputError
-from dqaudit.governance import trail
 from dqaudit.workspace.config import Workspace
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -46,36 +44,35 @@ def send_action_plans(
     """Export each owner's plan into ``out_dir`` and email it; ``dry_run`` only lists."""
     config = workspace.config.smtp
     if dry_run:
-        return _who_would_get_what(store, owner)
+        return _who_would_get_what(store, workspace, owner)
     sender = _check_config(config, workspace)
     credentials = _credentials(config)
-    plans = export_plans(store, workspace, out_dir, owner=owner)
+    by_owner = owner_findings(store, workspace, owner)
     marking = workspace.config.actions.protective_marking
     deliveries = []
-    with _connect(config) as smtp:
+    with _connect(config) as smtp:  # connect and log in before anything is written
         if credentials:
             _login(smtp, config, *credentials)
-        for plan in plans:
-            smtp.send_message(_message(plan, sender, marking))
-            trail.append(
-                store,
-                "send",
-                plan.owner_email,
-                {"plan_id": plan.plan_id, "file": plan.path.name, "smtp_host": config.host},
-            )
-            deliveries.append(
-                Delivery(plan.owner_email, plan.owner_name, plan.findings, plan.path, True)
-            )
+        make_folder(out_dir)
+        for email, rows in sorted(by_owner.items()):
+            plan = build_plan(store, workspace, out_dir, email, rows)
+            try:
+                smtp.send_message(_message(plan, sender, marking))
+            except (smtplib.SMTPException, OSError) as exc:
+                raise EngineError(
+                    f"SMTP server {config.host} did not take the plan for {email}: {exc}"
+                ) from None
+            record_plan(store, plan, action="send")  # recorded only once it has gone
+            deliveries.append(Delivery(email, plan.owner_name, plan.findings, plan.path, True))
     return deliveries
 
 
-def _who_would_get_what(store: AuditStore, owner: str | None) -> list[Delivery]:
-    counts: dict[str, tuple[str | None, int]] = {}
-    for row in list_findings(store, owner=owner):
-        name, count = counts.get(row.owner_email, (row.owner_name, 0))
-        counts[row.owner_email] = (name, count + 1)
+def _who_would_get_what(
+    store: AuditStore, workspace: Workspace, owner: str | None
+) -> list[Delivery]:
     return [
-        Delivery(email, name, count, None, False) for email, (name, count) in sorted(counts.items())
+        Delivery(email, rows[0].owner_name, len(rows), None, False)
+        for email, rows in sorted(owner_findings(store, workspace, owner).items())
     ]
 
 

@@ -5,6 +5,7 @@ the record separately and not against the owner. Every step goes to the trail.""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ def add_exception(
     if not reason.strip() or not by.strip():
         raise InputError("--reason and --by must not be empty")
     _require_finding(store, finding_id)
+    _require_failing_key(store, finding_id, key)
     exceptions = schema.record_exceptions
     now = datetime.now(UTC)
 
@@ -61,7 +63,7 @@ def add_exception(
             )
         return {
             "finding_id": finding_id,
-            "record_key": key,
+            "record_key_sha256": _digest(key),
             "reason": reason,
             "by": by,
             "expires_on": expires.isoformat(),
@@ -75,6 +77,8 @@ def decide_exception(
     store: AuditStore, exception_id: int, *, approve: bool, by: str, expires: date | None = None
 ) -> None:
     """Approve (with an expiry) or reject an exception an owner asked for."""
+    if not by.strip():
+        raise InputError("--by must not be empty")
     if approve:
         if expires is None:
             raise InputError("approving an exception needs --expires DATE")
@@ -97,7 +101,7 @@ def decide_exception(
         return {
             "exception_id": exception_id,
             "finding_id": int(row.finding_id),
-            "record_key": row.record_key,
+            "record_key_sha256": _digest(row.record_key),
             "status": status,
             "by": by,
             "expires_on": expires.isoformat() if expires else None,
@@ -113,6 +117,38 @@ def list_exceptions(store: AuditStore, finding_id: int | None = None) -> list[An
         query = query.where(exceptions.c.finding_id == finding_id)
     with store.engine.connect() as connection:
         return connection.execute(query).all()
+
+
+def _digest(key: str) -> str:
+    """Keys are personal data and the trail is never purged: it holds their digest."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _require_failing_key(store: AuditStore, finding_id: int, key: str) -> None:
+    """An exception is for a record the finding's latest failing run actually listed."""
+    findings, results, records = schema.findings, schema.rule_results, schema.failing_records
+    with store.engine.connect() as connection:
+        finding = connection.execute(
+            sa.select(findings.c.last_run_id, findings.c.rule_id).where(
+                findings.c.finding_id == finding_id
+            )
+        ).first()
+        position = connection.execute(
+            sa.select(results.c.position).where(
+                results.c.run_id == finding.last_run_id, results.c.rule_id == finding.rule_id
+            )
+        ).scalar()
+        in_run = (records.c.run_id == finding.last_run_id) & (records.c.position == position)
+        listed = connection.execute(
+            sa.select(sa.func.count()).select_from(records).where(in_run)
+        ).scalar()
+        found = connection.execute(
+            sa.select(records.c.id).where(in_run, records.c.record_key == key)
+        ).first()
+    if listed and found is None:
+        raise InputError(
+            f"record '{key}' is not among the failing records of finding {finding_id}'s latest run"
+        )
 
 
 def _require_finding(store: AuditStore, finding_id: int) -> None:

@@ -13,6 +13,7 @@ pass Excel's row limit is capped with a note, and the full list goes to a CSV be
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import uuid
 from collections.abc import Iterator
@@ -55,6 +56,10 @@ class PlanFile:
     path: Path
     findings: int
     overflow_files: list[Path] = field(default_factory=list)
+    exported_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    systems: list[str] = field(default_factory=list)
+    recorded: list[dict[str, Any]] = field(default_factory=list)
+    sha256: str = ""
 
 
 def export_plans(
@@ -66,22 +71,36 @@ def export_plans(
     system: str | None = None,
 ) -> list[PlanFile]:
     """Write one plan per owner (or the one owner/system asked for) into ``out_dir``."""
-    _check_selection(workspace, owner, system)
-    rows = list_findings(store, owner=owner, system=system)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
-    by_owner: dict[str, list[Any]] = {}
-    for row in rows:
-        by_owner.setdefault(row.owner_email or "(no owner)", []).append(row)
-    return [
-        _export_one(store, workspace, out_dir, email, owner_rows)
+    by_owner = owner_findings(store, workspace, owner, system)
+    make_folder(out_dir)
+    plans = [
+        build_plan(store, workspace, out_dir, email, owner_rows)
         for email, owner_rows in sorted(by_owner.items())
     ]
+    for plan in plans:
+        record_plan(store, plan)
+    return plans
 
 
-def _check_selection(workspace: Workspace, owner: str | None, system: str | None) -> None:
+def owner_findings(
+    store: AuditStore, workspace: Workspace, owner: str | None = None, system: str | None = None
+) -> dict[str, list[Any]]:
+    """Findings grouped by owner email (one plan each), after checking the selection."""
+    check_selection(workspace, owner, system)
+    grouped: dict[str, list[Any]] = {}
+    for row in list_findings(store, owner=owner, system=system):
+        grouped.setdefault(row.owner_email or "(no owner)", []).append(row)
+    return grouped
+
+
+def make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {folder}: {exc.strerror or exc}") from None
+
+
+def check_selection(workspace: Workspace, owner: str | None, system: str | None) -> None:
     systems = workspace.config.systems
     if system is not None and system not in systems:
         raise InputError(
@@ -94,15 +113,18 @@ def _check_selection(workspace: Workspace, owner: str | None, system: str | None
         )
 
 
-def _export_one(
+def build_plan(
     store: AuditStore, workspace: Workspace, out_dir: Path, email: str, rows: list[Any]
 ) -> PlanFile:
+    """Write one owner's workbook; ``record_plan`` then records it (separately, so a plan
+    that fails to reach its owner is never recorded as sent or exported)."""
     plan_id = uuid.uuid4().hex
     exported_at = datetime.now(UTC)
     slug = re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")
     path = out_dir / f"action-plan-{slug}-{exported_at:%Y%m%d}-{plan_id[:8]}.xlsx"
     settings = workspace.config.actions
-    plan = PlanFile(plan_id, email, rows[0].owner_name, path, len(rows))
+    plan = PlanFile(plan_id, email, rows[0].owner_name, path, len(rows), exported_at=exported_at)
+    plan.systems = sorted({row.system for row in rows})
     workbook = Workbook(write_only=True)
     cover = workbook.create_sheet(layout.COVER)
     sheet = workbook.create_sheet(layout.FINDINGS)
@@ -128,36 +150,58 @@ def _export_one(
                 "run_id": run_id,
                 "position": position,
                 "records": written,
+                # what the owner was shown: import applies only the cells they changed
+                "exported": {
+                    "status": row.status,
+                    "agreed_action": row.agreed_action,
+                    "agreed_date": row.agreed_date.isoformat() if row.agreed_date else None,
+                    "owner_comment": row.owner_comment,
+                    "not_accepted_reason": row.not_accepted_reason,
+                },
             }
         )
+    plan.recorded = recorded
     for item in (
         ("plan_id", plan_id),
         ("owner_email", email),
         ("format", layout.FORMAT_VERSION),
         ("exported_at", exported_at.isoformat()),
+        ("findings_sha256", layout.findings_digest(recorded)),
     ):
         identity.append(list(item))
     for sheet_ in (cover, sheet):
         _mark(sheet_, settings.protective_marking)
     workbook.save(path)
+    plan.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    return plan
+
+
+def record_plan(store: AuditStore, plan: PlanFile, action: str = "export") -> None:
+    """Record a built plan (and its trail entry, with the workbook's SHA-256)."""
 
     def write(connection: sa.Connection) -> dict[str, Any]:
         connection.execute(
             schema.action_plans.insert().values(
-                plan_id=plan_id,
-                owner_email=email,
+                plan_id=plan.plan_id,
+                owner_email=plan.owner_email,
                 owner_name=plan.owner_name,
-                systems=sorted({row.system for row in rows}),
-                exported_at=exported_at,
-                file_name=path.name,
-                findings=recorded,
+                systems=plan.systems,
+                exported_at=plan.exported_at,
+                file_name=plan.path.name,
+                findings=plan.recorded,
                 os_user=os_user(),
             )
         )
-        return {"plan_id": plan_id, "owner": email, "file": path.name, "findings": len(rows)}
+        return {
+            "plan_id": plan.plan_id,
+            "owner": plan.owner_email,
+            "file": plan.path.name,
+            "file_sha256": plan.sha256,
+            "findings": plan.findings,
+            "findings_sha256": layout.findings_digest(plan.recorded),
+        }
 
-    trail.write_with_entry(store, "export", email, write)
-    return plan
+    trail.write_with_entry(store, action, plan.owner_email, write)
 
 
 def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
@@ -287,6 +331,7 @@ def _write_findings(sheet: Any, rows: list[Any], names: list[str], workspace: Wo
             row.first_seen.date(),
             (row.last_seen).date(),
             row.due_date,
+            "Yes" if shown_status(row, today) == OVERDUE else None,
             row.remediation,
             shown_status(row, today) if shown_status(row, today) != OVERDUE else row.status,
             row.agreed_action,

@@ -133,6 +133,7 @@ def update_findings(store: AuditStore, workspace: Workspace, run_id: str) -> Fin
                     values.update(last_seen=now, last_run_id=run_id)
                     if finding.status in REOPENED_FROM:
                         values["status"] = OPEN
+                        values["agreed_date"] = None  # the old date no longer applies
                         if band:
                             values["due_date"] = now.date() + timedelta(
                                 days=risk.bands[band].due_days

@@ -44,6 +44,8 @@ class ImportResult:
     owner_email: str
     changes: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
     exceptions_requested: list[tuple[int, str]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    already_imported: bool = False
 
     @property
     def changed(self) -> bool:
@@ -53,12 +55,15 @@ class ImportResult:
 def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> ImportResult:
     """Apply an owner's edits from ``path``; all of them, or none and an error."""
     workbook = _open(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
         plan = _plan(store, workbook, path)
+        if _imported_before(store, plan.plan_id, digest):
+            return ImportResult(plan.plan_id, plan.owner_email, already_imported=True)
         _refuse_if_superseded(store, plan, force)
-        recorded = {item["row"]: item for item in plan.findings}
-        current = _current_findings(store, [item["finding_id"] for item in plan.findings])
-        changes, problems = _finding_changes(workbook, path, recorded, current)
+        recorded = {item["finding_id"]: item for item in plan.findings}
+        current = _current_findings(store, list(recorded))
+        changes, conflicts, problems = _finding_changes(workbook, recorded, current)
         requests = _exception_requests(store, workbook, path, plan.findings, problems)
     finally:
         workbook.close()
@@ -70,13 +75,12 @@ def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> Import
             else ""
         )
         raise InputError(f"{path}: nothing imported: {shown}{more}")
-    result = ImportResult(plan.plan_id, plan.owner_email, changes, [])
+    result = ImportResult(plan.plan_id, plan.owner_email, changes, [], conflicts)
     existing = _existing_exceptions(store, {finding for finding, _key, _reason in requests})
     new_requests = [(f, k, r) for f, k, r in requests if (f, k) not in existing]
     result.exceptions_requested = [(f, k) for f, k, _r in new_requests]
     if not result.changed:
         return result
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
 
     def write(connection: sa.Connection) -> dict[str, Any]:
         now = datetime.now(UTC)
@@ -113,7 +117,9 @@ def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> Import
             "plan_id": plan.plan_id,
             "file_sha256": digest,
             "changes": {str(k): v for k, v in changes.items()},
-            "exceptions_requested": [[f, k] for f, k in result.exceptions_requested],
+            "exceptions_requested": [
+                [f, hashlib.sha256(k.encode()).hexdigest()] for f, k in result.exceptions_requested
+            ],  # key digests: record keys are personal data, and the trail is never purged
         }
 
     trail.write_with_entry(store, "import", plan.owner_email, write)
@@ -145,9 +151,26 @@ def _plan(store: AuditStore, workbook: Any, path: Path) -> Any:
         ).first()
     if plan is None:
         raise InputError(f"{path}: plan '{plan_id}' was not exported from this audit store")
-    if identity.get("owner_email") != plan.owner_email:
-        raise InputError(f"{path}: the plan identity sheet was altered (owner does not match)")
+    if identity.get("owner_email") != plan.owner_email or identity.get(
+        "findings_sha256"
+    ) != layout.findings_digest(plan.findings):
+        raise InputError(
+            f"{path}: the plan identity sheet was altered (it no longer matches plan {plan_id})"
+        )
     return plan
+
+
+def _imported_before(store: AuditStore, plan_id: str, digest: str) -> bool:
+    imports = schema.plan_imports
+    with store.engine.connect() as connection:
+        return (
+            connection.execute(
+                sa.select(imports.c.id).where(
+                    imports.c.plan_id == plan_id, imports.c.file_sha256 == digest
+                )
+            ).first()
+            is not None
+        )
 
 
 def _refuse_if_superseded(store: AuditStore, plan: Any, force: bool) -> None:
@@ -176,49 +199,79 @@ def _current_findings(store: AuditStore, ids: list[int]) -> dict[int, Any]:
 
 
 def _finding_changes(
-    workbook: Any, path: Path, recorded: dict[int, dict[str, Any]], current: dict[int, Any]
-) -> tuple[dict[int, dict[str, list[Any]]], list[str]]:
+    workbook: Any, recorded: dict[int, dict[str, Any]], current: dict[int, Any]
+) -> tuple[dict[int, dict[str, list[Any]]], list[str], list[str]]:
+    """The owner's edits, matched to findings by Finding ID (owners may sort and filter).
+
+    Only cells that differ from what the plan showed are edits. An edit to a field that
+    has itself changed in the store since the export (a later audit verified or reopened
+    the finding, say) is not applied: it is reported as a conflict instead.
+    """
     sheet = workbook[layout.FINDINGS]
     rows = sheet.iter_rows(values_only=True)
     header = [str(v) if v is not None else "" for v in next(rows, ())]
     expected = [column.title for column in layout.FINDING_COLUMNS]
     if header[: len(expected)] != expected:
-        return {}, ["the Findings sheet's header row was changed"]
+        return {}, [], ["the Findings sheet's header row was changed"]
     index = layout.FINDING_INDEX
     changes: dict[int, dict[str, list[Any]]] = {}
+    conflicts: list[str] = []
     problems: list[str] = []
-    seen = set()
+    seen: set[int] = set()
     for number, values in enumerate(rows, start=2):
         if not any(v is not None for v in values):
             continue
-        item = recorded.get(number)
         finding_id, rule_id = values[index["Finding ID"]], restore(values[index["Rule ID"]])
-        if item is None or finding_id != item["finding_id"] or rule_id != item["rule_id"]:
+        item = recorded.get(finding_id) if isinstance(finding_id, int) else None
+        if item is None or rule_id != item["rule_id"] or finding_id in seen:
             problems.append(f"Findings row {number}: the finding id or rule id was altered")
             continue
-        seen.add(number)
-        row = current.get(item["finding_id"])
+        seen.add(finding_id)
+        row = current.get(finding_id)
         if row is None:
             problems.append(
                 f"Findings row {number}: finding {finding_id} is no longer in the store"
             )
             continue
-        edits, problem = _edits(values, row, number)
+        edits, problem = _edits(values, number)
         if problem:
             problems.append(problem)
-        elif edits:
-            changes[item["finding_id"]] = edits
+            continue
+        applied = {}
+        shown = item.get("exported", {})
+        for name, value in edits.items():
+            before = shown.get(name)
+            if value == before:
+                continue  # the owner left this cell as exported
+            now = _plain(getattr(row, name))
+            if now != before:
+                conflicts.append(
+                    f"finding {finding_id}: {name} is now {now!r} in the store (it was {before!r} "
+                    f"when the plan was exported), so the plan's {value!r} was not applied"
+                )
+                continue
+            if name == "status" and value == "Verified":
+                problems.append(f"Findings row {number}: only a passing audit can set Verified")
+                continue
+            applied[name] = [now, value]
+        if applied.get("status", [None, None])[1] == "Not accepted" and not (
+            applied.get("not_accepted_reason", [None, None])[1] or row.not_accepted_reason
+        ):
+            problems.append(f"Findings row {number}: 'Not accepted' needs a reason")
+            continue
+        if applied:
+            changes[finding_id] = applied
     missing = sorted(set(recorded) - seen)
     if missing:
-        problems.append(f"Findings row(s) {', '.join(map(str, missing))} were deleted")
-    return changes, problems
+        problems.append(
+            f"finding(s) {', '.join(map(str, missing))} were deleted from the Findings sheet"
+        )
+    return changes, conflicts, problems
 
 
-def _edits(
-    values: tuple[Any, ...], row: Any, number: int
-) -> tuple[dict[str, list[Any]], str | None]:
+def _edits(values: tuple[Any, ...], number: int) -> tuple[dict[str, Any], str | None]:
+    """The editable cells of one row, checked and as plain values (dates as ISO text)."""
     index = layout.FINDING_INDEX
-    edits: dict[str, list[Any]] = {}
     new: dict[str, Any] = {}
     for title, name in EDITABLE.items():
         value = restore(values[index[title]])
@@ -231,25 +284,18 @@ def _edits(
             {},
             f"Findings row {number}: status '{status}' is not one of {', '.join(layout.OWNER_STATUSES)}",
         )
-    if status == "Verified" and row.status != "Verified":
-        return {}, f"Findings row {number}: only a passing audit can set Verified"
-    if status == "Not accepted" and not new["not_accepted_reason"]:
-        return {}, f"Findings row {number}: 'Not accepted' needs a reason"
     agreed = new["agreed_date"]
     if isinstance(agreed, datetime):
-        new["agreed_date"] = agreed.date()
-    elif isinstance(agreed, str):
+        agreed = agreed.date()
+    if isinstance(agreed, str):
         try:
-            new["agreed_date"] = date.fromisoformat(agreed)
+            agreed = date.fromisoformat(agreed)
         except ValueError:
             return {}, f"Findings row {number}: agreed date '{agreed}' is not a date (yyyy-mm-dd)"
     elif agreed is not None and not isinstance(agreed, date):
         return {}, f"Findings row {number}: agreed date {agreed!r} is not a date"
-    for name, value in new.items():
-        old = getattr(row, name)
-        if value != old:
-            edits[name] = [_plain(old), _plain(value)]
-    return edits, None
+    new["agreed_date"] = _plain(agreed)
+    return new, None
 
 
 def _plain(value: Any) -> Any:

@@ -6,7 +6,10 @@ names the plan, and the store holds which finding and rule each row carries.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
 COVER, FINDINGS, IDENTITY = "Cover", "Findings", "_dqaudit"
 FORMAT_VERSION = "1"
@@ -37,6 +40,7 @@ FINDING_COLUMNS = (
     Column("First seen", 12),
     Column("Last seen", 12),
     Column("Due date", 12),
+    Column("Overdue", 9),
     Column("Recommended action", 50),
     Column("Status", 14, editable=True),
     Column("Agreed action", 40, editable=True),
@@ -56,3 +60,12 @@ def records_sheet_name(finding_id: int, rule_id: str) -> str:
     """Excel sheet names: at most 31 characters, none of []:*?/\\."""
     safe = "".join("_" if ch in "[]:*?/\\" else ch for ch in rule_id)
     return f"F{finding_id} {safe}"[:31]
+
+
+def findings_digest(recorded: list[dict[str, Any]]) -> str:
+    """SHA-256 over which finding and rule each row and sheet of a plan carries."""
+    identity = [
+        [item["finding_id"], item["rule_id"], item["row"], item["sheet"], item["records"]]
+        for item in recorded
+    ]
+    return hashlib.sha256(json.dumps(identity, separators=(",", ":")).encode()).hexdigest()

@@ -42,6 +42,11 @@ def describe_exports(plans: list[PlanFile]) -> str:
 
 
 def describe_import(result: ImportResult) -> str:
+    if result.already_imported:
+        return f"plan {result.plan_id}: this file was already imported; nothing changed"
+    conflicts = [f"  {conflict}" for conflict in result.conflicts]
+    if not result.changed and conflicts:
+        return "\n".join([f"plan {result.plan_id}: nothing applied", *conflicts])
     if not result.changed:
         return f"plan {result.plan_id}: no changes (already imported, or nothing edited)"
     lines = [f"plan {result.plan_id} from {result.owner_email}:"]
@@ -50,7 +55,7 @@ def describe_import(result: ImportResult) -> str:
         lines.append(f"  finding {finding_id}: {changes}")
     for finding_id, key in result.exceptions_requested:
         lines.append(f"  finding {finding_id}: exception requested for record {key}")
-    return "\n".join(lines)
+    return "\n".join(lines + conflicts)
 
 
 def describe_deliveries(deliveries: list[Delivery], dry_run: bool) -> str:

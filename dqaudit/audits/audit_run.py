@@ -130,9 +130,8 @@ def run_audits(
     """
     say = progress or (lambda _message: None)
     planned = plan_runs(workspace, system, suite_name)
-    if due_only:
-        for plan in planned:
-            cadence(plan.suite, workspace.config.risk)  # a bad cron is an error before any run
+    for plan in planned:
+        cadence(plan.suite, workspace.config.risk)  # a bad cron is an error before any run
     store = AuditStore(workspace.store_url)
     batch = BatchOutcome(batch_id=uuid.uuid4().hex, runs=[])
     lease = timedelta(minutes=workspace.config.schedule.lock_minutes)
@@ -164,7 +163,7 @@ def run_audits(
                         )
                         batch.skipped.append((name, "lock held by another run"))
                         continue
-                    if due_only and not _due(store, workspace, plan):
+                    if due_only and not _due(store, workspace, plan, allow_draft):
                         batch.skipped.append((name, "not due"))
                         continue
                     draft = not states[name].runnable
@@ -179,11 +178,12 @@ def run_audits(
     return batch
 
 
-def _due(store: AuditStore, workspace: Workspace, plan: PlannedRun) -> bool:
-    """Checked under the suite's lock, so a run another scheduler just finished counts."""
+def _due(store: AuditStore, workspace: Workspace, plan: PlannedRun, drafts: bool) -> bool:
+    """Checked under the suite's lock, so a run another scheduler just finished counts.
+    With ``drafts`` (--allow-draft) a draft run counts too, so it is not rerun each call."""
     now = datetime.now(UTC)
     rhythm = cadence(plan.suite, workspace.config.risk)
-    last = last_complete_runs(store).get(plan.suite.name)
+    last = last_complete_runs(store, include_drafts=drafts).get(plan.suite.name)
     return next_due(rhythm.cron, last, now) <= now
 
 
@@ -234,7 +234,9 @@ def _execute(
             sink = functools.partial(store.add_failing_records, run_id)
             result = run_pushdown(extract, plan.suite, key=config.key or None, sink=sink)
         else:
-            result = run_suite(extract, plan.suite, key=config.key or None)
+            result = run_suite(
+                extract, plan.suite, key=config.key or None, timezone=config.timezone
+            )
         store.record_results(run_id, extract, result)
         record_references(store, run_id, references)
         if result.status == ERROR:

@@ -34,10 +34,8 @@ def describe_result(result: SuiteResult) -> str:
         rule = rule_result.rule
         mark = MARKS[rule_result.success]
         label = rule.rule_id or f"#{rule.position + 1}"
-        count = (
-            ""
-            if rule_result.unexpected_count is None
-            else f" {rule_result.unexpected_count} failing"
+        count = _count(
+            rule_result.unexpected_count, rule_result.unexpected_percent, rule.kwargs.get("mostly")
         )
         lines.append(
             f"  {mark:<5} {label:<14} {rule.expectation_type}({_describe_kwargs(rule.kwargs)}){count}"
@@ -89,7 +87,21 @@ def describe_runs(runs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def describe_stored_run(document: dict[str, Any]) -> str:
+def _count(count: int | None, percent: float | None, mostly: Any = None) -> str:
+    """Failing count, and the share of checked records that passed: with ``mostly`` that
+    share is the figure a target such as "90 % within 24 h" is judged on."""
+    if count is None:
+        return ""
+    text = f" {count} failing"
+    if percent is not None:
+        text += f" ({100 - percent:.1f}% passed"
+        text += f", target {mostly:.0%})" if isinstance(mostly, int | float) else ")"
+    return text
+
+
+def describe_stored_run(document: dict[str, Any], rules: list[dict[str, Any]] | None = None) -> str:
+    """``rules`` (the stored rule results) add each rule's share passed to the view."""
+    percent = {r["position"]: r.get("unexpected_percent") for r in rules or []}
     run = document["run"]
     lines = [
         f"run {run['run_id']} (batch {run['batch_id']})",
@@ -106,10 +118,10 @@ def describe_stored_run(document: dict[str, Any]) -> str:
         lines.append(f"  error    {document['error']}")
     if run.get("details_purged_at"):
         lines.append(f"  purged   failing-record details purged {run['details_purged_at']}")
-    for result in document["results"]:
+    for position, result in enumerate(document["results"]):
         mark = MARKS[result["success"]]
-        count = (
-            "" if result["unexpected_count"] is None else f" {result['unexpected_count']} failing"
+        count = _count(
+            result["unexpected_count"], percent.get(position), result["kwargs"].get("mostly")
         )
         lines.append(
             f"  {mark:<5} {result['rule_id'] or '-':<14} {result['expectation_type']}{count}"

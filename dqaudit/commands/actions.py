@@ -28,10 +28,12 @@ def actions() -> None:
 @handles_errors
 def actions_list(workspace: Path | None, overdue: bool, owner: str | None) -> None:
     """List findings ranked by risk, with status, due date and owner."""
+    from dqaudit.actions.export import check_selection
     from dqaudit.actions.findings import list_findings
     from dqaudit.actions.views import describe_findings
 
-    _loaded, store = open_workspace_store(workspace)
+    loaded, store = open_workspace_store(workspace)
+    check_selection(loaded, owner, None)
     click.echo(describe_findings(list_findings(store, owner=owner, overdue_only=overdue)))
 
 

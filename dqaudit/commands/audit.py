@@ -101,8 +101,9 @@ def audit_show(run_id: str, workspace: Path | None, as_json: bool) -> None:
     from dqaudit.audits.run_document import run_document
 
     store = open_store(workspace)
-    document = run_document(store.get_run(run_id))
+    run = store.get_run(run_id)
+    document = run_document(run)
     if as_json:
         click.echo(json.dumps(document, default=str))
     else:
-        click.echo(describe_stored_run(document))
+        click.echo(describe_stored_run(document, run["rules"]))

@@ -133,6 +133,10 @@ class Suite:
         derivation = (self.meta.get("dqaudit") or {}).get("derivation")
         if derivation is not None:
             document["derivation"] = derivation
+        # So is an explicit audit cadence: it overrides the one the risk band sets.
+        schedule = (self.meta.get("dqaudit") or {}).get("schedule")
+        if schedule is not None:
+            document["schedule"] = schedule
         return document
 
     @property

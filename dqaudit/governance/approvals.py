@@ -29,6 +29,7 @@ REVIEW_OVERDUE = "review overdue"
 CHANGED = "changed since approval"
 NEVER_APPROVED = "never approved"
 REVOKED = "revoked"
+UNCONFIRMED = "approval not in the trail"
 RUNNABLE = (APPROVED, REVIEW_OVERDUE)
 
 
@@ -105,11 +106,26 @@ def find_suite(workspace: Workspace, reference: str) -> Suite:
 
 
 def referenced_files(suite: Suite, workspace: Workspace) -> list[Path]:
-    """Files a suite's rules name (boundaries, postcode directories), found on disk."""
+    """Files the suite depends on besides its extract: reference files its rules name
+    (boundaries, code lists), the extracts its derivation reads (a postcode directory),
+    and any other existing file named in its kwargs or ``meta.dqaudit``."""
+    from dqaudit.audits.derivation import steps
+    from dqaudit.expectations.rules.references import suite_reference_files
+
+    found: list[Path] = [Path(ref.source).resolve() for ref in suite_reference_files(suite)]
+    system = workspace.config.systems.get(suite.system or "")
+    for step in steps(suite):
+        for dataset_name in step.inputs.values():
+            dataset = system.datasets.get(dataset_name) if system else None
+            for key in ("path", "layout"):
+                value = dataset.options.get(key) if dataset else None
+                if isinstance(value, str):
+                    path = Path(value) if Path(value).is_absolute() else workspace.root / value
+                    if path.is_file():
+                        found.append(path.resolve())
     bases = [workspace.root, workspace.suites_dir]
     if suite.path is not None:
         bases.append(suite.path.parent)
-    found: list[Path] = []
     values: list[Any] = [rule.kwargs for rule in suite.rules]
     values.append(suite.meta.get("dqaudit", {}))
     for value in _strings(values):
@@ -117,10 +133,10 @@ def referenced_files(suite: Suite, workspace: Workspace) -> list[Path]:
             continue
         for base in bases:
             candidate = Path(value) if Path(value).is_absolute() else base / value
-            if candidate.is_file() and candidate.resolve() not in found:
+            if candidate.is_file():
                 found.append(candidate.resolve())
                 break
-    return found
+    return list(dict.fromkeys(found))
 
 
 def _strings(value: Any) -> list[str]:
@@ -156,9 +172,12 @@ def approve(
             raise InputError(f"{name} must not be empty")
     if review_by is not None and review_by <= datetime.now(UTC).date():
         raise InputError(f"--review-by {review_by.isoformat()} is not in the future")
+    from dqaudit.governance.schedule import cadence
+
     suite = find_suite(workspace, reference)
     suite.require_governance()
     workspace.dataset(suite.system or "", suite.dataset or "", suite.source)
+    cadence(suite, workspace.config.risk)  # a bad cron, or no risk score, is refused here
     document = (
         suite.path.read_text(encoding="utf-8") if suite.path else json.dumps(suite.canonical())
     )
@@ -166,7 +185,7 @@ def approve(
     approved_at = datetime.now(UTC)
 
     def write(connection: sa.Connection) -> dict[str, Any]:
-        connection.execute(
+        inserted = connection.execute(
             schema.approvals.insert().values(
                 suite_name=suite.name,
                 suite_hash=suite.hash,
@@ -182,6 +201,7 @@ def approve(
             )
         )
         return {
+            "approval_id": int(inserted.inserted_primary_key[0]),
             "suite_hash": suite.hash,
             "approved_by": by,
             "board": board,
@@ -214,7 +234,12 @@ def revoke(
             .where(schema.approvals.c.id == approval.id)
             .values(revoked_at=revoked_at, revoked_by=by, revoke_reason=reason)
         )
-        return {"suite_hash": approval.suite_hash, "revoked_by": by, "reason": reason}
+        return {
+            "approval_id": approval.id,
+            "suite_hash": approval.suite_hash,
+            "revoked_by": by,
+            "reason": reason,
+        }
 
     trail.write_with_entry(store, "revoke", name, write)
     revoked = latest_approval(store, name)
@@ -258,14 +283,39 @@ def suite_state(
     approval = latest_approval(store, suite.name)
     if approval is None:
         return SuiteState(suite, NEVER_APPROVED, None)
-    if approval.revoked_at is not None:
+    confirmed, revoked_in_trail = _trail_record(store, approval)
+    if approval.revoked_at is not None or revoked_in_trail:
         return SuiteState(suite, REVOKED, approval)
+    if not confirmed:
+        return SuiteState(suite, UNCONFIRMED, approval)
     changed = _changed_references(approval)
     if approval.suite_hash != suite.hash:
         return SuiteState(suite, CHANGED, approval, changed)
     if approval.review_by is not None and approval.review_by < today:
         return SuiteState(suite, REVIEW_OVERDUE, approval, changed)
     return SuiteState(suite, APPROVED, approval, changed)
+
+
+def _trail_record(store: AuditStore, approval: Approval) -> tuple[bool, bool]:
+    """Whether the trail holds this exact approval, and whether it records its revocation.
+
+    The approvals table is only as good as the tamper-evident trail behind it: an
+    approval row edited in the database (a new hash, say) matches no trail entry.
+    """
+    confirmed = revoked = False
+    for entry in trail.entries_for(store, approval.suite_name, ("approve", "revoke")):
+        if entry.details.get("approval_id") != approval.id:
+            continue
+        if entry.action == "revoke":
+            revoked = True
+        elif (
+            entry.details.get("suite_hash") == approval.suite_hash
+            and entry.details.get("minute") == approval.minute
+            and entry.details.get("board") == approval.board
+            and entry.details.get("approved_by") == approval.approved_by
+        ):
+            confirmed = True
+    return confirmed, revoked
 
 
 def _changed_references(approval: Approval) -> list[str]:

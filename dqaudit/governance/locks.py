@@ -46,8 +46,10 @@ def try_acquire(store: AuditStore, name: str, lease: timedelta) -> str | None:
         row = connection.execute(sa.select(schema.locks).where(schema.locks.c.name == name)).first()
     if row is None:
         return try_acquire(store, name, lease)  # released meanwhile
-    dead = row.host == socket.gethostname() and row.pid is not None and not process_alive(row.pid)
-    if as_utc(row.expires_at) > now and not dead:
+    same_host = row.host == socket.gethostname() and row.pid is not None
+    if same_host and process_alive(row.pid):
+        return None  # a live holder here keeps its lock, however long its run takes
+    if not same_host and as_utc(row.expires_at) > now:
         return None
     with store.engine.begin() as connection:
         taken = connection.execute(

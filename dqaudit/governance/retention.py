@@ -21,6 +21,8 @@ from dqaudit.audits.store import AuditStore, as_utc
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 
+MAX_DAYS = 36_500  # a century: anything larger is a typo
+
 
 @dataclass(frozen=True)
 class PurgeCandidate:
@@ -58,8 +60,8 @@ def candidates(store: AuditStore, cutoff: datetime) -> list[PurgeCandidate]:
 
 def purge(store: AuditStore, older_than_days: int, *, dry_run: bool = False) -> PurgeResult:
     """Remove record details of runs older than ``older_than_days``; recorded in the trail."""
-    if older_than_days < 1:
-        raise InputError(f"--older-than must be at least 1 day, not {older_than_days}")
+    if not 1 <= older_than_days <= MAX_DAYS:
+        raise InputError(f"--older-than must be from 1 to {MAX_DAYS} days, not {older_than_days}")
     cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
     found = candidates(store, cutoff)
     if dry_run or not found:

@@ -61,15 +61,16 @@ def cadence(suite: Suite, risk: RiskConfig) -> Cadence:
     return Cadence(band.cron, f"{band.frequency} ({band_name})")
 
 
-def last_complete_runs(store: AuditStore) -> dict[str, datetime]:
-    """Start time of each suite's latest complete, non-draft run."""
+def last_complete_runs(store: AuditStore, include_drafts: bool = False) -> dict[str, datetime]:
+    """Start time of each suite's latest complete run (non-draft, unless asked)."""
     runs = schema.runs
+    query = sa.select(runs.c.suite_name, sa.func.max(runs.c.started_at)).where(
+        runs.c.status == COMPLETE
+    )
+    if not include_drafts:
+        query = query.where(runs.c.draft.is_(False))
     with store.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(runs.c.suite_name, sa.func.max(runs.c.started_at))
-            .where(runs.c.status == COMPLETE, runs.c.draft.is_(False))
-            .group_by(runs.c.suite_name)
-        ).all()
+        rows = connection.execute(query.group_by(runs.c.suite_name)).all()
     return {name: as_utc(started) for name, started in rows}
 
 

@@ -157,6 +157,17 @@ def entries(store: AuditStore, since: datetime | None = None) -> list[TrailEntry
     return found
 
 
+def entries_for(store: AuditStore, subject: str, actions: tuple[str, ...]) -> list[TrailEntry]:
+    """One subject's entries of the given actions, in order."""
+    query = (
+        sa.select(schema.trail)
+        .where(schema.trail.c.subject == subject, schema.trail.c.action.in_(actions))
+        .order_by(schema.trail.c.seq)
+    )
+    with store.engine.connect() as connection:
+        return [_entry(row) for row in connection.execute(query)]
+
+
 def verify(store: AuditStore) -> Verification:
     """Recompute every hash and link; name the first entry that does not check out."""
     previous = GENESIS

@@ -45,6 +45,8 @@ def describe_diff(change: SuiteDiff) -> str:
         f"({approval.board} {approval.minute}, hash {approval.suite_hash[:16]}…)"
     ]
     if change.identical:
+        if approval.revoked_at is not None:
+            return lines[0] + "\nno differences, but that approval was revoked: it needs a new one"
         return lines[0] + "\nno differences: the suite is the approved version"
     lines += [f"  + {rule_id}  added" for rule_id in change.added]
     lines += [f"  - {rule_id}  removed" for rule_id in change.removed]
