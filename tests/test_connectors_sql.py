@@ -437,3 +437,34 @@ def test_a_broken_run_is_recorded_as_an_error_not_half_done(
     assert run.exit_code == 2
     listing = invoke("audit", "list", "-w", str(workspace))
     assert " error " in listing.stdout and "complete" not in listing.stdout
+
+
+def test_postgres_pushdown_query_cannot_smuggle_a_second_statement(pg_url: str, tmp_path: Path) -> None:
+    """'...; COMMIT; BEGIN READ WRITE; DELETE ...' must not escape the read-only session."""
+    table = f"dq_victim_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"CREATE TABLE {table} (id integer)"))
+        connection.execute(sa.text(f"INSERT INTO {table} VALUES (1), (2)"))
+    suite = tmp_path / "count.json"
+    suite.write_text(
+        '{"name": "count", "expectations": [{"type": "expect_table_row_count_to_be_between",'
+        ' "kwargs": {"min_value": 1}}]}'
+    )
+    query = (
+        f"SELECT 1 AS id) x; COMMIT; BEGIN READ WRITE; DELETE FROM {table} WHERE id=1; "
+        "COMMIT; SELECT * FROM (SELECT 1 AS id"
+    )
+    try:
+        for mode in ("pushdown", "pull"):
+            result = invoke(
+                "check", "--suite", str(suite), "--connector", "sql", "--option", f"url={pg_url}",
+                "--option", f"query={query}", "--option", f"mode={mode}", "--key", "id",
+            )
+            assert result.exit_code in (2, 3), result.output
+        with engine.connect() as connection:
+            assert connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 2
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP TABLE {table}"))
+        engine.dispose()

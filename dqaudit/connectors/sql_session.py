@@ -110,7 +110,14 @@ def _postgres_target(target: SqlTarget, parsed: Any) -> SqlTarget:
     settings = ["-c default_transaction_read_only=on"]
     if target.timeout:
         settings.append(f"-c statement_timeout={int(target.timeout * 1000)}")
-    connect_args = {"options": " ".join(settings), "connect_timeout": CONNECT_TIMEOUT_S}
+    connect_args = {
+        "options": " ".join(settings),
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        # Always the extended protocol: a query string can then hold ONE statement, so
+        # "...; COMMIT; BEGIN READ WRITE; DELETE ..." cannot step out of the read-only
+        # transaction (psycopg would otherwise send a parameterless string as is).
+        "prepare_threshold": 0,
+    }
     return _with(target, target.url, {"connect_args": connect_args})
 
 
