@@ -153,7 +153,10 @@ def init(directory: Path) -> None:
     created = create_workspace(directory)
     for path in created:
         click.echo(f"created {path}")
-    click.echo(f"next: dqaudit audit run --workspace {directory}")
+    click.echo(
+        f"next: dqaudit suite approve custody_records -w {directory} --by NAME --board SIMB "
+        f"--minute REF, then dqaudit audit run -w {directory}"
+    )
 
 
 @cli.command()

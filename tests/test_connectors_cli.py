@@ -157,3 +157,28 @@ def test_extract_preview_errors(sample_data: Path, tmp_path: Path) -> None:
     (copy / "pnc" / "nominals.csv").write_text("", encoding="utf-8")
     empty = invoke("extract", "preview", "pnc", "nominals", "-w", str(copy / "workspace"))
     assert empty.exit_code == 2 and "the file is empty" in empty.stderr
+
+
+def test_option_values_read_variables_from_the_environment(tmp_path, monkeypatch) -> None:
+    from dqaudit.connectors.adhoc import parse_options
+    from dqaudit.errors import InputError
+
+    monkeypatch.setenv("DQ_TEST_DB_URL", "sqlite:///x.db")
+    assert parse_options(["url=${DQ_TEST_DB_URL}", "table=t"]) == {
+        "url": "sqlite:///x.db",
+        "table": "t",
+    }
+    monkeypatch.delenv("DQ_TEST_DB_URL")
+    import pytest
+
+    with pytest.raises(
+        InputError, match=r"--option url uses \$\{DQ_TEST_DB_URL\}, but DQ_TEST_DB_URL is not set"
+    ):
+        parse_options(["url=${DQ_TEST_DB_URL}"])
+
+
+def test_a_password_with_an_at_sign_is_masked_whole() -> None:
+    from dqaudit.audits.store import safe_url
+
+    shown = safe_url("postgresql+psycopg://postgres:St@rePW77@127.0.0.1:5432/x")
+    assert "rePW77" not in shown and "St@" not in shown

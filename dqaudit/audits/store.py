@@ -49,10 +49,14 @@ class StaleRun:
 
 def safe_url(url: str | URL) -> str:
     """The URL as it may be shown or logged: never with its password."""
+    masked = re.sub(r"(//[^:/@]*:).*@", r"\1***@", str(url))  # up to the LAST "@"
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except (ArgumentError, ValueError):
-        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", str(url))
+        return masked
+    if "@" in (parsed.host or ""):  # an unescaped "@" in the password fooled the parser
+        return masked
+    return parsed.render_as_string(hide_password=True)
 
 
 def resolve_store_url(url: str, workspace_dir: Path | None = None) -> str:

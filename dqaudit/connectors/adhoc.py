@@ -7,6 +7,8 @@ A file's connector is chosen by its extension unless ``--connector`` names one.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +42,21 @@ def parse_options(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
             raise InputError(f"--option '{pair}' must look like KEY=VALUE")
         if name in options:
             raise InputError(f"--option {name} is given twice")
-        options[name] = _value(raw)
+        options[name] = _value(_from_environment(name, raw))
     return options
+
+
+def _from_environment(name: str, raw: str) -> str:
+    """``${NAME}`` is read from the environment, so a password never has to be typed
+    on a command line (where ps and the shell history would keep it)."""
+
+    def replace(match: re.Match[str]) -> str:
+        variable = match.group(1)
+        if variable not in os.environ:
+            raise InputError(f"--option {name} uses ${{{variable}}}, but {variable} is not set")
+        return os.environ[variable]
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", replace, raw)
 
 
 def _value(raw: str) -> Any:

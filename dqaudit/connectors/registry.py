@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dqaudit.connectors.base import Extract
-from dqaudit.errors import InputError
+from dqaudit.errors import EngineError, InputError
 
 ENTRY_POINT_GROUP = "dqaudit.connectors"
 
@@ -49,8 +49,15 @@ def get_connector(type_name: str) -> Connector:
             f"unknown connector type '{type_name}'; installed types: {known} "
             f"(entry-point group '{ENTRY_POINT_GROUP}')"
         )
-    factory = points[type_name].load()
-    return factory()
+    point = points[type_name]
+    try:
+        return point.load()()
+    except Exception as exc:  # a third-party plugin may be broken in any way
+        package = point.dist.name if point.dist else "?"
+        raise EngineError(
+            f"connector '{type_name}' (package {package}, entry point {point.value} in group "
+            f"'{ENTRY_POINT_GROUP}') failed to load: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 def installed_connectors() -> list[ConnectorInfo]:
@@ -58,13 +65,16 @@ def installed_connectors() -> list[ConnectorInfo]:
     infos = []
     for name, point in sorted(_entry_points().items()):
         dist = point.dist
-        connector = get_connector(name)
+        try:
+            description = getattr(get_connector(name), "description", "")
+        except EngineError as exc:  # listed, not fatal: the others still show
+            description = f"BROKEN: {exc}"
         infos.append(
             ConnectorInfo(
                 type=name,
                 package=dist.name if dist else "?",
                 version=dist.version if dist else "?",
-                description=getattr(connector, "description", ""),
+                description=description,
             )
         )
     return infos
