@@ -26,6 +26,10 @@ NOW = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)  # the report is produced mid-Oc
 PERIOD = "2026-Q3"
 SECRET_KEYS = ("ZZKEY-0001", "ZZKEY-0002", "ZZKEY-0003")
 SECRET_SURNAMES = ("QUIXOTELLA", "VANTABLACKWOOD")
+# An extract value that is also markup: stored with every failing record, it must never
+# reach a report; the same text in a suite name must reach it escaped.
+SCRIPT = "<script>alert(1)</script>"
+SECRET_NOTE = f"ZZNOTE {SCRIPT}"
 
 
 def at(text: str) -> datetime:
@@ -159,8 +163,10 @@ def _suite(
     (folder / "suites" / f"{file_stem}.json").write_text(json.dumps(document), "utf-8")
 
 
-# (rule_id, dimension, likelihood, impact, success, unexpected, checked)
-Rules = list[tuple[str, str, int, int, bool | None, int | None, int | None]]
+# (rule_id, dimension, likelihood, impact, success, unexpected, checked[, extras]): checked is
+# GX's element_count; extras may set "unexpected_percent" (else unexpected ÷ checked, as
+# when no value is null) and "kwargs" (else {"column": "x"}).
+Rules = list[tuple[Any, ...]]
 
 
 def add_run(
@@ -194,23 +200,24 @@ def add_run(
             )
         )
         connection.execute(schema.run_risk.insert().values(run_id=run_id, band=band))
-        for position, (rule_id, dimension, likelihood, impact, ok, bad, checked) in enumerate(
-            rules
-        ):
+        for position, rule in enumerate(rules):
+            rule_id, dimension, likelihood, impact, ok, bad, checked = rule[:7]
+            extras: dict[str, Any] = rule[7] if len(rule) > 7 else {}
+            percent = None if not checked else 100 * (bad or 0) / checked
             connection.execute(
                 schema.rule_results.insert().values(
                     run_id=run_id,
                     position=position,
                     rule_id=rule_id,
                     expectation_type="expect_column_values_to_not_be_null",
-                    kwargs={"column": "x"},
+                    kwargs=extras.get("kwargs", {"column": "x"}),
                     dimension=dimension,
                     likelihood=likelihood,
                     impact=impact,
                     success=ok,
                     unexpected_count=bad,
                     element_count=checked,
-                    unexpected_percent=None if not checked else 100 * (bad or 0) / checked,
+                    unexpected_percent=extras.get("unexpected_percent", percent),
                 )
             )
             if bad:
@@ -223,7 +230,10 @@ def add_run(
                             "position": position,
                             "seq": seq,
                             "record_key": key,
-                            "record_values": {"surname": SECRET_SURNAMES[seq % 2]},
+                            "record_values": {
+                                "surname": SECRET_SURNAMES[seq % 2],
+                                "custody_note": SECRET_NOTE,
+                            },
                         }
                         for seq, key in enumerate(SECRET_KEYS)
                     ],

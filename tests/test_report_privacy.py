@@ -25,8 +25,11 @@ from tests.conftest import invoke
 from tests.report_helpers import (
     NOW,
     PERIOD,
+    SCRIPT,
     SECRET_KEYS,
+    SECRET_NOTE,
     SECRET_SURNAMES,
+    add_run,
     build_known_workspace,
 )
 from tests.test_report_simb import publish
@@ -69,9 +72,37 @@ def test_known_keys_and_surnames_never_appear(tmp_path: Path) -> None:
     store.close()
     html = publish(known, tmp_path / "simb.html", period=PERIOD).read_text(encoding="utf-8")
     xlsx = workbook_text(publish(known, tmp_path / "simb.xlsx", period=PERIOD))
-    for secret in (*SECRET_KEYS, *SECRET_SURNAMES, "could not read main.csv"):
+    for secret in (*SECRET_KEYS, *SECRET_SURNAMES, "ZZNOTE", "could not read main.csv"):
         assert secret not in html
         assert secret not in xlsx
+
+
+def test_an_extract_value_holding_a_script_comes_out_escaped(tmp_path: Path) -> None:
+    """Issue 7: ``<script>alert(1)</script>`` in the extract, as a failing record's value
+    (the store holds it) and in a suite and rule name: the record value never appears at
+    all, and the name appears only escaped, as text."""
+    suite = f"gamma {SCRIPT}"
+    known = build_known_workspace(
+        tmp_path / "ws", f"sqlite:///{tmp_path / 'audit.db'}", gamma_suite=suite
+    )
+    store = known.store()
+    add_run(store, "g2", suite, "gamma", "2026-09-26T08:00:00", [
+        (f"G-2 {SCRIPT}", "validity", 3, 3, False, 2, 10),
+    ], draft=True)  # fmt: skip
+    with store.engine.connect() as connection:
+        values = connection.execute(sa.select(schema.failing_records.c.record_values)).all()
+    store.close()
+    assert any(row.record_values["custody_note"] == SECRET_NOTE for row in values)
+    html = publish(known, tmp_path / "simb.html", period=PERIOD).read_text(encoding="utf-8")
+    assert SCRIPT not in html and "<script" not in html.lower()
+    assert BeautifulSoup(html, "html.parser").find("script") is None
+    assert f"gamma {SCRIPT}".replace("<", "&lt;").replace(">", "&gt;") in html  # escaped
+    assert f"gamma {SCRIPT}" in visible_text(html)  # and shown exactly, as text
+    assert "ZZNOTE" not in html  # the record value: not even escaped
+    book = publish(known, tmp_path / "simb.xlsx", period=PERIOD)
+    assert "ZZNOTE" not in workbook_text(book)
+    drafts = [row[0].value for row in load_workbook(book)["Draft runs"].iter_rows(min_row=5)]
+    assert suite in drafts  # a workbook cell holds it as plain text
 
 
 def test_hostile_text_is_escaped_in_html_and_never_a_formula_in_excel(tmp_path: Path) -> None:

@@ -18,10 +18,17 @@ from dqaudit.errors import InputError
 from dqaudit.governance import trail
 from dqaudit.reports.period import parse_period, resolve_period
 from dqaudit.reports.publish import write_simb_report
-from dqaudit.reports.quality import RuleOutcome, format_score, score
+from dqaudit.reports.quality import RuleOutcome, floor_score, format_score, score
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import invoke
-from tests.report_helpers import NOW, PERIOD, KnownWorkspace, build_known_workspace, count_rows
+from tests.report_helpers import (
+    NOW,
+    PERIOD,
+    KnownWorkspace,
+    add_run,
+    build_known_workspace,
+    count_rows,
+)
 
 
 @pytest.fixture
@@ -243,13 +250,55 @@ def test_excel_has_the_same_tables(known: KnownWorkspace, tmp_path: Path) -> Non
     assert headline["Audits due in the period"] == 3 and headline["Overdue actions"] == 3
     quality = {r[0]: r[1:] for r in sheet_rows(book["Quality"])}
     assert quality["alpha"][0] == pytest.approx(99.0)
-    assert quality["alpha"][1] is None and quality["alpha"][3] is None
-    assert quality["alpha"][6] == pytest.approx(92.4444, abs=1e-4)
+    assert quality["alpha"][1] == "not measured"  # as the HTML says it
+    assert quality["alpha"][3] == "– Red"  # a failing table-level check, no rows
+    assert quality["alpha"][6] == 92.44  # rounded down, as the HTML shows it
     assert book["Quality"]["B5"].fill.fgColor.rgb.endswith("2E7D32")  # Green
     assert book["Quality"]["E5"].fill.fgColor.rgb.endswith("C62828")  # consistency: Red
     detail = sheet_rows(book["Quality detail"])
     alpha_overall = next(r for r in detail if r[0] == "alpha" and r[1] == "Overall")
-    assert alpha_overall[2:7] == (pytest.approx(92.4444, abs=1e-4), "Red", 4500, 340, 5)
+    assert alpha_overall[2:7] == (92.44, "Red", 4500, 340, 5)
+
+
+def test_html_chart_and_excel_show_the_same_rounded_down_score(
+    known: KnownWorkspace, tmp_path: Path
+) -> None:
+    store = known.store()
+    add_run(
+        store,
+        "b3",
+        "beta_main",
+        "beta",
+        "2026-09-25T08:00:00",
+        [
+            ("B-1", "completeness", 2, 4, False, 1, 700),  # 99.857 %: 99.85, never 99.86
+            ("B-2", "validity", 2, 4, False, 9, 24300),  # 99.963 %
+        ],
+    )  # overall: 10 of 25,000 failing, 99.96 %: never "100.0"
+    store.close()
+    html_path = publish(known, tmp_path / "simb.html", period=PERIOD)
+    html = by_first(html_tables(html_path)["quality"])
+    book = load_workbook(publish(known, tmp_path / "simb.xlsx", period=PERIOD))
+    row = next(r for r in book["Quality"].iter_rows(min_row=5) if r[0].value == "beta")
+    shown = {0: "99.85 % Green", 2: "99.96 % Green", 6: "99.96 % Green"}
+    for column, text in shown.items():
+        assert html["beta"][column] == text
+        cell = row[column + 1]
+        assert cell.value == float(text.split()[0])  # stored as the HTML shows it
+        assert cell.number_format == '0.00" % Green"'  # Excel reads "99.85 % Green" too
+        assert f"{cell.value:.2f} % Green" == text
+    assert html["beta"][1] == "not measured" and row[2].value == "not measured"
+    detail = next(
+        r for r in sheet_rows(book["Quality detail"]) if r[:2] == ("beta", "Completeness")
+    )
+    assert detail[2:4] == (99.85, "Green")
+    trend = {r[0]: r for r in sheet_rows(book["Trends"]) if r[0] == "beta"}
+    assert trend["beta"][2] == 99.96
+    soup = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+    beta_chart = next(f for f in soup.select("figure") if f.figcaption.get_text() == "beta")
+    labels = [text.get_text() for text in beta_chart.select("svg text")]
+    assert "99.96" in labels and "96.00" in labels
+    assert "100.0" not in labels and "100.00" not in labels
 
 
 def test_report_is_recorded_in_the_trail(known: KnownWorkspace, tmp_path: Path) -> None:
@@ -328,12 +377,36 @@ def test_cli_writes_html_and_excel(known: KnownWorkspace, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "(xlsx)" in result.stdout
     assert load_workbook(sheet)["Headline"]["A1"].value == "OFFICIAL-SENSITIVE"
-    forced = tmp_path / "board.data"
+    matching = tmp_path / "board-2.XLSX"
     result = invoke(
         "report", "simb", "-w", str(known.folder), "--period", "2026-Q3", "--format", "xlsx",
-        "--out", str(forced),
+        "--out", str(matching),
     )  # fmt: skip
-    assert result.exit_code == 0 and forced.read_bytes()[:2] == b"PK"
+    assert result.exit_code == 0 and matching.read_bytes()[:2] == b"PK"
+
+
+@pytest.mark.parametrize(
+    "name, args, message",
+    [
+        ("s.pdf", [], "the extension '.pdf' is not a report format; use .html, .htm, .xlsx"),
+        ("s.data", ["--format", "xlsx"], "the extension '.data' is not a report format"),
+        ("simb", [], "the extension '(none)' is not a report format"),
+        ("s.xlsx", ["--format", "html"], "is named as xlsx but --format is html"),
+        ("s.html", ["--format", "xlsx"], "is named as html but --format is xlsx"),
+    ],
+)
+def test_cli_refuses_an_out_name_that_does_not_match_the_format(
+    known: KnownWorkspace, tmp_path: Path, name: str, args: list[str], message: str
+) -> None:
+    out = tmp_path / name
+    result = invoke(
+        "report", "simb", "-w", str(known.folder), "--period", "2026-Q3", "--out", str(out), *args
+    )
+    assert result.exit_code == 2, result.output
+    assert f"--out {out}" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert not list(tmp_path.glob(f".{name}*"))  # no temporary file left either
 
 
 @pytest.mark.parametrize(
@@ -406,3 +479,90 @@ def test_scores_follow_the_documented_formulas() -> None:
     assert format_score(99.996) == "99.99 %"  # never rounded up to a perfect score
     assert format_score(94.999) == "94.99 %"  # never rounded up to the threshold
     assert format_score(100.0) == "100.00 %" and format_score(None) == "–"
+    assert floor_score(99.8571) == 99.85 and floor_score(99.96) == 99.96
+    assert floor_score(95.0 - 1e-12) == 95.0  # float noise at a threshold is not a cent
+
+
+def test_scores_count_only_the_rows_a_rule_judged(known: KnownWorkspace, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from dqaudit.audits.engine import run_suite
+
+    # 10 rows, 8 of them null: the rule judges 2 values, and 1 of them fails
+    frame = pd.DataFrame({"id": [str(i) for i in range(10)], "h": [1.0, 20.0] + [None] * 8})
+    rule = {
+        "type": "expect_column_values_to_be_between",
+        "kwargs": {"column": "h", "max_value": 6},
+        "meta": {"dqaudit": {"rule_id": "B-2", "dimension": "validity"}},
+    }
+    gx = run_suite(frame, {"name": "s", "expectations": [rule]}, key="id").results[0]
+    assert (gx.unexpected_count, gx.element_count) == (1, 10)  # GX counts the nulls too
+    store = known.store()
+    add_run(store, "b3", "beta_main", "beta", "2026-09-25T08:00:00", [
+        ("B-1", "completeness", 2, 4, True, 0, 100),
+        ("B-2", "validity", 2, 4, False, gx.unexpected_count, gx.element_count,
+         {"unexpected_percent": gx.unexpected_percent}),
+        # a warning (mostly: 0, a PACE postponement with a recorded reason): never scored
+        ("B-W", "timeliness", 1, 3, True, 40, 100,
+         {"kwargs": {"column": "first_review_h", "max_value": 6, "mostly": 0}}),
+    ])  # fmt: skip
+    store.close()
+    path = publish(known, tmp_path / "simb.html", period=PERIOD)
+    quality = by_first(html_tables(path)["quality"])
+    assert quality["beta"][2] == "50.00 % Red"  # 1 of 2 judged, not 1 of 10 (90 %)
+    assert quality["beta"][4] == "not measured"  # only the warning: nothing scored
+    assert quality["beta"][6] == "99.01 % Green"  # 1 of 102; the warning's 40 rows left out
+    detail = html_tables(path)["quality_detail"]
+    overall = next(row for row in detail if row[:2] == ["beta", "Overall"])
+    assert overall[4:7] == ["102", "1", "2"]
+    assert overall[7] == "1 warning rule(s) (mostly: 0) not scored"
+
+
+def test_rows_checked_and_warnings() -> None:
+    from dqaudit.reports.quality import is_warning, rows_checked
+
+    assert rows_checked(1, 10, 50.0) == 2  # unexpected_percent is of the non-null values
+    assert rows_checked(0, 10, 0.0) == 10  # nothing failed: the pass rate is 100 % anyway
+    assert rows_checked(None, None, None) is None  # table-level
+    assert is_warning({"mostly": 0}) and is_warning({"mostly": 0.0})
+    assert not is_warning({"mostly": 0.9}) and not is_warning({}) and not is_warning(None)
+    warned = RuleOutcome("timeliness", 1, 3, True, 40, 100, False, warning=True)
+    plain = RuleOutcome("timeliness", 1, 3, False, 1, 2, False)
+    result = score([warned, plain])
+    assert result.value == pytest.approx(50.0) and result.warnings == 1
+    assert (result.checked, result.failing, result.rules) == (2, 1, 1)
+
+
+def test_a_period_that_has_not_started_is_refused(known: KnownWorkspace, tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    today = date(2026, 11, 28)
+    with pytest.raises(InputError, match=r"--period 2027-Q1 starts on 1 January 2027, after"):
+        resolve_period("2027-Q1", today=today)
+    with pytest.raises(InputError, match=r"--period 2026-12 starts on 1 December 2026"):
+        resolve_period("2026-12", today=today)
+    with pytest.raises(InputError, match=r"--from 2027-01-01 starts on 1 January 2027"):
+        resolve_period(None, date(2027, 1, 1), date(2027, 3, 31), today=today)
+    assert resolve_period("2026-Q4", today=today).label == "2026-Q4"  # running: to date
+    assert resolve_period("2026-11", today=today).label == "November 2026"
+    out = tmp_path / "future.html"
+    workspace = load_workspace(known.folder)
+    store = known.store()
+    try:
+        with pytest.raises(InputError, match=r"today \(28 November 2026\): a period that has not"):
+            write_simb_report(
+                workspace,
+                store,
+                out,
+                period="2027-Q1",
+                now=datetime(2026, 11, 28, 12, 0, tzinfo=UTC),
+            )
+    finally:
+        store.close()
+    assert not out.exists()
+    result = invoke(
+        "report", "simb", "-w", str(known.folder), "--period", "2099-Q1", "--out", str(out)
+    )
+    assert result.exit_code == 2
+    assert "--period 2099-Q1 starts on 1 January 2099, after today" in result.stderr
+    assert "Traceback" not in result.output and not out.exists()

@@ -17,6 +17,7 @@ from datetime import datetime
 from markupsafe import escape
 
 from dqaudit.reports.config import RagThresholds
+from dqaudit.reports.quality import floor_score
 
 LINE = "#1F4E79"
 THRESHOLD_STYLE = {"Green": "#2E7D32", "Amber": "#B7791F"}
@@ -77,7 +78,7 @@ def trend_svg(
         for x, value in zip(positions, values, strict=True):
             if value == value:
                 axes.annotate(
-                    f"{value:.1f}",
+                    f"{floor_score(value):.2f}",  # as the tables show it: rounded down
                     (x, value),
                     xytext=(0, 6),
                     textcoords="offset points",

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dqaudit.audits import schema
 from dqaudit.audits.store import AuditStore, as_utc
-from dqaudit.reports.quality import RuleOutcome
+from dqaudit.reports.quality import RuleOutcome, is_warning, rows_checked
 
 IN_CHUNK = 500  # ids per IN (...) list: well within every engine's parameter limit
 
@@ -117,7 +117,9 @@ def load_runs(store: AuditStore) -> list[RunFact]:
 
 
 def load_outcomes(store: AuditStore, run_ids: Iterable[str]) -> dict[str, list[RuleOutcome]]:
-    """Each run's rule outcomes: dimension, risk and counts; never keys or values."""
+    """Each run's rule outcomes: dimension, risk and counts; never keys or values.
+
+    Only ``mostly`` is taken from a rule's settings (kwargs), to tell warnings apart."""
     results = schema.rule_results
     wanted = sorted(set(run_ids))
     found: dict[str, list[RuleOutcome]] = {run_id: [] for run_id in wanted}
@@ -132,6 +134,8 @@ def load_outcomes(store: AuditStore, run_ids: Iterable[str]) -> dict[str, list[R
                     results.c.success,
                     results.c.unexpected_count,
                     results.c.element_count,
+                    results.c.unexpected_percent,
+                    results.c.kwargs,
                     results.c.error.is_not(None).label("errored"),
                 )
                 .where(results.c.run_id.in_(wanted[start : start + IN_CHUNK]))
@@ -145,8 +149,11 @@ def load_outcomes(store: AuditStore, run_ids: Iterable[str]) -> dict[str, list[R
                         impact=row.impact,
                         success=row.success,
                         unexpected=row.unexpected_count,
-                        checked=row.element_count,
+                        checked=rows_checked(
+                            row.unexpected_count, row.element_count, row.unexpected_percent
+                        ),
                         errored=bool(row.errored),
+                        warning=is_warning(row.kwargs),
                     )
                 )
     return found

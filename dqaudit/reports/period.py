@@ -85,7 +85,28 @@ def resolve_period(
     today: date,
     timezone: str = "Europe/London",
 ) -> Period:
-    """The period a report covers: --period, or --from/--to, or else this quarter to date."""
+    """The period a report covers: --period, or --from/--to, or else this quarter to date.
+
+    A period that has not started yet is refused: a board paper about it would show no
+    audits and no findings, which reads as "nothing wrong" rather than "not yet"."""
+    chosen = _chosen_period(period, first_day, last_day, today=today, timezone=timezone)
+    if chosen.first_day > today:
+        option = f"--period {period}" if period is not None else f"--from {chosen.first_day}"
+        raise InputError(
+            f"{option} starts on {_long_date(chosen.first_day)}, after today "
+            f"({_long_date(today)}): a period that has not started cannot be reported"
+        )
+    return chosen
+
+
+def _chosen_period(
+    period: str | None,
+    first_day: date | None,
+    last_day: date | None,
+    *,
+    today: date,
+    timezone: str,
+) -> Period:
     if period is not None and (first_day is not None or last_day is not None):
         raise InputError("give either --period or --from/--to, not both")
     if period is not None:

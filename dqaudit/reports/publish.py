@@ -33,13 +33,31 @@ class Published:
     summary: SimbSummary
 
 
+EXTENSIONS = {".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+
+
 def report_format(out: Path, requested: str | None) -> str:
-    """The requested format, else the file's extension (.xlsx is Excel, anything else HTML)."""
-    if requested is not None:
-        if requested not in FORMATS:
-            raise InputError(f"--format '{requested}' is not one of: {', '.join(FORMATS)}")
-        return requested
-    return "xlsx" if out.suffix.lower() == ".xlsx" else "html"
+    """The format the file's extension names, which ``--format`` (if given) must match.
+
+    A board paper whose name says one format and whose content is another (HTML in a
+    ``.pdf``, a workbook in a ``.html``) would not open, or would open as the wrong thing
+    from an email attachment, so an unknown extension or a mismatch is refused.
+    """
+    if requested is not None and requested not in FORMATS:
+        raise InputError(f"--format '{requested}' is not one of: {', '.join(FORMATS)}")
+    suffix = out.suffix.lower()
+    named = EXTENSIONS.get(suffix)
+    if named is None:
+        raise InputError(
+            f"--out {out}: the extension '{out.suffix or '(none)'}' is not a report format; "
+            f"use {', '.join(EXTENSIONS)}"
+        )
+    if requested is not None and requested != named:
+        raise InputError(
+            f"--out {out} is named as {named} but --format is {requested}; "
+            f"use a .{requested} name or --format {named}"
+        )
+    return named
 
 
 def write_simb_report(

@@ -28,6 +28,7 @@ class RuleOutcome:
     unexpected: int | None
     checked: int | None
     errored: bool
+    warning: bool = False
 
     @property
     def row_level(self) -> bool:
@@ -51,6 +52,7 @@ class Score:
     rules: int = 0
     table_failures: int = 0
     not_evaluated: int = 0
+    warnings: int = 0
 
     def rag(self, thresholds: RagThresholds) -> str | None:
         """Red whenever a table-level check failed or a check could not be evaluated:
@@ -61,6 +63,7 @@ class Score:
 
     @property
     def measured(self) -> bool:
+        """Warnings alone measure nothing: they never count for or against a score."""
         return bool(self.rules or self.table_failures or self.not_evaluated)
 
     def problems(self) -> list[str]:
@@ -69,14 +72,45 @@ class Score:
             notes.append(f"{self.table_failures} table-level check(s) failed")
         if self.not_evaluated:
             notes.append(f"{self.not_evaluated} check(s) could not be evaluated")
+        if self.warnings:
+            notes.append(f"{self.warnings} warning rule(s) (mostly: 0) not scored")
         return notes
+
+
+def is_warning(kwargs: object) -> bool:
+    """A rule with ``mostly: 0`` never fails: it lists rows for checking (a PACE review
+    postponed with a recorded reason is lawful), so those rows are not bad data."""
+    if not isinstance(kwargs, dict):
+        return False
+    mostly = kwargs.get("mostly")
+    return isinstance(mostly, int | float) and not isinstance(mostly, bool) and mostly == 0
+
+
+def rows_checked(
+    unexpected: int | None, element_count: int | None, unexpected_percent: float | None
+) -> int | None:
+    """The rows a rule actually judged: its non-null rows.
+
+    GX's ``element_count`` includes null values, which a rule skips (only not-null rules
+    judge them), while ``unexpected_percent`` is a share of the non-null values; so the
+    non-null count is ``unexpected ÷ (unexpected_percent ÷ 100)``. When no row failed that
+    cannot be recovered, and ``element_count`` is used (the pass rate is 100 % either way).
+    """
+    if element_count is None:
+        return None
+    if unexpected and unexpected_percent:
+        return min(element_count, round(unexpected * 100 / unexpected_percent))
+    return element_count
 
 
 def score(outcomes: Iterable[RuleOutcome], weighting: str = "rows") -> Score:
     """Combine rule outcomes into one score, as README "SIMB summary" documents."""
-    failing = checked = rules = table_failures = not_evaluated = 0
+    failing = checked = rules = table_failures = not_evaluated = warnings = 0
     weighted = weights = 0.0
     for outcome in outcomes:
+        if outcome.warning:
+            warnings += 1  # listed for checking, never counted against the score
+            continue
         if outcome.errored or outcome.success is None:
             not_evaluated += 1
             continue
@@ -100,12 +134,19 @@ def score(outcomes: Iterable[RuleOutcome], weighting: str = "rows") -> Score:
         value = 100.0 * weighted / weights if weights else None
     if value is not None:
         value = round(value, 9)  # no float noise at a threshold: 5 of 100 failing is 95 %
-    return Score(value, failing, checked, rules, table_failures, not_evaluated)
+    return Score(value, failing, checked, rules, table_failures, not_evaluated, warnings)
+
+
+def floor_score(value: float) -> float:
+    """A score rounded DOWN to two decimals: the one rounding every display uses (HTML text,
+    chart labels, Excel values), so 99.996 % is never shown as a perfect 100 %, a score just
+    under a threshold never as the threshold, and the HTML and the workbook always agree.
+    The tiny tolerance keeps float noise (95.0 stored as 94.99999999) from dropping a cent."""
+    return math.floor(value * 100 + 1e-6) / 100
 
 
 def format_score(value: float | None) -> str:
-    """Two decimals, rounded down: 99.996 % shows as 99.99 %, never as a perfect 100.00 %,
-    and a score just under a threshold never shows as the threshold."""
+    """Two decimals, rounded down (see :func:`floor_score`): 99.996 % shows as 99.99 %."""
     if value is None:
         return "–"
-    return f"{math.floor(value * 100 + 1e-6) / 100:.2f} %"
+    return f"{floor_score(value):.2f} %"

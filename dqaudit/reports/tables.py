@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dqaudit.reports.findings_view import OVERDUE
-from dqaudit.reports.quality import Score, format_score
+from dqaudit.reports.quality import Score, floor_score, format_score
 from dqaudit.reports.simb import QualityRow, SimbSummary
 
 RAG_COLOURS = {"Green": "#2E7D32", "Amber": "#F0A30A", "Red": "#C62828"}
@@ -71,16 +71,25 @@ def time_cell(summary: SimbSummary, value: datetime | None) -> Cell:
 
 
 def score_cell(score: Score, summary: SimbSummary, *, with_rag: bool = True) -> Cell:
-    """A score and its RAG status; blank when nothing in it was measured."""
+    """A score and its RAG status; "not measured" when nothing in it was measured.
+
+    Excel stores the score rounded down exactly as the HTML shows it, and shows the RAG
+    status through its number format (``0.00" % Green"``), so the number stays a number
+    and the cell reads the same as the HTML; text-only cells ("not measured", "– Red")
+    are stored as that text.
+    """
     rag = score.rag(summary.settings.rag)
     note = "; ".join(score.problems()) or None
     if score.value is None and rag is None:
-        return Cell(None, NOT_MEASURED)
-    text = format_score(score.value) if score.value is not None else "–"
+        return Cell(NOT_MEASURED, NOT_MEASURED)
+    text = format_score(score.value)
     if with_rag and rag:
         text = f"{text} {rag}"
-    value = round(score.value, 4) if score.value is not None else None
-    return Cell(value, text, RAG_COLOURS.get(rag or ""), "0.00", note)
+    fill = RAG_COLOURS.get(rag or "")
+    if score.value is None:
+        return Cell(text, text, fill, note=note)
+    number_format = f'0.00" % {rag}"' if with_rag and rag else "0.00"
+    return Cell(floor_score(score.value), text, fill, number_format, note)
 
 
 def rag_cell(score: Score, summary: SimbSummary) -> Cell:
