@@ -129,11 +129,10 @@ def test_gx_errors_exit_3_and_are_never_a_pass(tmp_path: Path) -> None:
         tmp_path / "s.json",
         [
             rule(
-                "expect_column_values_to_not_be_null",
+                "expect_column_quantile_values_to_be_between",
                 "C",
                 column="v",
-                row_condition="v ==== 1",
-                condition_parser="pandas",
+                quantile_ranges={"quantiles": [0.5], "value_ranges": [[0, 1]]},
             )
         ],
     )

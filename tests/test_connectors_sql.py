@@ -439,7 +439,9 @@ def test_a_broken_run_is_recorded_as_an_error_not_half_done(
     assert " error " in listing.stdout and "complete" not in listing.stdout
 
 
-def test_postgres_pushdown_query_cannot_smuggle_a_second_statement(pg_url: str, tmp_path: Path) -> None:
+def test_postgres_pushdown_query_cannot_smuggle_a_second_statement(
+    pg_url: str, tmp_path: Path
+) -> None:
     """'...; COMMIT; BEGIN READ WRITE; DELETE ...' must not escape the read-only session."""
     table = f"dq_victim_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(pg_url)
@@ -458,8 +460,19 @@ def test_postgres_pushdown_query_cannot_smuggle_a_second_statement(pg_url: str, 
     try:
         for mode in ("pushdown", "pull"):
             result = invoke(
-                "check", "--suite", str(suite), "--connector", "sql", "--option", f"url={pg_url}",
-                "--option", f"query={query}", "--option", f"mode={mode}", "--key", "id",
+                "check",
+                "--suite",
+                str(suite),
+                "--connector",
+                "sql",
+                "--option",
+                f"url={pg_url}",
+                "--option",
+                f"query={query}",
+                "--option",
+                f"mode={mode}",
+                "--key",
+                "id",
             )
             assert result.exit_code in (2, 3), result.output
         with engine.connect() as connection:

@@ -195,14 +195,14 @@ def test_bad_kwargs_are_an_input_error() -> None:
 
 
 def test_gx_exception_info_is_an_error_never_a_failure_or_pass() -> None:
-    broken_condition = rule(
-        "expect_column_values_to_not_be_null",
+    # GX fails inside the metric (a quantile of text) and reports it in exception_info
+    quantile = rule(
+        "expect_column_quantile_values_to_be_between",
         "BROKEN",
         column="a",
-        row_condition="this is not ) a condition",
-        condition_parser="pandas",
+        quantile_ranges={"quantiles": [0.5], "value_ranges": [[0, 1]]},
     )
-    result = run_suite(text_frame(a=["1", None]), suite(broken_condition))
+    result = run_suite(text_frame(a=["x", "y"]), suite(quantile))
     outcome = only(result)
     assert outcome.success is None and outcome.error
     assert outcome.failing_keys is None
@@ -296,3 +296,57 @@ def test_typed_helper_columns_are_invisible_to_rules_about_the_table() -> None:
     )
     assert [r.success for r in result.results] == [False, True, True, True]
     assert result.results[0].failing_keys == ["b"]
+
+
+def test_a_row_condition_naming_a_missing_column_is_an_input_error() -> None:
+    bad = rule(
+        "expect_column_values_to_not_be_null",
+        "C",
+        column="a",
+        row_condition='nonexistent == "x"',
+        condition_parser="pandas",
+    )
+    with pytest.raises(
+        InputError, match=r"rule C, .*row_condition 'nonexistent == \"x\"' does not work"
+    ):
+        run_suite(text_frame(a=["1"]), suite(bad))
+
+
+def test_an_invalid_regex_is_an_input_error() -> None:
+    bad = rule("expect_column_values_to_match_regex", "R", column="a", regex="(")
+    with pytest.raises(InputError, match=r"rule R, .*regex '\(' is not a valid regular expression"):
+        run_suite(text_frame(a=["1"]), suite(bad))
+
+
+def test_a_composite_key_may_include_a_typed_column() -> None:
+    frame = pd.DataFrame({"force": [1, 20], "ref": ["A", "B"], "v": [None, "x"]})
+    outcome = only(
+        run_suite(
+            frame,
+            suite(rule("expect_column_values_to_not_be_null", "V", column="v")),
+            key="force,ref",
+        )
+    )
+    assert outcome.failing_keys == ["1|A"]
+
+
+def test_datetimes_with_mixed_utc_offsets_are_compared_in_utc() -> None:
+    frame = text_frame(
+        ref=["a", "b", "c"],
+        when=["2023-06-01T10:00:00+01:00", "2023-01-01T10:00:00+00:00", "2023-06-01 12:00:00"],
+    )
+    outcome = only(
+        run_suite(
+            frame,
+            suite(
+                rule(
+                    "expect_column_values_to_be_between",
+                    "W",
+                    column="when",
+                    max_value="2023-06-01 09:30:00",
+                )
+            ),
+            key="ref",
+        )
+    )
+    assert outcome.failing_keys == ["c"]  # 10:00+01:00 is 09:00 UTC: within the bound

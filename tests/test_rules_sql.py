@@ -89,6 +89,62 @@ def test_uprn_rule_reads_a_numeric_database_column(database_url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.parametrize("chunk_rows", [50_000, 1])
+def test_pull_reads_integer_columns_with_nulls_as_the_database_holds_them(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+) -> None:
+    """A BIGINT/INTEGER column with a NULL must not reach the rules as 100070000001.0 / 1.0."""
+    import sqlalchemy as sa
+
+    from dqaudit.audits.engine import run_suite
+    from dqaudit.connectors import sql_database
+
+    monkeypatch.setattr(sql_database, "PULL_CHUNK_ROWS", chunk_rows)  # 1: an all-NULL chunk
+    engine = sa.create_engine(database_url)
+    table = sa.Table(
+        "dqaudit_rules_numeric",
+        sa.MetaData(),
+        sa.Column("k", sa.String(8)),
+        sa.Column("uprn", sa.BigInteger),
+        sa.Column("outcome", sa.Integer),
+    )
+    suite = {
+        "name": "numeric",
+        "expectations": [
+            {"type": "expect_column_values_to_be_valid_uprn", "kwargs": {"column": "uprn"}},
+            {
+                "type": "expect_column_values_to_be_in_code_list",
+                "kwargs": {"column": "outcome", "code_list": "crime_outcome"},
+            },
+        ],
+    }
+    try:
+        table.create(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                table.insert(),
+                [
+                    {"k": "A", "uprn": 100070000001, "outcome": 1},
+                    {"k": "B", "uprn": None, "outcome": None},
+                    {"k": "C", "uprn": 12, "outcome": 22},
+                    {"k": "D", "uprn": 1000700000012, "outcome": 23},
+                ],
+            )
+        failing = {}
+        for mode in ("pull", "pushdown"):
+            extract = sql_database.SqlConnector().extract(
+                {"url": database_url, "table": table.name, "mode": mode}, base_dir=tmp_path
+            )
+            result = run_suite(extract, suite, key="k")
+            assert all(r.error is None for r in result.results), result.results
+            failing[mode] = [sorted(r.failing_keys or []) for r in result.results]
+        assert failing["pull"] == [["D"], ["D"]]
+        assert failing["pushdown"] == failing["pull"]
+    finally:
+        table.drop(engine, checkfirst=True)
+        engine.dispose()
+
+
 @pytest.mark.parametrize(
     "rule", [r for r in RULES if r.engines == ("pandas",)], ids=lambda r: r.expectation_type
 )

@@ -44,6 +44,13 @@ SCHEMA_TYPES = frozenset(
         "expect_column_to_exist",
     }
 )
+# Rules that read local datetimes; without a ``timezone`` kwarg they use the dataset's.
+TIMEZONE_TYPES = frozenset(
+    {
+        "expect_column_pair_values_to_be_within_hours",
+        "expect_multicolumn_datetimes_to_be_in_order",
+    }
+)
 LOW_NUMBER, HIGH_NUMBER = float("-inf"), float("inf")
 LOW_DATETIME = pd.Timestamp.min.ceil("s").as_unit("ns")
 HIGH_DATETIME = pd.Timestamp.max.floor("s").as_unit("ns")
@@ -56,6 +63,7 @@ def run_suite(
     *,
     line_numbers: Sequence[int] | np.ndarray | None = None,
     source: str | None = None,
+    timezone: str | None = None,
 ) -> SuiteResult:
     """Validate ``data`` against ``suite`` and return every failing row's key, per rule.
 
@@ -63,6 +71,8 @@ def run_suite(
     is blank, rows are identified by ``line_numbers`` (the physical line each record
     starts on; by default row position + 2, as in a CSV file with one header line).
     A pushdown extract (from the sql connector) is validated inside its database.
+    ``timezone`` is the dataset's (dqaudit.yml): timeliness and order rules that do not
+    set their own ``timezone`` read local datetimes in it.
     """
     if getattr(data, "pushdown", None) is not None:
         from dqaudit.audits.pushdown import run_pushdown
@@ -73,7 +83,7 @@ def run_suite(
     key_columns = _key_columns(key)
     _check_columns(frame, suite, key_columns, source)
     keys, key_source, warnings = _record_keys(frame, key_columns, lines)
-    work, checks = _prepare(frame, suite)
+    work, checks = _prepare(frame, suite, timezone)
     outcomes = _validate(frame, work, checks)
     results = [_rule_result(rule, outcomes[rule.position], keys) for rule in suite.rules]
     bad_rows, policy = getattr(data, "bad_rows", []), getattr(data, "bad_row_policy", "error")
@@ -146,6 +156,33 @@ def _check_columns(frame: pd.DataFrame, suite: Suite, key_columns: list[str], so
                     f"{suite.source}: {rule.label} reads column '{column}', which is not in "
                     f"{source}; its columns are: {shown}"
                 )
+        _check_rule_text(frame, suite, rule)
+
+
+def _check_rule_text(frame: pd.DataFrame, suite: Suite, rule: Rule) -> None:
+    """A row condition or regex that cannot work is the suite's fault (exit 2), not GX's."""
+    import re
+
+    for name in ("regex", "regex_list"):
+        patterns = rule.kwargs.get(name)
+        for pattern in patterns if isinstance(patterns, list) else [patterns]:
+            if isinstance(pattern, str):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise InputError(
+                        f"{suite.source}: {rule.label}: {name} {pattern!r} is not a valid "
+                        f"regular expression ({exc})"
+                    ) from None
+    condition = rule.kwargs.get("row_condition")
+    if isinstance(condition, str) and rule.kwargs.get("condition_parser") == "pandas":
+        try:
+            frame.head(0).query(condition, engine="python")
+        except Exception as exc:  # pandas raises many kinds for a bad expression
+            raise InputError(
+                f"{suite.source}: {rule.label}: row_condition {condition!r} does not work on "
+                f"this data: {str(exc).strip().splitlines()[0]}"
+            ) from None
 
 
 def _record_keys(
@@ -158,6 +195,8 @@ def _record_keys(
     blank = np.zeros(len(frame), dtype=bool)
     for part in parts:
         blank |= part.isna().to_numpy()
+    # typed key columns (a database integer, say) join as their text
+    parts = [p if pd.api.types.is_string_dtype(p.dtype) else p.astype(str) for p in parts]
     if blank.any():
         first = int(lines[np.flatnonzero(blank)[0]])
         warning = (
@@ -177,7 +216,9 @@ def _record_keys(
     return keys, "column", warnings
 
 
-def _prepare(frame: pd.DataFrame, suite: Suite) -> tuple[pd.DataFrame, list[gx_adapter.GxCheck]]:
+def _prepare(
+    frame: pd.DataFrame, suite: Suite, timezone: str | None = None
+) -> tuple[pd.DataFrame, list[gx_adapter.GxCheck]]:
     """Build the frame GX sees: the columns rules read, plus the typed helpers they need.
 
     GX copies the whole frame for every rule's domain, so leaving out columns no rule
@@ -190,6 +231,8 @@ def _prepare(frame: pd.DataFrame, suite: Suite) -> tuple[pd.DataFrame, list[gx_a
     checks = []
     for rule in suite.rules:
         kwargs = resolve_kwargs(rule.expectation_type, dict(rule.kwargs), suite.path, rule.label)
+        if timezone and rule.expectation_type in TIMEZONE_TYPES and "timezone" not in kwargs:
+            kwargs["timezone"] = timezone
         plan = typed_rule(rule)
         if plan is not None:
             kwargs.update(plan.kwarg_overrides)
@@ -271,8 +314,9 @@ def _point_at(kwargs: dict[str, Any], conversion: Conversion, new_name: str) -> 
 
 
 def _to_ns(series: pd.Series) -> pd.Series:
+    """Naive datetime64[ns]: GX is slow on [us], and offsets are compared in UTC."""
     if getattr(series.dt, "tz", None) is not None:
-        return series.dt.as_unit("ns")
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     return series.astype("datetime64[ns]")
 
 
@@ -286,7 +330,9 @@ def _convert(series: pd.Series, conversion: Conversion, rule: Rule) -> pd.Series
         low, high = LOW_DATETIME, HIGH_DATETIME
     else:
         fmt = conversion.datetime_format or "ISO8601"
-        values = _to_ns(pd.to_datetime(series, format=fmt, errors="coerce"))
+        # utc=True: a column mixing GMT and BST offsets parses (each value to UTC) rather
+        # than failing the whole run; values without an offset keep their wall-clock time.
+        values = _to_ns(pd.to_datetime(series, format=fmt, errors="coerce", utc=True))
         low, high = LOW_DATETIME, HIGH_DATETIME
     unparseable = values.isna() & series.notna()
     if unparseable.any():

@@ -167,14 +167,51 @@ def _pull(connection: Any, select_sql: str) -> Any:
         stream_results=True, max_row_buffer=PULL_CHUNK_ROWS
     ).execute(sql_text(select_sql))
     columns = list(result.keys())
-    frames = [
-        pd.DataFrame.from_records(chunk, columns=columns, coerce_float=True)
-        for chunk in result.partitions(PULL_CHUNK_ROWS)
-    ]
+    frames, kinds = [], []
+    for chunk in result.partitions(PULL_CHUNK_ROWS):
+        frame, chunk_kinds = records_frame(chunk, columns)
+        frames.append(frame)
+        kinds.append(chunk_kinds)
     if not frames:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if len(frames) == 1:
+        return frames[0]
+    frame = pd.concat(frames, ignore_index=True)
+    for position in range(len(columns)):
+        seen = {chunk_kinds[position] for chunk_kinds in kinds}
+        if "integer" in seen and seen <= {"integer", "empty"}:
+            # a chunk of nothing but NULLs beside chunks of integers
+            frame.isetitem(position, frame.iloc[:, position].astype("Int64"))
     return frame
+
+
+def records_frame(rows: Any, columns: list[str]) -> tuple[Any, list[str]]:
+    """Rows as a frame with the database's types, and each column's kind of value.
+
+    pandas turns an integer column holding a NULL into float64, so a BIGINT UPRN would
+    reach the rules as ``100070000001.0`` and a code ``1`` as ``1.0`` (failing valid
+    values that pushdown, which reads the database's own text, passes). Such columns are
+    read as nullable integers (Int64) instead, exact for all 64-bit values.
+    """
+    import pandas as pd
+
+    rows = list(rows)
+    frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+    kinds = []
+    for position in range(len(columns)):
+        dtype = frame.iloc[:, position].dtype
+        if dtype.kind == "i":
+            kinds.append("integer")
+            continue
+        if dtype.kind not in "Of":
+            kinds.append(str(dtype))  # text, dates, booleans: as read
+            continue
+        values = [row[position] for row in rows]
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        kinds.append(kind)
+        if kind == "integer":
+            frame.isetitem(position, pd.array(values, dtype="Int64"))
+    return frame, kinds
 
 
 def _read_error(exc: Any, target: SqlTarget, table: str, query: str | None) -> DqauditError:
@@ -189,7 +226,6 @@ def _read_error(exc: Any, target: SqlTarget, table: str, query: str | None) -> D
 
 def preview_rows(source: SqlSource, rows: int) -> Any:
     """The first ``rows`` rows of a pushdown source, read with LIMIT (read-only)."""
-    import pandas as pd
     import sqlalchemy as sa
 
     engine = open_engine(source.target)
@@ -201,9 +237,7 @@ def preview_rows(source: SqlSource, rows: int) -> Any:
         )
         with engine.connect() as connection:
             result = connection.execute(query)
-            return pd.DataFrame.from_records(
-                result.fetchall(), columns=list(result.keys()), coerce_float=True
-            )
+            return records_frame(result.fetchall(), list(result.keys()))[0]
     except sa.exc.SQLAlchemyError as exc:
         raise database_error(exc, source.target) from None
     finally:

@@ -157,7 +157,33 @@ def _build_expectation(check: GxCheck) -> Any:
         )
         return config.to_domain_obj()
     except Exception as exc:  # GX raises pydantic and its own errors for bad kwargs
-        raise InputError(f"{check.label}: invalid kwargs: {_first_line(exc)}") from None
+        raise InputError(f"{check.label}: invalid kwargs: {_kwargs_problems(exc)}") from None
+
+
+def _kwargs_problems(exc: BaseException) -> str:
+    """Each bad kwarg and what is wrong with it, on one line.
+
+    pydantic's own message starts "3 validation errors for <class>" and puts the fields
+    on later lines, so the first line alone never named the kwarg at fault. For a field
+    pydantic rejects several ways (a union type), its first reason is the telling one.
+    """
+    errors = getattr(exc, "errors", None)
+    if not isinstance(exc, ValueError) or not callable(errors):
+        return _first_line(exc)
+    try:
+        details = list(errors())
+    except Exception:  # not pydantic's errors() after all
+        return _first_line(exc)
+    problems: dict[str, str] = {}
+    for detail in details:
+        if not isinstance(detail, dict):
+            return _first_line(exc)
+        field = ".".join(str(part) for part in detail.get("loc", ())) or "kwargs"
+        message = "missing" if detail.get("type") in ("missing", "value_error.missing") else None
+        problems.setdefault(field, message or str(detail.get("msg", "")).strip())
+    if not problems:
+        return _first_line(exc)
+    return "; ".join(f"{field}: {message}" for field, message in problems.items())
 
 
 def _suite(checks: list[GxCheck]) -> Any:

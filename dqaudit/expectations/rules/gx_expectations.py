@@ -335,14 +335,16 @@ class ExpectColumnPairValuesToBeWithinHours(ColumnPairMapExpectation):
     """Expect column_B at or after column_A and at most ``max_hours`` later: the PNC Code of
     Practice timeliness rules (arrest/summons entered within 24 h for 90%, ...).
 
-    A missing column_B counts as late, not as a null to ignore, so ``ignore_row_if`` may
-    only be ``both_values_are_missing`` (the default) or ``neither``. Durations are real
+    A missing column_B counts as late, not as a null to ignore: a record never entered on
+    PNC is late even when its arrest datetime is missing too, so by default (``neither``)
+    no row is ignored. ``ignore_row_if: both_values_are_missing`` opts out of that for
+    rows with neither datetime; ``either_value_is_missing`` is refused. Durations are real
     elapsed hours in ``timezone``. Engines: pandas.
     """
 
     max_hours: float = pydantic.Field(gt=0)
     timezone: str = timing.DEFAULT_TIMEZONE
-    ignore_row_if: Literal["both_values_are_missing", "neither"] = "both_values_are_missing"
+    ignore_row_if: Literal["both_values_are_missing", "neither"] = "neither"
     map_metric = "column_pair_values.dqaudit_within_hours"
     success_keys = ("mostly", "ignore_row_if", "max_hours", "timezone")
 
