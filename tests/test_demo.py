@@ -29,6 +29,10 @@ def test_demo_finds_exactly_the_manifest_defects(sample_data: Path, tmp_path: Pa
     assert f"dqaudit demo: {suites} audit(s) run" in result.stdout
     assert "FAILED  custody_records" in result.stdout
     assert str(out / "audit.db") in result.stdout
+    plans = sorted((out / "actions").glob("*.xlsx"))
+    owners = {"pnc-bureau", "gazetteer", "custody-systems"}
+    assert len(plans) == 3 and all(any(o in p.name for o in owners) for p in plans)
+    assert (out / "simb-summary.html").read_text().count("OFFICIAL-SENSITIVE") >= 2
 
     expected = expected_keys(sample_data)
     found: dict[tuple[str, str], set[str]] = {}
