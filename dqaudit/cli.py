@@ -116,6 +116,8 @@ def check(
         write_json(out, document)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for line in result.bad_row_lines():
+        click.echo(f"bad row: {line}", err=True)
     if as_json:
         click.echo(json.dumps(document))
     else:

@@ -106,10 +106,9 @@ def test_check_lists_bad_rows_and_report_fails_the_run(tmp_path: Path) -> None:
     )
     assert skipped.exit_code == 0, skipped.output  # the rules pass on the good rows
     document = json.loads(skipped.stdout)
-    assert [(r["line"], r["action"]) for r in document["bad_rows"]] == [
-        (3, "skipped"),
-        (4, "skipped"),
-    ]
+    assert set(document) == {"status", "suite", "rows", "key_source", "error", "results"}
+    assert "bad row: line 3: 2 fields, expected 3 (ragged row) (skipped)" in skipped.stderr
+    assert "bad row: line 4: 4 fields, expected 3 (ragged row) (skipped)" in skipped.stderr
     assert "2 bad row(s) left out of the audit" in skipped.stderr
     reported = invoke(
         "check", str(path), "--suite", str(suite), "--option", "on_bad_row=report", "--json"
@@ -139,7 +138,7 @@ def test_audit_run_stores_bad_rows_with_their_lines(tmp_path: Path) -> None:
     assert run.exit_code == 1, run.output
     run_id = run.stdout.split(" run ")[1].split()[0].split(";")[0]
     document = json.loads(invoke("audit", "show", run_id, "-w", str(workspace), "--json").stdout)
-    assert document["bad_rows"] == [
+    assert document["run"]["bad_rows"] == [
         {"line": 3, "reason": "2 fields, expected 3 (ragged row)", "action": "reported"},
         {"line": 4, "reason": "4 fields, expected 3 (ragged row)", "action": "reported"},
     ]

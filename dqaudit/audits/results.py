@@ -78,12 +78,13 @@ class SuiteResult:
             "error": self.error or self._first_rule_error(),
             "results": [r.to_dict() for r in self.results],
         }
-        if self.bad_rows:  # only when a file had bad rows, so the usual shape is unchanged
-            document["bad_rows"] = [
-                {"line": row["line"], "reason": row["reason"], "action": self.bad_row_action}
-                for row in self.bad_rows
-            ]
-        return document
+        return document  # exactly the documented shape; bad rows are listed on stderr
+
+    def bad_row_lines(self) -> list[str]:
+        """One line per record left out, with its line number (``check`` prints them)."""
+        return [
+            f"line {row['line']}: {row['reason']} ({self.bad_row_action})" for row in self.bad_rows
+        ]
 
     def _first_rule_error(self) -> str | None:
         for result in self.results:

@@ -64,6 +64,6 @@ def run_document(run: dict[str, Any]) -> dict[str, Any]:
             for name in RUN_FIELDS
         },
     }
-    if run.get("bad_rows"):  # as in check's document: only when records were left out
-        document["bad_rows"] = run["bad_rows"]
+    if run.get("bad_rows"):  # run metadata: the records the extract left out
+        document["run"]["bad_rows"] = run["bad_rows"]
     return document
