@@ -124,17 +124,10 @@ def test_bad_input_exits_2_with_one_clear_line_and_json(
 
 def test_gx_errors_exit_3_and_are_never_a_pass(tmp_path: Path) -> None:
     data = tmp_path / "d.csv"
-    data.write_text("ref,v\n1,x\n", encoding="utf-8")
+    data.write_text("ref,v\n1,x\n2,y\n", encoding="utf-8")
     suite = write_suite(
         tmp_path / "s.json",
-        [
-            rule(
-                "expect_column_quantile_values_to_be_between",
-                "C",
-                column="v",
-                quantile_ranges={"quantiles": [0.5], "value_ranges": [[0, 1]]},
-            )
-        ],
+        [rule("expect_column_values_to_be_increasing", "C", column="v")],
     )
     result = invoke("check", str(data), "--suite", str(suite), "--json")
     assert result.exit_code == 3

@@ -195,12 +195,11 @@ def test_bad_kwargs_are_an_input_error() -> None:
 
 
 def test_gx_exception_info_is_an_error_never_a_failure_or_pass() -> None:
-    # GX fails inside the metric (a quantile of text) and reports it in exception_info
+    # GX fails inside the metric and reports it in exception_info
     quantile = rule(
-        "expect_column_quantile_values_to_be_between",
+        "expect_column_values_to_be_increasing",  # GX subtracts text values and raises
         "BROKEN",
         column="a",
-        quantile_ranges={"quantiles": [0.5], "value_ranges": [[0, 1]]},
     )
     result = run_suite(text_frame(a=["x", "y"]), suite(quantile))
     outcome = only(result)
@@ -350,3 +349,31 @@ def test_datetimes_with_mixed_utc_offsets_are_compared_in_utc() -> None:
         )
     )
     assert outcome.failing_keys == ["c"]  # 10:00+01:00 is 09:00 UTC: within the bound
+
+
+def test_aggregate_rules_over_unreadable_values_fail_never_pass() -> None:
+    frame = text_frame(v=["1", "2", "3", "abc", "NA"])
+    result = run_suite(
+        frame,
+        suite(
+            rule(
+                "expect_column_median_to_be_between", "MED", column="v", min_value=0, max_value=10
+            ),
+            rule(
+                "expect_column_quantile_values_to_be_between",
+                "Q",
+                column="v",
+                quantile_ranges={"quantiles": [0.5], "value_ranges": [[0, 10]]},
+            ),
+            rule("expect_column_max_to_be_between", "MAX", column="v", min_value=0, max_value=10),
+        ),
+    )
+    assert [r.success for r in result.results] == [False, False, False]
+    assert "2 value(s) could not be read" in result.warnings[0]
+    clean = run_suite(
+        text_frame(v=["1", "2", "3"]),
+        suite(
+            rule("expect_column_median_to_be_between", "MED", column="v", min_value=0, max_value=10)
+        ),
+    )
+    assert clean.results[0].success is True

@@ -20,7 +20,7 @@ from dqaudit.expectations import gx_adapter
 from dqaudit.expectations.rules.catalogue import counts_missing
 from dqaudit.expectations.rules.references import resolve_kwargs
 from dqaudit.expectations.suite import Rule, Suite, load_suite, suite_from_dict
-from dqaudit.expectations.value_types import Conversion, typed_rule
+from dqaudit.expectations.value_types import AGGREGATE_TYPES, Conversion, typed_rule
 
 if TYPE_CHECKING:
     from dqaudit.connectors.base import Extract
@@ -86,6 +86,14 @@ def run_suite(
     work, checks = _prepare(frame, suite, timezone)
     outcomes = _validate(frame, work, checks)
     results = [_rule_result(rule, outcomes[rule.position], keys) for rule in suite.rules]
+    for result in results:
+        unreadable = _unreadable_for_aggregate(frame, result.rule)
+        if unreadable and result.error is None:
+            result.success = False
+            warnings.append(
+                f"{result.rule.label}: {unreadable} value(s) could not be read as the rule "
+                "needs, so its statistic over the column fails"
+            )
     bad_rows, policy = getattr(data, "bad_rows", []), getattr(data, "bad_row_policy", "error")
     if bad_rows:
         first = bad_rows[0]
@@ -342,6 +350,29 @@ def _convert(series: pd.Series, conversion: Conversion, rule: Rule) -> pd.Series
             sentinel = low if conversion.unparseable == "low" else high
         values = values.mask(unparseable, sentinel)
     return values
+
+
+def _unreadable_for_aggregate(frame: pd.DataFrame, rule: Rule) -> int:
+    """Values an aggregate rule (median, mean, quantiles...) could not read."""
+    if rule.expectation_type not in AGGREGATE_TYPES:
+        return 0
+    plan = typed_rule(rule)
+    if plan is None:
+        return 0
+    total = 0
+    for conversion in plan.conversions:
+        series = frame[conversion.column]
+        if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_datetime64_any_dtype(
+            series.dtype
+        ):
+            continue
+        if conversion.value_type == "number":
+            parsed = pd.to_numeric(series, errors="coerce")
+        else:
+            fmt = conversion.datetime_format or "ISO8601"
+            parsed = pd.to_datetime(series, format=fmt, errors="coerce", utc=True)
+        total += int((parsed.isna() & series.notna()).sum())
+    return total
 
 
 def _rule_result(rule: Rule, outcome: gx_adapter.GxOutcome, keys: np.ndarray) -> RuleResult:

@@ -26,6 +26,12 @@ BETWEEN_TYPES = frozenset(
         "expect_column_stdev_to_be_between",
     }
 )
+# Rules over a whole column's statistic: one unreadable value makes the statistic
+# meaningless (a median may not even move), so any such value fails the rule outright.
+AGGREGATE_TYPES = frozenset(
+    (BETWEEN_TYPES - {"expect_column_values_to_be_between"})
+    | {"expect_column_quantile_values_to_be_between"}
+)
 PAIR_ORDER_TYPE = "expect_column_pair_values_a_to_be_greater_than_b"
 PAIR_EQUAL_TYPE = "expect_column_pair_values_to_be_equal"
 MULTI_SUM_TYPE = "expect_multicolumn_sum_to_equal"
@@ -63,6 +69,9 @@ def typed_rule(rule: Rule) -> TypedRule | None:
     kind = rule.expectation_type
     kwargs = rule.kwargs
     fmt = rule.datetime_format
+    if kind == "expect_column_quantile_values_to_be_between":
+        conversion = Conversion("column", kwargs["column"], "number", "low", fmt)
+        return TypedRule((conversion,), {})
     if kind in BETWEEN_TYPES:
         value_type = rule.value_type or _type_from_bounds(rule)
         side = "low" if kwargs.get("min_value") is not None else "high"
