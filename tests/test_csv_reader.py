@@ -145,3 +145,9 @@ def test_headerless_file_with_the_wrong_number_of_names_is_an_error(tmp_path: Pa
     with pytest.raises(InputError, match="2 column names given for 3 fields per record"):
         read_csv(quoted, header=False, columns=["a", "b"])
     assert read_csv(path, header=False, columns=["a", "b", "c"]).line_numbers.tolist() == [1, 2]
+
+
+def test_utf16_is_named_not_read_as_ragged_windows_1252(tmp_path: Path) -> None:
+    path = write(tmp_path, "ref,name\n1,Zoë\n".encode("utf-16"))
+    with pytest.raises(InputError, match="looks like UTF-16"):
+        read_csv(path)

@@ -251,3 +251,20 @@ def test_check_writes_nothing_to_disk_but_its_output(tmp_path: Path) -> None:
     )
     assert completed.returncode == 1, completed.stderr
     assert {p for p in tmp_path.rglob("*")} == before
+
+
+def test_a_dataset_variable_is_needed_only_to_read_that_dataset(template_workspace: Path) -> None:
+    edit_config(
+        template_workspace,
+        lambda s: s["systems"]["custody"]["datasets"]["custody_records"]["options"].update(
+            path="${DQAUDIT_TEST_UNSET_PATH}"
+        ),
+    )
+    assert invoke("audit", "list", "-w", str(template_workspace)).exit_code == 0
+    assert invoke("suite", "status", "-w", str(template_workspace)).exit_code == 0
+    result = invoke("audit", "run", "-w", str(template_workspace))
+    assert result.exit_code == 2
+    assert (
+        "setting systems.custody.datasets.custody_records.options.path uses "
+        "${DQAUDIT_TEST_UNSET_PATH}, but the environment variable DQAUDIT_TEST_UNSET_PATH is not set"
+    ) in result.stderr

@@ -32,7 +32,7 @@ from dqaudit.expectations.rules.references import suite_reference_files
 from dqaudit.expectations.suite import Suite
 from dqaudit.governance import approvals, locks, trail
 from dqaudit.governance.schedule import cadence, last_complete_runs, next_due
-from dqaudit.workspace.config import DatasetConfig, Workspace
+from dqaudit.workspace.config import CONFIG_NAME, DatasetConfig, Workspace
 
 Progress = Callable[[str], None]
 
@@ -227,7 +227,8 @@ def _execute(
     try:
         config = plan.dataset_config
         connector = get_connector(config.connector)
-        extract = connector.extract(dict(config.options), base_dir=root)
+        options = config.resolved_options(root / CONFIG_NAME, plan.system, plan.dataset)
+        extract = connector.extract(options, base_dir=root)
         derived = derivation.derive_for_run(plan, extract, root)  # rules across tables
         extract, references = derived.extract, derived.references
         references += suite_reference_files(plan.suite)

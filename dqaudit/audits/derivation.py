@@ -236,6 +236,7 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
 
     def load(name: str) -> Extract:
         config = datasets[name]
-        return get_connector(config.connector).extract(dict(config.options), base_dir=root)
+        options = config.resolved_options(workspace.config_path, plan.system, name)
+        return get_connector(config.connector).extract(options, base_dir=root)
 
     return derive(plan.suite, extract, load, plan.dataset_config.timezone)

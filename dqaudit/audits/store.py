@@ -300,6 +300,8 @@ class AuditStore:
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         """A run with its rule results and failing keys; a unique prefix of the id works."""
+        if len(run_id) < 4:
+            raise InputError(f"run id '{run_id}' is too short: give at least 4 characters")
         with self._read() as connection:
             matches = connection.execute(
                 sa.select(schema.runs).where(

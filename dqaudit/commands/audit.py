@@ -74,7 +74,13 @@ def audit_run(
 
 @audit.command("list")
 @workspace_option
-@click.option("--limit", default=50, show_default=True, help="How many runs, newest first.")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many runs, newest first.",
+)
 @click.option("--suite", "suite_name", default=None, help="Only runs of this suite.")
 @handles_errors
 def audit_list(workspace: Path | None, limit: int, suite_name: str | None) -> None:

@@ -239,6 +239,11 @@ def detect_encoding(path: Path, data: bytes, encoding: str | None) -> str:
         return encoding
     if data.startswith(b"\xef\xbb\xbf"):
         return detect_encoding(path, data, "utf-8-sig")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:65536]:
+        raise InputError(
+            f"{path}: looks like UTF-16 or a binary file (NUL bytes); save it as UTF-8 "
+            "(or Windows-1252) text first"
+        )
     for candidate in ENCODINGS_TRIED:
         try:
             data.decode(candidate)

@@ -67,7 +67,8 @@ def preview_dataset(workspace: Workspace, system: str, dataset: str, rows: int =
         raise InputError(f"--rows must be 0 or more, not {rows}")
     where = f"extract preview {system} {dataset}"
     config = workspace.dataset(system, dataset, where)
-    extract = get_connector(config.connector).extract(dict(config.options), base_dir=workspace.root)
+    options = config.resolved_options(workspace.config_path, system, dataset)
+    extract = get_connector(config.connector).extract(options, base_dir=workspace.root)
     head = _head(extract, rows)
     masked = [c for c in config.sensitive if c in head.columns]
     if masked:

@@ -78,6 +78,11 @@ class DatasetConfig(_Strict):
     def _known_timezone(cls, value: str) -> str:
         return known_timezone(value)
 
+    def resolved_options(self, config_path: Path, system: str, dataset: str) -> dict[str, Any]:
+        """The connector options with ``${NAME}`` read from the environment, now."""
+        setting = ("systems", system, "datasets", dataset, "options")
+        return _substitute_env(dict(self.options), config_path, setting, now=True)
+
 
 class SystemConfig(_Strict):
     description: str = ""
@@ -199,11 +204,25 @@ def load_workspace(folder: str | Path | None = None) -> Workspace:
     return Workspace(root, config)
 
 
-def _substitute_env(value: Any, path: Path, setting: tuple[Any, ...]) -> Any:
+def _is_dataset_options(setting: tuple[Any, ...]) -> bool:
+    return (
+        len(setting) == 5
+        and setting[0] == "systems"
+        and setting[2] == "datasets"
+        and setting[4] == "options"
+    )
+
+
+def _substitute_env(value: Any, path: Path, setting: tuple[Any, ...], now: bool = False) -> Any:
+    """Replace ``${NAME}`` from the environment. A dataset's connector options are left
+    for when that dataset is read (``now``), so a database URL's variable is needed only
+    by the commands that read that dataset."""
+    if _is_dataset_options(setting) and not now:
+        return value
     if isinstance(value, dict):
-        return {k: _substitute_env(v, path, (*setting, k)) for k, v in value.items()}
+        return {k: _substitute_env(v, path, (*setting, k), now) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute_env(v, path, (*setting, i)) for i, v in enumerate(value)]
+        return [_substitute_env(v, path, (*setting, i), now) for i, v in enumerate(value)]
     if isinstance(value, str):
 
         def replace(match: re.Match[str]) -> str:
