@@ -265,7 +265,9 @@ def _exception_message(info: Any) -> str | None:
         return str(info)
     for entry in entries:
         if entry.get("raised_exception"):
-            return str(entry.get("exception_message") or "GX raised an exception")
+            message = str(entry.get("exception_message") or "GX raised an exception").strip()
+            # one line: drivers append "[SQL: ...]" and a help link on later lines
+            return message.splitlines()[0] if message else "GX raised an exception"
     return None
 
 
