@@ -151,9 +151,11 @@ def _key_columns(key: str | Sequence[str] | None) -> list[str]:
     return list(key)
 
 
-def _check_columns(frame: pd.DataFrame, suite: Suite, key_columns: list[str], source: str) -> None:
-    available = set(frame.columns)
-    shown = ", ".join(map(str, list(frame.columns)[:30]))
+def require_columns(columns: list[str], suite: Suite, key_columns: list[str], source: str) -> None:
+    """Every key column and every column a rule reads is in the extract; else an
+    InputError naming the rule, the column and the columns there are."""
+    available = set(columns)
+    shown = ", ".join(map(str, columns[:30]))
     for column in key_columns:
         if column not in available:
             raise InputError(f"key column '{column}' is not in {source}; its columns are: {shown}")
@@ -164,6 +166,11 @@ def _check_columns(frame: pd.DataFrame, suite: Suite, key_columns: list[str], so
                     f"{suite.source}: {rule.label} reads column '{column}', which is not in "
                     f"{source}; its columns are: {shown}"
                 )
+
+
+def _check_columns(frame: pd.DataFrame, suite: Suite, key_columns: list[str], source: str) -> None:
+    require_columns(list(frame.columns), suite, key_columns, source)
+    for rule in suite.rules:
         _check_rule_text(frame, suite, rule)
 
 

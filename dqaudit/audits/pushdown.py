@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dqaudit.audits.engine import KEY_SEPARATOR, _coerce_suite, _key_columns
+from dqaudit.audits.engine import KEY_SEPARATOR, _coerce_suite, _key_columns, require_columns
 from dqaudit.audits.results import RuleResult, SuiteResult
 from dqaudit.errors import DqauditError, EngineError, InputError
 from dqaudit.expectations import gx_adapter
@@ -108,22 +108,12 @@ def run_pushdown(
 
 
 def _check_columns(columns: list[str], suite: Suite, key_columns: list[str], where: str) -> None:
-    shown = ", ".join(columns[:30])
     if not key_columns:
         raise InputError(
             f"{where}: pushdown names failing rows by key; give the dataset's key column(s) "
             "(key: in dqaudit.yml, or --key)"
         )
-    for column in key_columns:
-        if column not in columns:
-            raise InputError(f"key column '{column}' is not in {where}; its columns are: {shown}")
-    for rule in suite.rules:
-        for column in rule.columns:
-            if column not in columns:
-                raise InputError(
-                    f"{suite.source}: {rule.label} reads column '{column}', which is not in "
-                    f"{where}; its columns are: {shown}"
-                )
+    require_columns(columns, suite, key_columns, where)
 
 
 def _check(rule: Rule) -> gx_adapter.GxCheck:

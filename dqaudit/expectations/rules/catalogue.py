@@ -12,6 +12,20 @@ from typing import Any
 
 from dqaudit.errors import InputError
 
+# The columns the pace_detentions derivation adds (one row per detention).
+PACE_DERIVED_COLUMNS = (
+    "relevant_time",
+    "first_review_h",
+    "first_review_postponed",
+    "max_review_gap_h",
+    "max_postponed_gap_h",
+    "hours_before_charge",
+    "extension_by_h",
+    "warrant_by_h",
+    "age_at_arrival_years",
+    "under_18",
+)
+
 PANDAS = "pandas"
 SQL_ENGINES = ("postgresql", "sqlite", "mariadb")
 ALL_ENGINES = (PANDAS, *SQL_ENGINES)
@@ -178,18 +192,7 @@ DERIVATIONS: tuple[BuiltinDerivation, ...] = (
         (PANDAS,),
         "one row per detention from the custody records and their PACE reviews",
         {"kind": "pace_detentions", "inputs": {"reviews": "reviews"}},
-        (
-            "relevant_time",
-            "first_review_h",
-            "first_review_postponed",
-            "max_review_gap_h",
-            "max_postponed_gap_h",
-            "hours_before_charge",
-            "extension_by_h",
-            "warrant_by_h",
-            "age_at_arrival_years",
-            "under_18",
-        ),
+        PACE_DERIVED_COLUMNS,
     ),
     BuiltinDerivation(
         "postcode_directory",

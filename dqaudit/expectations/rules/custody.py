@@ -24,20 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dqaudit.expectations.rules.catalogue import PACE_DERIVED_COLUMNS
 from dqaudit.expectations.rules.timing import NS_PER_HOUR, parse_local
 
-DERIVED_COLUMNS = (
-    "relevant_time",
-    "first_review_h",
-    "first_review_postponed",
-    "max_review_gap_h",
-    "max_postponed_gap_h",
-    "hours_before_charge",
-    "extension_by_h",
-    "warrant_by_h",
-    "age_at_arrival_years",
-    "under_18",
-)
+DERIVED_COLUMNS = PACE_DERIVED_COLUMNS
 
 
 @dataclass(frozen=True)
