@@ -203,3 +203,23 @@ def test_named_frequencies_are_valid(frequency: str) -> None:
     from dqaudit.governance.risk import FREQUENCIES, check_cron
 
     assert check_cron(FREQUENCIES[frequency])
+
+
+def test_a_held_lock_is_renewed_while_its_run_lasts(tmp_path: Path) -> None:
+    import time
+
+    from dqaudit.governance import locks
+
+    store = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}")
+    lease = timedelta(seconds=0.6)
+    with locks.held(store, "suite:long", lease) as acquired:
+        assert acquired
+        time.sleep(1.5)  # more than two leases
+        with store.engine.connect() as connection:
+            expires = connection.execute(sa.select(schema.locks.c.expires_at)).scalar()
+        assert (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) > datetime.now(UTC)
+    with store.engine.connect() as connection:
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(schema.locks)).scalar() == 0
+        )
+    store.close()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from dqaudit.audits import schema
 from dqaudit.audits.store import AuditStore, as_utc, process_alive
@@ -69,10 +70,39 @@ def release(store: AuditStore, name: str, token: str) -> None:
 
 @contextmanager
 def held(store: AuditStore, name: str, lease: timedelta) -> Iterator[bool]:
-    """``with held(store, "suite:x", lease) as got:`` — ``got`` is False if it is taken."""
+    """``with held(store, "suite:x", lease) as got:`` — ``got`` is False if it is taken.
+
+    While held, the lease is renewed every third of its length, so a run longer than
+    the lease keeps its lock against schedulers on other hosts too.
+    """
     token = try_acquire(store, name, lease)
+    stop = threading.Event()
+    renewer = None
+    if token is not None:
+        renewer = threading.Thread(
+            target=_renew, args=(store, name, token, lease, stop), name="dqaudit-lock", daemon=True
+        )
+        renewer.start()
     try:
         yield token is not None
     finally:
+        stop.set()
+        if renewer is not None:
+            renewer.join(timeout=10)
         if token is not None:
             release(store, name, token)
+
+
+def _renew(
+    store: AuditStore, name: str, token: str, lease: timedelta, stop: threading.Event
+) -> None:
+    while not stop.wait(lease.total_seconds() / 3):
+        try:
+            with store.engine.begin() as connection:
+                connection.execute(
+                    schema.locks.update()
+                    .where(schema.locks.c.name == name, schema.locks.c.holder == token)
+                    .values(expires_at=_now() + lease)
+                )
+        except SQLAlchemyError:
+            return  # the store is unreachable: the run itself will report that
