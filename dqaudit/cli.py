@@ -113,7 +113,12 @@ def check(
         raise
     document = result.to_dict()
     if out is not None:
-        write_json(out, document)
+        try:
+            write_json(out, document)
+        except CommandError as exc:
+            if as_json:  # stdout is still the document, now saying why it failed
+                click.echo(json.dumps(error_document(exc.message, result.suite_name)))
+            raise
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for line in result.bad_row_lines():

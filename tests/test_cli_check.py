@@ -180,3 +180,15 @@ def test_police_uk_conditional_rule_on_real_data(tmp_path: Path) -> None:
     assert document["key_source"] == "line"  # ASB rows have a blank key: lines identify rows
     assert unconditional["failing_keys"][0] == "2"
     assert "blank on 93 row(s)" in result.stderr
+
+
+def test_an_unwritable_out_still_prints_the_json_document(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    data, suite = files
+    out = tmp_path / "no-such-folder" / "r.json"
+    result = invoke("check", str(data), "--suite", str(suite), "--json", "--out", str(out))
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["status"] == "error" and "cannot write" in document["error"]
+    assert document["suite"] == "custody"

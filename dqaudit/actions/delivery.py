@@ -168,4 +168,8 @@ def _message(plan: PlanFile, sender: str, marking: str) -> EmailMessage:
     message.add_attachment(
         plan.path.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=plan.path.name
     )
+    for overflow in plan.overflow_files:  # the full list of a sheet capped at Excel's limit
+        message.add_attachment(
+            overflow.read_bytes(), maintype="text", subtype="csv", filename=overflow.name
+        )
     return message

@@ -109,7 +109,7 @@ def update_findings(store: AuditStore, workspace: Workspace, run_id: str) -> Fin
                         first_run_id=run_id,
                         last_run_id=run_id,
                         failing_count=failing,
-                        failing_percent=rule["unexpected_percent"],
+                        failing_percent=_percent_not_excepted(rule, excepted),
                         excepted_count=excepted,
                         status=OPEN,
                         due_date=due,
@@ -122,7 +122,7 @@ def update_findings(store: AuditStore, workspace: Workspace, run_id: str) -> Fin
                 values.update(
                     previous_failing_count=finding.failing_count,
                     failing_count=failing,
-                    failing_percent=rule["unexpected_percent"],
+                    failing_percent=_percent_not_excepted(rule, excepted),
                     excepted_count=excepted,
                 )
                 if passed:
@@ -152,11 +152,19 @@ def update_findings(store: AuditStore, workspace: Workspace, run_id: str) -> Fin
                     observed_at=now,
                     passed=passed,
                     failing_count=failing,
-                    failing_percent=rule["unexpected_percent"],
+                    failing_percent=_percent_not_excepted(rule, excepted),
                     excepted_count=excepted,
                 )
             )
     return update
+
+
+def _percent_not_excepted(rule: dict[str, Any], excepted: int) -> float | None:
+    """GX's failing % of the rule, less the records under an exception."""
+    percent, count = rule["unexpected_percent"], rule["unexpected_count"]
+    if percent is None or not count:
+        return percent
+    return percent * (count - excepted) / count
 
 
 def _finding(connection: sa.Connection, run: dict[str, Any], rule_id: str) -> Any:

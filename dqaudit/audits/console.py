@@ -116,6 +116,10 @@ def describe_stored_run(document: dict[str, Any], rules: list[dict[str, Any]] | 
     ]
     if document["error"]:
         lines.append(f"  error    {document['error']}")
+    for reference in run.get("reference_files") or []:
+        lines.append(
+            f"  uses     {reference['source']} sha256 {reference['sha256'][:16]}… ({reference['role']})"
+        )
     if run.get("details_purged_at"):
         lines.append(f"  purged   failing-record details purged {run['details_purged_at']}")
     for position, result in enumerate(document["results"]):
