@@ -125,8 +125,9 @@ def template_workspace(tmp_path: Path) -> Path:
     return folder
 
 
-def approve(folder: Path, suite: str, minute: str = "SIMB-2026-11") -> None:
-    result = invoke(
+def try_approve(folder: Path, suite: str, minute: str = "SIMB-2026-11", *extra: str) -> Any:
+    """``dqaudit suite approve`` as the SIMB chair would run it; the result, unchecked."""
+    return invoke(
         "suite",
         "approve",
         suite,
@@ -138,7 +139,12 @@ def approve(folder: Path, suite: str, minute: str = "SIMB-2026-11") -> None:
         "SIMB",
         "--minute",
         minute,
+        *extra,
     )
+
+
+def approve(folder: Path, suite: str, minute: str = "SIMB-2026-11") -> None:
+    result = try_approve(folder, suite, minute)
     assert result.exit_code == 0, result.output
 
 

@@ -12,7 +12,7 @@ from dqaudit.audits import schema
 from dqaudit.audits.store import AuditStore
 from dqaudit.governance import approvals
 from dqaudit.workspace.config import load_workspace
-from tests.conftest import approve, invoke, rule, write_suite
+from tests.conftest import approve, invoke, rule, try_approve, write_suite
 
 SUITE = "custody_records"
 
@@ -135,11 +135,7 @@ def test_revoke_stops_runs_until_reapproved(template_workspace: Path) -> None:
 
 def test_review_overdue_is_reported_and_still_runs(template_workspace: Path) -> None:
     future = (date.today() + timedelta(days=30)).isoformat()
-    approve_args = ["--by", "A. Chair", "--board", "SIMB", "--minute", "M-2", "--review-by", future]
-    assert (
-        invoke("suite", "approve", SUITE, "-w", str(template_workspace), *approve_args).exit_code
-        == 0
-    )
+    assert try_approve(template_workspace, SUITE, "M-2", "--review-by", future).exit_code == 0
     workspace = load_workspace(template_workspace)
     store = AuditStore(workspace.store_url)
     suite = workspace.load_suites()[0]
@@ -148,21 +144,7 @@ def test_review_overdue_is_reported_and_still_runs(template_workspace: Path) -> 
     assert state.status == approvals.REVIEW_OVERDUE and state.runnable
     assert approvals.suite_state(store, workspace, suite).status == approvals.APPROVED
     store.close()
-    past = invoke(
-        "suite",
-        "approve",
-        SUITE,
-        "-w",
-        str(template_workspace),
-        "--by",
-        "A",
-        "--board",
-        "SIMB",
-        "--minute",
-        "M-3",
-        "--review-by",
-        "2001-01-01",
-    )
+    past = try_approve(template_workspace, SUITE, "M-3", "--review-by", "2001-01-01")
     assert past.exit_code == 2 and "not in the future" in past.stderr
 
 
@@ -190,19 +172,7 @@ def test_approving_a_broken_or_unbound_suite_records_nothing(template_workspace:
     before = count(template_workspace, schema.approvals)
     broken = template_workspace / "suites" / "broken.json"
     broken.write_text('{"name": "broken", "expectations": [}')
-    result = invoke(
-        "suite",
-        "approve",
-        "broken",
-        "-w",
-        str(template_workspace),
-        "--by",
-        "A",
-        "--board",
-        "SIMB",
-        "--minute",
-        "M",
-    )
+    result = try_approve(template_workspace, "broken", "M")
     assert result.exit_code == 2 and "broken.json: malformed suite JSON" in result.stderr
     broken.unlink()
     write_suite(
@@ -211,19 +181,7 @@ def test_approving_a_broken_or_unbound_suite_records_nothing(template_workspace:
         system="custody",
         dataset="nowhere",
     )
-    result = invoke(
-        "suite",
-        "approve",
-        "stray",
-        "-w",
-        str(template_workspace),
-        "--by",
-        "A",
-        "--board",
-        "SIMB",
-        "--minute",
-        "M",
-    )
+    result = try_approve(template_workspace, "stray", "M")
     assert result.exit_code == 2 and "has no dataset 'nowhere'" in result.stderr
     assert count(template_workspace, schema.approvals) == before
 
@@ -276,17 +234,5 @@ def test_a_suite_without_risk_values_cannot_be_approved(template_workspace: Path
             expectation["meta"]["dqaudit"].pop("impact", None)
 
     edit_suite(template_workspace, unscored)
-    result = invoke(
-        "suite",
-        "approve",
-        SUITE,
-        "-w",
-        str(template_workspace),
-        "--by",
-        "A",
-        "--board",
-        "SIMB",
-        "--minute",
-        "M-2",
-    )
+    result = try_approve(template_workspace, SUITE, "M-2")
     assert result.exit_code == 2 and "no likelihood and impact" in result.stderr

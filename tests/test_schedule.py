@@ -17,7 +17,7 @@ import yaml
 from dqaudit.audits import schema
 from dqaudit.audits.store import AuditStore
 from dqaudit.workspace.config import load_workspace
-from tests.conftest import approve, invoke
+from tests.conftest import approve, invoke, try_approve
 
 SUITE = "custody_records"
 
@@ -104,6 +104,11 @@ def test_an_invalid_cron_expression_is_an_error_and_nothing_runs(template_worksp
     )
     assert runs(template_workspace) == []
     assert invoke("schedule", "-w", str(template_workspace)).exit_code == 2
+    drafted = invoke("audit", "run", "--allow-draft", "-w", str(template_workspace))
+    assert drafted.exit_code == 2 and "is not a valid cron" in drafted.stderr
+    approval = try_approve(template_workspace, SUITE, "M-9")
+    assert approval.exit_code == 2 and "is not a valid cron" in approval.stderr
+    assert runs(template_workspace) == []
 
 
 def insert_lock(folder: Path, host: str, pid: int, expires_in: timedelta) -> None:

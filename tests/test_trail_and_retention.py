@@ -16,7 +16,7 @@ from dqaudit.audits.store import AuditStore
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 from dqaudit.workspace.config import load_workspace
-from tests.conftest import invoke, rule, write_suite
+from tests.conftest import invoke, rule, try_approve, write_suite
 
 
 def store_for(folder: Path) -> AuditStore:
@@ -283,19 +283,7 @@ def test_runs_record_and_show_their_band(template_workspace: Path) -> None:
         likelihood=1,
         impact=2,
     )
-    invoke(
-        "suite",
-        "approve",
-        "low",
-        "-w",
-        str(template_workspace),
-        "--by",
-        "A",
-        "--board",
-        "SIMB",
-        "--minute",
-        "M",
-    )
+    try_approve(template_workspace, "low", "M")
     result = invoke("audit", "run", "-w", str(template_workspace))
     lines = [line for line in result.stdout.splitlines() if line.startswith("  ")]
     assert "[High]" in lines[0] and "custody_records" in lines[0]  # 4 × 5 = 20

@@ -53,13 +53,16 @@ def shown_status(row: Any, today: date | None = None) -> str:
     return row.status
 
 
-def update_findings(store: AuditStore, workspace: Workspace, run_id: str) -> FindingsUpdate:
+def update_findings(
+    store: AuditStore, workspace: Workspace, run_id: str, suite: Suite | None = None
+) -> FindingsUpdate:
     """Fold one run's outcomes into the findings; draft or incomplete runs change nothing."""
-    run = store.get_run(run_id)
+    run = store.get_run(run_id, with_keys=False)  # counts and outcomes are all it needs
     update = FindingsUpdate()
     if run["draft"] or run["status"] != COMPLETE:
         return update
-    suite = _suite_for(workspace, run["suite_name"], run["suite_hash"])
+    if suite is None or suite.hash != run["suite_hash"]:  # the suite the run ran, for wording
+        suite = _suite_for(workspace, run["suite_name"], run["suite_hash"])
     system = workspace.config.systems.get(run["system"])
     owner = system.owner if system else None
     risk = workspace.config.risk

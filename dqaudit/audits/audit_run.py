@@ -173,7 +173,7 @@ def run_audits(
                     outcome = _run_one(store, workspace.root, plan, batch.batch_id, draft)
                     batch.runs.append(outcome)
                     if outcome.status == store_module.COMPLETE and not draft:
-                        update_findings(store, workspace, outcome.run_id)
+                        update_findings(store, workspace, outcome.run_id, plan.suite)
     finally:
         store.close()
     return batch

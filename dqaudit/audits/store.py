@@ -298,8 +298,9 @@ class AuditStore:
         with self._read() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    def get_run(self, run_id: str) -> dict[str, Any]:
-        """A run with its rule results and failing keys; a unique prefix of the id works."""
+    def get_run(self, run_id: str, with_keys: bool = True) -> dict[str, Any]:
+        """A run with its rule results and (unless ``with_keys`` is false: they may be
+        millions) its failing keys; a unique prefix of the id works."""
         if len(run_id) < 4:
             raise InputError(f"run id '{run_id}' is too short: give at least 4 characters")
         with self._read() as connection:
@@ -334,13 +335,16 @@ class AuditStore:
                 )
             ]
             keys: dict[int, list[str]] = {}
-            records = connection.execute(
-                sa.select(schema.failing_records.c.position, schema.failing_records.c.record_key)
-                .where(schema.failing_records.c.run_id == run["run_id"])
-                .order_by(schema.failing_records.c.position, schema.failing_records.c.seq)
-            )
-            for position, record_key in records:
-                keys.setdefault(position, []).append(record_key)
+            if with_keys:
+                records = connection.execute(
+                    sa.select(
+                        schema.failing_records.c.position, schema.failing_records.c.record_key
+                    )
+                    .where(schema.failing_records.c.run_id == run["run_id"])
+                    .order_by(schema.failing_records.c.position, schema.failing_records.c.seq)
+                )
+                for position, record_key in records:
+                    keys.setdefault(position, []).append(record_key)
         run["rules"] = rules
         run["failing_keys"] = keys
         run["bad_rows"] = self._bad_rows(run["run_id"])

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, os_user
+from dqaudit.audits.store import AuditStore, as_utc, os_user
 from dqaudit.errors import InputError
 from dqaudit.expectations.suite import Suite, load_suite
 from dqaudit.governance import trail
@@ -383,10 +383,6 @@ def _by_rule(canonical: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _approval(row: Any) -> Approval:
-    approved_at = row.approved_at if row.approved_at.tzinfo else row.approved_at.replace(tzinfo=UTC)
-    revoked_at = row.revoked_at
-    if revoked_at is not None and revoked_at.tzinfo is None:
-        revoked_at = revoked_at.replace(tzinfo=UTC)
     return Approval(
         id=int(row.id),
         suite_name=row.suite_name,
@@ -396,9 +392,9 @@ def _approval(row: Any) -> Approval:
         board=row.board,
         minute=row.minute,
         review_by=row.review_by,
-        approved_at=approved_at,
+        approved_at=as_utc(row.approved_at),
         reference_files=row.reference_files or [],
-        revoked_at=revoked_at,
+        revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
         revoked_by=row.revoked_by,
         revoke_reason=row.revoke_reason,
     )

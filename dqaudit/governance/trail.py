@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, os_user
+from dqaudit.audits.store import AuditStore, as_utc, os_user
 from dqaudit.errors import EngineError
 
 GENESIS = "0" * 64
@@ -152,7 +152,7 @@ def entries(store: AuditStore, since: datetime | None = None) -> list[TrailEntry
         rows = connection.execute(query).all()
     found = [_entry(row) for row in rows]
     if since is not None:
-        cutoff = since if since.tzinfo else since.replace(tzinfo=UTC)
+        cutoff = as_utc(since)
         found = [e for e in found if datetime.fromisoformat(e.recorded_at) >= cutoff]
     return found
 
