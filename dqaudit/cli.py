@@ -100,7 +100,7 @@ def check(
     excel, .dat fixed_width with --option layout=..., .db/.sqlite sql, else csv);
     --connector sql --option url=... --option table=... audits a database.
     """
-    from dqaudit.audits.results import error_document
+    from dqaudit.engine.results import error_document
 
     try:
         result = _check(file, suite_path, key, connector_type, options)
@@ -126,7 +126,7 @@ def check(
     if as_json:
         click.echo(json.dumps(document))
     else:
-        from dqaudit.audits.console import describe_result
+        from dqaudit.commands.console import describe_result
 
         click.echo(describe_result(result))
     exit_code = result_exit_code(result.status)

@@ -15,10 +15,11 @@ import yaml
 from dqaudit.actions.export import PlanFile, export_plans
 from dqaudit.audits.audit_run import BatchOutcome, run_audits
 from dqaudit.audits.run_document import run_document
-from dqaudit.audits.store import AuditStore
 from dqaudit.errors import InputError
+from dqaudit.expectations.suite import load_workspace_suites
 from dqaudit.governance import approvals
 from dqaudit.reports.publish import write_simb_report
+from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import CONFIG_NAME, Workspace, load_workspace
 
 
@@ -66,7 +67,7 @@ def approve_demo_suites(workspace: Workspace) -> list[str]:
     store = AuditStore(workspace.store_url)
     approved = []
     try:
-        for suite in workspace.load_suites():
+        for suite in load_workspace_suites(workspace):
             if approvals.suite_state(store, workspace, suite).status == approvals.APPROVED:
                 continue
             approvals.approve(

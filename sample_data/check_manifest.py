@@ -6,7 +6,7 @@ reading rules, and asserts that the keys each rule fails on are exactly the
 keys ``manifest.json`` lists for that rule. From dqaudit it takes only the
 police rule library: importing its GX module registers the custom
 expectations, a suite's ``meta.dqaudit.derivation`` is built with
-``dqaudit.audits.derivation``, and reference-file kwargs (boundaries) are read
+``dqaudit.engine.derivation``, and reference-file kwargs (boundaries) are read
 from the suite's folder. It also checks that:
 
 * ``generate.py`` reproduces every generated file byte for byte;
@@ -56,8 +56,8 @@ from great_expectations.expectations.expectation_configuration import (
 )
 
 import dqaudit.expectations.rules.gx_expectations  # noqa: F401  (registers the rules)
-from dqaudit.audits import derivation
 from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.engine import derivation
 from dqaudit.expectations.rules.catalogue import builtin_rule
 from dqaudit.expectations.rules.references import resolve_kwargs
 from dqaudit.expectations.suite import suite_from_dict

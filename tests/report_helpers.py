@@ -17,9 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
 from dqaudit.governance import approvals
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import load_workspace
 
 NOW = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)  # the report is produced mid-October

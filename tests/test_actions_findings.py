@@ -9,8 +9,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dqaudit.actions.findings import list_findings
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import load_workspace
 from tests.actions_fixtures import ROWS, make_workspace, run, write_data
 from tests.conftest import invoke

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from dqaudit.actions import plan_layout
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
 from dqaudit.governance import trail
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import load_workspace
 from tests.actions_fixtures import make_workspace, run
 from tests.conftest import invoke

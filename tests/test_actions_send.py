@@ -181,8 +181,8 @@ def test_starttls_and_login_with_credentials_from_the_environment(
 def test_a_failed_send_records_no_plan(workspace: Path, tmp_path: Path) -> None:
     import sqlalchemy as sa
 
-    from dqaudit.audits import schema
-    from dqaudit.audits.store import AuditStore
+    from dqaudit.store import schema
+    from dqaudit.store.database import AuditStore
     from dqaudit.workspace.config import load_workspace
 
     inbox = Inbox()

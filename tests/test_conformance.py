@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from dqaudit.audits.engine import run_suite
 from dqaudit.connectors.registry import get_connector
+from dqaudit.engine.runner import run_suite
 from tests.conftest import rule
 
 COLUMNS = [

@@ -178,7 +178,7 @@ def test_option_values_read_variables_from_the_environment(tmp_path, monkeypatch
 
 
 def test_a_password_with_an_at_sign_is_masked_whole() -> None:
-    from dqaudit.audits.store import safe_url
+    from dqaudit.store.database import safe_url
 
     shown = safe_url("postgresql+psycopg://postgres:St@rePW77@127.0.0.1:5432/x")
     assert "rePW77" not in shown and "St@" not in shown

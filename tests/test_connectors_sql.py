@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dqaudit.audits.pushdown import run_pushdown
 from dqaudit.connectors.registry import get_connector
+from dqaudit.engine.pushdown import run_pushdown
 from dqaudit.errors import EngineError
 from tests.conftest import invoke, write_suite
 from tests.test_conformance import EXPECTED, ROWS, SUITE, create_table, drop_table
@@ -106,7 +106,7 @@ def test_a_query_can_be_audited_in_both_modes(database: tuple[str, str, str]) ->
         extract = get_connector("sql").extract(
             {"url": url, "query": query, "mode": mode}, base_dir=Path(".")
         )
-        from dqaudit.audits.engine import run_suite
+        from dqaudit.engine.runner import run_suite
 
         result = run_suite(extract, SUITE, key="ref")
         keys = {r.rule.rule_id: sorted(r.failing_keys or []) for r in result.results}

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.expectations.suite import load_workspace_suites
 from dqaudit.governance import approvals
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import approve, invoke, rule, try_approve, write_suite
 
@@ -138,7 +139,7 @@ def test_review_overdue_is_reported_and_still_runs(template_workspace: Path) -> 
     assert try_approve(template_workspace, SUITE, "M-2", "--review-by", future).exit_code == 0
     workspace = load_workspace(template_workspace)
     store = AuditStore(workspace.store_url)
-    suite = workspace.load_suites()[0]
+    suite = load_workspace_suites(workspace)[0]
     later = date.today() + timedelta(days=31)
     state = approvals.suite_state(store, workspace, suite, today=later)
     assert state.status == approvals.REVIEW_OVERDUE and state.runnable
@@ -207,7 +208,7 @@ def test_an_approval_edited_in_the_database_is_not_trusted(template_workspace: P
     """A forged approval row (the new hash written in by SQL) matches no trail entry."""
     edit_suite(template_workspace, lambda d: d["expectations"].pop())
     workspace = load_workspace(template_workspace)
-    new_hash = workspace.load_suites()[0].hash
+    new_hash = load_workspace_suites(workspace)[0].hash
     store = AuditStore(workspace.store_url)
     with store.engine.begin() as connection:
         connection.execute(schema.approvals.update().values(suite_hash=new_hash))

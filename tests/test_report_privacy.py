@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
 from dqaudit.reports.charts import trend_svg
-from dqaudit.reports.config import RagThresholds
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import load_workspace
+from dqaudit.workspace.report_settings import RagThresholds
 from tests.conftest import invoke
 from tests.report_helpers import (
     NOW,

@@ -13,12 +13,12 @@ import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from dqaudit.audits import schema
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 from dqaudit.reports.period import parse_period, resolve_period
 from dqaudit.reports.publish import write_simb_report
 from dqaudit.reports.quality import RuleOutcome, floor_score, format_score, score
+from dqaudit.store import schema
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import invoke
 from tests.report_helpers import (
@@ -486,7 +486,7 @@ def test_scores_follow_the_documented_formulas() -> None:
 def test_scores_count_only_the_rows_a_rule_judged(known: KnownWorkspace, tmp_path: Path) -> None:
     import pandas as pd
 
-    from dqaudit.audits.engine import run_suite
+    from dqaudit.engine.runner import run_suite
 
     # 10 rows, 8 of them null: the rule judges 2 values, and 1 of them fails
     frame = pd.DataFrame({"id": [str(i) for i in range(10)], "h": [1.0, 20.0] + [None] * 8})

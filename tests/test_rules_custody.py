@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dqaudit.audits import derivation
-from dqaudit.audits.engine import run_suite
 from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.engine import derivation
+from dqaudit.engine.runner import run_suite
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import timing
 from dqaudit.expectations.rules.custody import PaceOptions, pace_measures

@@ -96,8 +96,8 @@ def test_pull_reads_integer_columns_with_nulls_as_the_database_holds_them(
     """A BIGINT/INTEGER column with a NULL must not reach the rules as 100070000001.0 / 1.0."""
     import sqlalchemy as sa
 
-    from dqaudit.audits.engine import run_suite
     from dqaudit.connectors import sql_database
+    from dqaudit.engine.runner import run_suite
 
     monkeypatch.setattr(sql_database, "PULL_CHUNK_ROWS", chunk_rows)  # 1: an all-NULL chunk
     engine = sa.create_engine(database_url)

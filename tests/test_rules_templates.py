@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dqaudit.audits.run_references import run_references
-from dqaudit.audits.store import AuditStore
 from dqaudit.expectations.rules.catalogue import DERIVATIONS, RULES
 from dqaudit.expectations.suite import DIMENSIONS, load_suite
+from dqaudit.store.database import AuditStore
+from dqaudit.store.run_references import run_references
 from tests.conftest import REPO, invoke
 
 TEMPLATES = REPO / "dqaudit" / "expectations" / "templates"

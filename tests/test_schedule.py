@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import approve, invoke, try_approve
 
@@ -205,7 +205,7 @@ def test_two_schedulers_at_once_run_an_audit_once_postgres(
 
 @pytest.mark.parametrize("frequency", ["daily", "weekly", "quarterly", "annually"])
 def test_named_frequencies_are_valid(frequency: str) -> None:
-    from dqaudit.governance.risk import FREQUENCIES, check_cron
+    from dqaudit.workspace.risk import FREQUENCIES, check_cron
 
     assert check_cron(FREQUENCIES[frequency])
 

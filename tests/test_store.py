@@ -13,11 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from dqaudit import run_suite
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, safe_url
 from dqaudit.connectors.base import Extract, Fingerprint
 from dqaudit.errors import EngineError, InputError
 from dqaudit.expectations.suite import suite_from_dict
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore, safe_url
 from tests.conftest import rule
 
 SUITE = suite_from_dict(
@@ -108,7 +108,7 @@ def test_a_run_stores_outcomes_every_key_and_only_the_rule_columns(store_url: st
 def test_long_key_streams_are_written_in_batches(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dqaudit.audits import store as store_module
+    from dqaudit.store import database as store_module
 
     monkeypatch.setattr(store_module, "RECORD_BATCH", 7)
     store = AuditStore(store_url)
@@ -130,7 +130,7 @@ def test_a_killed_run_is_reported_and_marked_interrupted(tmp_path: Path, store_u
     script = textwrap.dedent(
         f"""
         import os, signal
-        from dqaudit.audits.store import AuditStore
+        from dqaudit.store.database import AuditStore
         from dqaudit.expectations.suite import suite_from_dict
         suite = suite_from_dict({{"name": "s", "expectations": []}})
         store = AuditStore({store_url!r})
@@ -194,7 +194,7 @@ def test_sqlite_store_survives_concurrent_writers(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         from tests.test_store import make_extract, record_run
-        from dqaudit.audits.store import AuditStore
+        from dqaudit.store.database import AuditStore
         store = AuditStore({url!r})
         for _ in range(3):
             record_run(store, make_extract(rows=200))

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import invoke, rule, try_approve, write_suite
 

@@ -85,7 +85,7 @@ def test_runs_in_one_command_share_a_batch_and_go_highest_risk_first(
 
 
 def load_runs(folder: Path) -> list[dict]:
-    from dqaudit.audits.store import AuditStore
+    from dqaudit.store.database import AuditStore
 
     store = AuditStore(load_workspace(folder).store_url)
     try:
@@ -213,7 +213,7 @@ def test_the_next_command_reports_a_run_whose_process_died(template_workspace: P
     store_url = load_workspace(template_workspace).store_url
     script = (
         "import os, signal\n"
-        "from dqaudit.audits.store import AuditStore\n"
+        "from dqaudit.store.database import AuditStore\n"
         "from dqaudit.expectations.suite import load_suite\n"
         f"store = AuditStore({store_url!r})\n"
         f"store.start_run(load_suite({str(template_workspace / 'suites' / 'custody_records.json')!r}), 'b')\n"

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from dqaudit.actions.export import PlanFile, build_plan, make_folder, owner_findings, record_plan
-from dqaudit.actions.settings import SmtpConfig
-from dqaudit.audits.store import AuditStore
 from dqaudit.errors import EngineError, InputError
+from dqaudit.store.database import AuditStore
+from dqaudit.workspace.action_settings import SmtpConfig
 from dqaudit.workspace.config import Workspace
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")

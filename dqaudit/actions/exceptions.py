@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore
 
 
 def _check_expiry(expires: date) -> None:

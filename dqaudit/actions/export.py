@@ -33,10 +33,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from dqaudit.actions import plan_layout as layout
 from dqaudit.actions.cells import neutralise
 from dqaudit.actions.findings import OVERDUE, list_findings, shown_status
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, os_user
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore, os_user
 from dqaudit.workspace.config import Workspace
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")

@@ -15,10 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import COMPLETE, AuditStore, as_utc
-from dqaudit.expectations.suite import Suite
+from dqaudit.expectations.suite import Suite, load_workspace_suites
 from dqaudit.expectations.wording import describe_rule
+from dqaudit.store import schema
+from dqaudit.store.database import COMPLETE, AuditStore, as_utc
 from dqaudit.workspace.config import Workspace
 
 OPEN, AGREED, IN_PROGRESS, RESOLVED, VERIFIED, NOT_ACCEPTED = schema.FINDING_STATUSES
@@ -214,7 +214,7 @@ def _excepted_count(
 
 def _suite_for(workspace: Workspace, name: str, suite_hash: str) -> Suite | None:
     try:
-        suites = workspace.load_suites()
+        suites = load_workspace_suites(workspace)
     except Exception:  # a broken suite file elsewhere must not stop findings
         return None
     matches = [s for s in suites if s.name == name]

@@ -23,10 +23,10 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from dqaudit.actions import plan_layout as layout
 from dqaudit.actions.cells import restore
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, os_user
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore, os_user
 
 EDITABLE = {
     "Status": "status",

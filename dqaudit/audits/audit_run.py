@@ -19,19 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from dqaudit.actions.findings import update_findings
-from dqaudit.audits import derivation
-from dqaudit.audits import store as store_module
-from dqaudit.audits.engine import run_suite
-from dqaudit.audits.pushdown import run_pushdown
-from dqaudit.audits.results import ERROR, FAILED
-from dqaudit.audits.run_references import record_references
-from dqaudit.audits.store import AuditStore
 from dqaudit.connectors.registry import get_connector
+from dqaudit.engine import derivation
+from dqaudit.engine.pushdown import run_pushdown
+from dqaudit.engine.results import ERROR, FAILED
+from dqaudit.engine.runner import run_suite
 from dqaudit.errors import DqauditError, ExitCode, InputError
 from dqaudit.expectations.rules.references import suite_reference_files
-from dqaudit.expectations.suite import Suite
+from dqaudit.expectations.suite import Suite, load_workspace_suites
 from dqaudit.governance import approvals, locks, trail
 from dqaudit.governance.schedule import cadence, last_complete_runs, next_due
+from dqaudit.store import database as store_module
+from dqaudit.store.database import AuditStore
+from dqaudit.store.run_references import record_references
 from dqaudit.workspace.config import CONFIG_NAME, DatasetConfig, Workspace
 
 Progress = Callable[[str], None]
@@ -82,7 +82,7 @@ class BatchOutcome:
 
 def load_suites(workspace: Workspace) -> list[Suite]:
     """Every suite file in the workspace's suites folder, strictly loaded."""
-    return workspace.load_suites()
+    return load_workspace_suites(workspace)
 
 
 def plan_runs(

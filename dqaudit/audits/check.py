@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dqaudit.audits.derivation import refuse_derived
-from dqaudit.audits.engine import run_suite
-from dqaudit.audits.results import SuiteResult
 from dqaudit.connectors.csv_file import read_csv
+from dqaudit.engine.derivation import refuse_derived
+from dqaudit.engine.results import SuiteResult
+from dqaudit.engine.runner import run_suite
 from dqaudit.expectations.suite import load_suite
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dqaudit.audits.results import ERROR, FAILED, PASSED
+from dqaudit.engine.results import ERROR, FAILED, PASSED
 
 RUN_FIELDS = (
     "run_id",

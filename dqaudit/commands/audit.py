@@ -46,7 +46,7 @@ def audit_run(
 ) -> None:
     """Run suites against their datasets, highest risk first, recording every result."""
     from dqaudit.audits.audit_run import run_audits
-    from dqaudit.audits.console import describe_batch
+    from dqaudit.commands.console import describe_batch
 
     loaded, store = open_workspace_store(workspace)
     store.close()
@@ -85,7 +85,7 @@ def audit_run(
 @handles_errors
 def audit_list(workspace: Path | None, limit: int, suite_name: str | None) -> None:
     """List recorded runs, newest first, with their status and outcome."""
-    from dqaudit.audits.console import describe_runs
+    from dqaudit.commands.console import describe_runs
 
     store = open_store(workspace)
     click.echo(describe_runs(store.list_runs(limit=limit, suite=suite_name)))
@@ -103,9 +103,9 @@ def audit_list(workspace: Path | None, limit: int, suite_name: str | None) -> No
 @handles_errors
 def audit_show(run_id: str, workspace: Path | None, as_json: bool) -> None:
     """Show one run: its metadata, each rule's outcome and the failing keys."""
-    from dqaudit.audits.console import describe_stored_run
     from dqaudit.audits.run_document import run_document
-    from dqaudit.audits.run_references import run_references
+    from dqaudit.commands.console import describe_stored_run
+    from dqaudit.store.run_references import run_references
 
     store = open_store(workspace)
     run = store.get_run(run_id)

@@ -100,8 +100,8 @@ def open_store(folder: Path | None) -> Any:
 def open_workspace_store(folder: Path | None, record_config: bool = True) -> tuple[Any, Any]:
     """The workspace and its store, after reporting unfinished runs and recording a
     changed dqaudit.yml in the trail."""
-    from dqaudit.audits.store import AuditStore
     from dqaudit.governance.trail import record_config as record_config_change
+    from dqaudit.store.database import AuditStore
 
     loaded = open_workspace(folder)
     store = AuditStore(loaded.store_url)

@@ -38,7 +38,7 @@ class Extract:
     ``bad_rows`` are records left out under ``on_bad_row: skip|report``, each a dict with
     the ``line`` it starts on and the ``reason``; they are listed with the run, never
     dropped silently. A pushdown extract has no frame: ``pushdown`` describes the table
-    or query that GX validates inside the database (see dqaudit.audits.pushdown).
+    or query that GX validates inside the database (see dqaudit.engine.pushdown).
     """
 
     frame: pd.DataFrame | None

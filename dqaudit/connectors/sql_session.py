@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from dqaudit.credentials import safe_url, scrub
 from dqaudit.errors import DqauditError, EngineError, InputError
 
 CONNECT_TIMEOUT_S = 15
@@ -71,19 +72,13 @@ class SqlTarget:
 
     def scrub(self, text: str) -> str:
         """Remove the password (and the raw URL) from a message."""
-        text = text.replace(self.url, self.display)
-        if self.password:
-            text = text.replace(self.password, "***")
-            text = text.replace(quote(self.password, safe=""), "***")
-        return text
+        return scrub(text.replace(self.url, self.display), self.password)
 
 
 def sql_target(url: str, timeout: float | None, base_dir: Path | None = None) -> SqlTarget:
     """Check the URL and work out the read-only session settings for its database."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
-
-    from dqaudit.audits.store import safe_url
 
     display = safe_url(url)
     try:

@@ -11,9 +11,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dqaudit.errors import InputError
+
+if TYPE_CHECKING:
+    from dqaudit.workspace.config import Workspace
 
 DIMENSIONS = (
     "completeness",
@@ -180,6 +183,13 @@ def load_suite(path: str | Path, risk_scale: int = DEFAULT_RISK_SCALE) -> Suite:
             f"{path}: malformed suite JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
     return suite_from_dict(document, source=str(path), risk_scale=risk_scale, path=path)
+
+
+def load_workspace_suites(workspace: Workspace) -> list[Suite]:
+    """Every suite file in the workspace's suites folder, strictly loaded against its risk
+    matrix (a likelihood of 5 is an error in a 4x4 workspace)."""
+    scale = workspace.config.risk.matrix
+    return [load_suite(path, risk_scale=scale) for path in workspace.suite_files()]
 
 
 def suite_from_dict(

@@ -17,11 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, as_utc, os_user
 from dqaudit.errors import InputError
-from dqaudit.expectations.suite import Suite, load_suite
+from dqaudit.expectations.suite import Suite, load_suite, load_workspace_suites
 from dqaudit.governance import trail
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore, as_utc, os_user
 from dqaudit.workspace.config import Workspace
 
 APPROVED = "approved"
@@ -109,7 +109,7 @@ def referenced_files(suite: Suite, workspace: Workspace) -> list[Path]:
     """Files the suite depends on besides its extract: reference files its rules name
     (boundaries, code lists), the extracts its derivation reads (a postcode directory),
     and any other existing file named in its kwargs or ``meta.dqaudit``."""
-    from dqaudit.audits.derivation import steps
+    from dqaudit.engine.derivation import steps
     from dqaudit.expectations.rules.references import suite_reference_files
 
     found: list[Path] = [Path(ref.source).resolve() for ref in suite_reference_files(suite)]
@@ -337,7 +337,9 @@ def all_states(
     if band is not None:
         risk.require_band(band)
     suites = [
-        s for s in workspace.load_suites() if band is None or risk.band_name(s.risk_score) == band
+        s
+        for s in load_workspace_suites(workspace)
+        if band is None or risk.band_name(s.risk_score) == band
     ]
     suites.sort(key=lambda s: (-s.risk_score, s.name))
     return [suite_state(store, workspace, suite) for suite in suites]

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, as_utc, process_alive
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore, as_utc, process_alive
 
 
 def _now() -> datetime:

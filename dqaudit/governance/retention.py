@@ -16,10 +16,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, as_utc
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore, as_utc
 
 MAX_DAYS = 36_500  # a century: anything larger is a typo
 

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from croniter import croniter
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import COMPLETE, AuditStore, as_utc
 from dqaudit.errors import InputError
-from dqaudit.expectations.suite import Suite
-from dqaudit.governance.risk import FREQUENCIES, RiskConfig, check_cron
+from dqaudit.expectations.suite import Suite, load_workspace_suites
+from dqaudit.store import schema
+from dqaudit.store.database import COMPLETE, AuditStore, as_utc
 from dqaudit.workspace.config import Workspace
+from dqaudit.workspace.risk import FREQUENCIES, RiskConfig, check_cron
 
 
 @dataclass(frozen=True)
@@ -112,5 +112,5 @@ def workspace_schedule(
     risk = workspace.config.risk
     if band is not None:
         risk.require_band(band)
-    entries = schedule(store, workspace.load_suites(), risk, now)
+    entries = schedule(store, load_workspace_suites(workspace), risk, now)
     return [e for e in entries if band is None or e.band == band]

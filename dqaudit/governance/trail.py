@@ -22,9 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, as_utc, os_user
 from dqaudit.errors import EngineError
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore, as_utc, os_user
 
 GENESIS = "0" * 64
 APPEND_ATTEMPTS = 20

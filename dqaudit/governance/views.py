@@ -6,9 +6,9 @@ from datetime import datetime
 
 from dqaudit.governance.approvals import SuiteDiff, SuiteState
 from dqaudit.governance.retention import PurgeResult
-from dqaudit.governance.risk import RiskConfig
 from dqaudit.governance.schedule import ScheduleEntry
 from dqaudit.governance.trail import TrailEntry, Verification
+from dqaudit.workspace.risk import RiskConfig
 
 
 def _when(value: datetime | None) -> str:

@@ -16,8 +16,8 @@ from datetime import datetime
 
 from markupsafe import escape
 
-from dqaudit.reports.config import RagThresholds
 from dqaudit.reports.quality import floor_score
+from dqaudit.workspace.report_settings import RagThresholds
 
 LINE = "#1F4E79"
 THRESHOLD_STYLE = {"Green": "#2E7D32", "Amber": "#B7791F"}

@@ -15,9 +15,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from dqaudit.audits import schema
-from dqaudit.audits.store import AuditStore, as_utc
 from dqaudit.reports.quality import RuleOutcome, is_warning, rows_checked
+from dqaudit.store import schema
+from dqaudit.store.database import AuditStore, as_utc
 
 IN_CHUNK = 500  # ids per IN (...) list: well within every engine's parameter limit
 

@@ -8,9 +8,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from dqaudit.audits import schema
-from dqaudit.governance.risk import RiskConfig
 from dqaudit.reports.facts import FindingFact
+from dqaudit.store import schema
+from dqaudit.workspace.risk import RiskConfig
 
 OVERDUE = "Overdue"
 UNBANDED = "Unbanded"

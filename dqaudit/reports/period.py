@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dqaudit.errors import InputError
+from dqaudit.timezones import DEFAULT_TIMEZONE
 
 PERIOD_FORMS = "a quarter (2026-Q3), a month (2026-07) or a year (2026)"
 
@@ -25,7 +26,7 @@ class Period:
     first_day: date
     last_day: date
     label: str
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
 
     @property
     def start(self) -> datetime:
@@ -53,7 +54,7 @@ def _long_date(day: date) -> str:
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
 
-def parse_period(text: str, timezone: str = "Europe/London") -> Period:
+def parse_period(text: str, timezone: str = DEFAULT_TIMEZONE) -> Period:
     """``2026-Q3``, ``2026-07`` or ``2026``; anything else is an error saying what is accepted."""
     value = text.strip()
     quarter = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", value)
@@ -83,7 +84,7 @@ def resolve_period(
     last_day: date | None = None,
     *,
     today: date,
-    timezone: str = "Europe/London",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Period:
     """The period a report covers: --period, or --from/--to, or else this quarter to date.
 

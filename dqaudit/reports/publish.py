@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dqaudit.audits.store import AuditStore
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 from dqaudit.reports.period import Period, resolve_period
 from dqaudit.reports.simb import SimbSummary, build_summary
+from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import Workspace
 
 FORMATS = ("html", "xlsx")

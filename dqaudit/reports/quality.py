@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dqaudit.reports.config import RagThresholds
+from dqaudit.workspace.report_settings import RagThresholds
 
 RED = "Red"
 

@@ -15,13 +15,10 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from dqaudit.audits.store import COMPLETE, AuditStore
 from dqaudit.errors import InputError
-from dqaudit.expectations.suite import DIMENSIONS, Suite
+from dqaudit.expectations.suite import DIMENSIONS, Suite, load_workspace_suites
 from dqaudit.governance import approvals
-from dqaudit.governance.risk import RiskConfig
 from dqaudit.governance.schedule import cadence, next_due
-from dqaudit.reports.config import ReportConfig
 from dqaudit.reports.facts import RunFact, load_findings, load_outcomes, load_runs
 from dqaudit.reports.findings_view import (
     BandFindings,
@@ -34,7 +31,10 @@ from dqaudit.reports.findings_view import (
 )
 from dqaudit.reports.period import Period
 from dqaudit.reports.quality import RuleOutcome, Score, score
+from dqaudit.store.database import COMPLETE, AuditStore
 from dqaudit.workspace.config import Workspace
+from dqaudit.workspace.report_settings import ReportConfig
+from dqaudit.workspace.risk import RiskConfig
 
 PENDING_STATUSES = (approvals.NEVER_APPROVED, approvals.CHANGED)
 
@@ -177,7 +177,7 @@ def build_summary(
     risk = workspace.config.risk
     now = now or datetime.now(UTC)
     as_of = now.astimezone(ZoneInfo(period.timezone)).date()
-    suites = workspace.load_suites()
+    suites = load_workspace_suites(workspace)
     states = {s.name: approvals.suite_state(store, workspace, s, today=as_of) for s in suites}
     runs = [r for r in load_runs(store) if r.started_at < now]
     in_period = [r for r in runs if period.contains(r.started_at)]

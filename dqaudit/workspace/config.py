@@ -10,36 +10,25 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from dqaudit.actions.settings import ActionsConfig, SmtpConfig
+from dqaudit.credentials import safe_url
 from dqaudit.errors import InputError
-from dqaudit.governance.risk import RiskConfig
-from dqaudit.reports.config import ReportConfig
-
-if TYPE_CHECKING:
-    from dqaudit.expectations.suite import Suite
+from dqaudit.timezones import DEFAULT_TIMEZONE, known_timezone
+from dqaudit.workspace.action_settings import ActionsConfig, SmtpConfig
+from dqaudit.workspace.report_settings import ReportConfig
+from dqaudit.workspace.risk import RiskConfig
 
 CONFIG_NAME = "dqaudit.yml"
 # Failing-record details are personal data (DPA 2018 Part 3): keep them about a year and a
 # quarter, long enough to verify fixes across a full annual audit cycle, then purge.
 DEFAULT_RETENTION_DAYS = 400
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def known_timezone(value: str) -> str:
-    """An IANA timezone name, or ValueError naming the one that is not."""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown timezone '{value}' (use an IANA name such as Europe/London)"
-        ) from None
-    return value
 
 
 class _Strict(BaseModel):
@@ -65,7 +54,7 @@ class DatasetConfig(_Strict):
     options: dict[str, Any] = Field(default_factory=dict)
     key: list[str] = Field(default_factory=list)
     sensitive: list[str] = Field(default_factory=list)
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     description: str | None = None
 
     @field_validator("key", "sensitive", mode="before")
@@ -138,19 +127,14 @@ class Workspace:
 
     @property
     def store_url(self) -> str:
-        from dqaudit.audits.store import resolve_store_url
-
         return resolve_store_url(self.config.store, self.root)
 
-    def load_suites(self) -> list[Suite]:
-        """Every suite file in the suites folder, strictly loaded against the risk matrix."""
-        from dqaudit.expectations.suite import load_suite
-
+    def suite_files(self) -> list[Path]:
+        """Every suite file of the suites folder, in name order."""
         folder = self.suites_dir
         if not folder.is_dir():
             raise InputError(f"{self.config_path}: suites folder {folder} does not exist")
-        scale = self.config.risk.matrix
-        return [load_suite(path, risk_scale=scale) for path in sorted(folder.glob("*.json"))]
+        return sorted(folder.glob("*.json"))
 
     def dataset(self, system: str, dataset: str, where: str) -> DatasetConfig:
         """The dataset a suite binds to; ``where`` names the suite in the error."""
@@ -167,6 +151,20 @@ class Workspace:
                 f"{self.config_path} (datasets: {known})"
             )
         return datasets[dataset]
+
+
+def resolve_store_url(url: str, workspace_dir: Path | None = None) -> str:
+    """Make a relative SQLite path relative to the workspace, not the current directory."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise InputError(f"store: '{safe_url(url)}' is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if not path.is_absolute() and workspace_dir is not None:
+            path = workspace_dir / path
+        return parsed.set(database=str(path)).render_as_string(hide_password=False)
+    return url
 
 
 def find_workspace(start: str | Path | None = None) -> Path:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DEFAULT_TIMEZONE = "Europe/London"
+from dqaudit.timezones import DEFAULT_TIMEZONE
+
 _OFFSET = r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
 NS_PER_HOUR = 3_600_000_000_000
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dqaudit.audits.engine import KEY_SEPARATOR, _coerce_suite, _key_columns, require_columns
-from dqaudit.audits.results import RuleResult, SuiteResult
+from dqaudit.engine.results import RuleResult, SuiteResult
+from dqaudit.engine.runner import KEY_SEPARATOR, _coerce_suite, _key_columns, require_columns
 from dqaudit.errors import DqauditError, EngineError, InputError
 from dqaudit.expectations import gx_adapter
 from dqaudit.expectations.suite import Rule, Suite

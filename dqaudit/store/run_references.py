@@ -7,8 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from dqaudit.audits import schema
 from dqaudit.expectations.rules.references import ReferenceFile
+from dqaudit.store import schema
 
 
 def record_references(store: Any, run_id: str, references: list[ReferenceFile]) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dqaudit.audits.results import RuleResult, SuiteResult
+from dqaudit.engine.results import RuleResult, SuiteResult
 from dqaudit.errors import EngineError, InputError
 from dqaudit.expectations import gx_adapter
 from dqaudit.expectations.rules.catalogue import counts_missing
@@ -75,7 +75,7 @@ def run_suite(
     set their own ``timezone`` read local datetimes in it.
     """
     if getattr(data, "pushdown", None) is not None:
-        from dqaudit.audits.pushdown import run_pushdown
+        from dqaudit.engine.pushdown import run_pushdown
 
         return run_pushdown(data, suite, key)
     frame, lines, source = _unpack(data, line_numbers, source)

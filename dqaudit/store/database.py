@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 import socket
 import time
 from collections.abc import Iterator
@@ -20,16 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 import dqaudit
-from dqaudit.audits import schema
+from dqaudit.credentials import safe_url, scrub, url_password
 from dqaudit.errors import EngineError, InputError
+from dqaudit.store import schema
 
 if TYPE_CHECKING:
-    from dqaudit.audits.results import SuiteResult
     from dqaudit.connectors.base import Extract
+    from dqaudit.engine.results import SuiteResult
     from dqaudit.expectations.suite import Suite
 
 RUNNING, COMPLETE, INTERRUPTED, ERROR = "running", "complete", "interrupted", "error"
@@ -45,32 +45,6 @@ class StaleRun:
     suite_name: str
     started_at: datetime
     status: str
-
-
-def safe_url(url: str | URL) -> str:
-    """The URL as it may be shown or logged: never with its password."""
-    masked = re.sub(r"(//[^:/@]*:).*@", r"\1***@", str(url))  # up to the LAST "@"
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return masked
-    if "@" in (parsed.host or ""):  # an unescaped "@" in the password fooled the parser
-        return masked
-    return parsed.render_as_string(hide_password=True)
-
-
-def resolve_store_url(url: str, workspace_dir: Path | None = None) -> str:
-    """Make a relative SQLite path relative to the workspace, not the current directory."""
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        raise InputError(f"store: '{safe_url(url)}' is not a database URL") from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
-        if not path.is_absolute() and workspace_dir is not None:
-            path = workspace_dir / path
-        return parsed.set(database=str(path)).render_as_string(hide_password=False)
-    return url
 
 
 class AuditStore:
@@ -410,10 +384,7 @@ class AuditStore:
 
     def error(self, exc: SQLAlchemyError, doing: str = "") -> EngineError:
         """An EngineError naming the store; the password is scrubbed from the driver's text."""
-        reason = _reason(exc)
-        password = make_url(self.url).password
-        if password:
-            reason = reason.replace(str(password), "***")
+        reason = scrub(_reason(exc), url_password(self.url))
         return EngineError(f"audit store {self.display_url}: {doing}{reason}")
 
     def close(self) -> None:

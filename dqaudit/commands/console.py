@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dqaudit.audits.audit_run import BatchOutcome
-    from dqaudit.audits.results import SuiteResult
+    from dqaudit.engine.results import SuiteResult
 
 SHOWN_KEYS = 5
 MARKS = {True: "PASS", False: "FAIL", None: "ERROR"}

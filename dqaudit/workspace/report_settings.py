@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dqaudit.timezones import DEFAULT_TIMEZONE, known_timezone
+
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 # How each dimension's score is formed from its rules (see README, "SIMB summary"):
 #   rows  - 100 × (1 − Σ failing rows / Σ rows checked): every row checked weighs the same
@@ -57,7 +59,7 @@ class ReportConfig(BaseModel):
     rag: RagThresholds = Field(default_factory=RagThresholds)
     weighting: Weighting = "rows"
     trend_points: int = Field(default=8, ge=2, le=60)
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
 
     @field_validator("marking", "title")
     @classmethod
@@ -72,6 +74,4 @@ class ReportConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        from dqaudit.workspace.config import known_timezone
-
         return known_timezone(value)

@@ -28,6 +28,7 @@ from dqaudit.connectors.base import Extract
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import addresses, custody
 from dqaudit.expectations.rules.references import ReferenceFile
+from dqaudit.timezones import DEFAULT_TIMEZONE
 
 # kind -> (required inputs, options dataclass)
 KINDS: dict[str, tuple[tuple[str, ...], type]] = {
@@ -128,7 +129,7 @@ def check_inputs(suite: Any, datasets: dict[str, Any]) -> None:
                 )
 
 
-def derive(suite: Any, extract: Extract, load: Loader, timezone: str = "Europe/London") -> Derived:
+def derive(suite: Any, extract: Extract, load: Loader, timezone: str = DEFAULT_TIMEZONE) -> Derived:
     """Apply the suite's derivation to its dataset's extract; unchanged when it has none."""
     plan = steps(suite)
     if not plan:

@@ -1,0 +1,1 @@
+"""The audit store: schema, migrations and the one door every read and write goes through."""
