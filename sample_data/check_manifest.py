@@ -56,7 +56,7 @@ from great_expectations.expectations.expectation_configuration import (
 )
 
 import dqaudit.expectations.rules.gx_expectations  # noqa: F401  (registers the rules)
-from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.connectors.base import Fingerprint, FrameExtract
 from dqaudit.engine import derivation
 from dqaudit.expectations.rules.catalogue import builtin_rule
 from dqaudit.expectations.rules.references import resolve_kwargs
@@ -334,10 +334,10 @@ def derive(suite: dict, frame: pd.DataFrame, frames: dict, system: str) -> pd.Da
     if derivation.declared(loaded) is None:
         return frame
 
-    def extract(data: pd.DataFrame) -> Extract:
-        return Extract(data, Fingerprint("sample", "-", len(data), list(data.columns)))
+    def extract(data: pd.DataFrame) -> FrameExtract:
+        return FrameExtract(data, Fingerprint("sample", "-", len(data), list(data.columns)))
 
-    def load(dataset: str) -> Extract:
+    def load(dataset: str) -> FrameExtract:
         return extract(frames[f"{system}/{dataset}"])
 
     return derivation.derive(loaded, extract(frame), load).extract.frame

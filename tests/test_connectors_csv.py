@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dqaudit.connectors.base import BadRow
 from dqaudit.connectors.csv_file import read_csv
 from dqaudit.connectors.file_records import column_types
 from dqaudit.connectors.registry import get_connector
@@ -31,9 +32,9 @@ def test_ragged_rows_are_left_out_and_listed_with_their_lines(
     extract = read_csv(write(tmp_path, text), on_bad_row=policy)
     assert extract.frame["ref"].tolist() == ["A", "D"]
     assert extract.line_numbers.tolist() == [2, 5]
-    assert extract.bad_rows == [
-        {"line": 3, "reason": "2 fields, expected 3 (ragged row)"},
-        {"line": 4, "reason": "4 fields, expected 3 (ragged row)"},
+    assert list(extract.bad_rows) == [
+        BadRow(3, "2 fields, expected 3 (ragged row)"),
+        BadRow(4, "4 fields, expected 3 (ragged row)"),
     ]
     assert extract.bad_row_policy == policy
 
@@ -52,8 +53,8 @@ def test_declared_types_convert_and_a_bad_value_is_a_bad_row(tmp_path: Path) -> 
     assert extract.frame["ref"].tolist() == ["A"]
     assert str(extract.frame["age"].dtype) == "Int64"
     assert str(extract.frame["seen"].dtype) == "datetime64[ns]"
-    assert [row["line"] for row in extract.bad_rows] == [3, 4]
-    assert extract.bad_rows[1]["reason"] == "column 'seen' is not a valid datetime"
+    assert [row.line for row in extract.bad_rows] == [3, 4]
+    assert extract.bad_rows[1].reason == "column 'seen' is not a valid datetime"
 
 
 def test_undeclared_columns_stay_text(tmp_path: Path) -> None:
@@ -149,7 +150,7 @@ def test_real_file_with_a_ragged_last_row_loads_with_skip() -> None:
     path = realdata("policeuk_LucianRadulescu-testsamples", "2018-01-avon-and-somerset-street.csv")
     extract = read_csv(path, on_bad_row="skip")
     assert extract.fingerprint.rows == 5
-    assert extract.bad_rows == [{"line": 7, "reason": "11 fields, expected 12 (ragged row)"}]
+    assert list(extract.bad_rows) == [BadRow(7, "11 fields, expected 12 (ragged row)")]
     assert extract.frame.columns[0] == "Crime ID"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from dqaudit.connectors.base import BadRow
 from dqaudit.connectors.excel_file import read_excel
 from dqaudit.errors import InputError
 from tests.conftest import invoke, rule, write_suite
@@ -92,9 +93,7 @@ def test_a_value_beyond_the_header_is_a_bad_row(tmp_path: Path) -> None:
         read_excel(path)
     extract = read_excel(path, on_bad_row="skip")
     assert extract.frame["ref"].tolist() == ["A"]
-    assert extract.bad_rows == [
-        {"line": 3, "reason": "cell C3 has a value but its column has no header"}
-    ]
+    assert extract.bad_rows == (BadRow(3, "cell C3 has a value but its column has no header"),)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from dqaudit.connectors.base import BadRow
 from dqaudit.connectors.csv_file import read_csv
 from dqaudit.connectors.fixed_width import load_layout, read_fixed_width
 from dqaudit.connectors.registry import get_connector
@@ -51,7 +52,7 @@ def test_a_record_of_the_wrong_length_names_its_line(tmp_path: Path) -> None:
     extract = read_fixed_width(path, layout, on_bad_row="report")
     assert extract.frame["ref"].tolist() == ["A1", "A3"]
     assert extract.line_numbers.tolist() == [1, 3]
-    assert extract.bad_rows[0]["line"] == 2
+    assert extract.bad_rows[0].line == 2
 
 
 def test_a_value_that_is_not_its_type_is_a_bad_row(tmp_path: Path) -> None:
@@ -59,9 +60,9 @@ def test_a_value_that_is_not_its_type_is_a_bad_row(tmp_path: Path) -> None:
     layout = load_layout(layout_file(tmp_path))
     with pytest.raises(InputError, match="line 2: column 'age' is not a valid integer"):
         read_fixed_width(path, layout)
-    assert read_fixed_width(path, layout, on_bad_row="skip").bad_rows == [
-        {"line": 2, "reason": "column 'age' is not a valid integer"}
-    ]
+    assert read_fixed_width(path, layout, on_bad_row="skip").bad_rows == (
+        BadRow(2, "column 'age' is not a valid integer"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -118,4 +119,4 @@ def test_the_sample_pnc_extract_holds_exactly_the_csv_records(sample_data: Path)
         frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M:%S")
     assert list(frame.columns) == list(csv.columns)
     pd.testing.assert_frame_equal(frame.astype(object), csv.astype(object), check_dtype=False)
-    assert extract.bad_rows == []
+    assert extract.bad_rows == ()

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from dqaudit.connectors.base import DatabaseExtract
 from dqaudit.connectors.registry import get_connector
 from dqaudit.engine.pushdown import run_pushdown
 from dqaudit.errors import EngineError
@@ -91,7 +92,7 @@ def test_pushdown_keys_come_in_key_order(database: tuple[str, str, str]) -> None
     extract = get_connector("sql").extract(
         {"url": url, "table": table, "mode": "pushdown"}, base_dir=Path(".")
     )
-    assert extract.frame is None and extract.fingerprint.rows == len(ROWS)
+    assert isinstance(extract, DatabaseExtract) and extract.fingerprint.rows == len(ROWS)
     result = run_pushdown(extract, SUITE, key="ref")
     for rule_result in result.results:
         if rule_result.failing_keys:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.connectors.base import Fingerprint, FrameExtract
 from dqaudit.engine import derivation
 from dqaudit.engine.runner import run_suite
 from dqaudit.errors import InputError
@@ -463,7 +463,7 @@ def test_derived_extract_keeps_keys_rows_and_line_numbers() -> None:
             None,
         ),
     )
-    extract = Extract(
+    extract = FrameExtract(
         records,
         Fingerprint("c.csv", "abc", 2, list(records.columns)),
         line_numbers=pd.Series([2, 5]).to_numpy(),
@@ -472,7 +472,7 @@ def test_derived_extract_keeps_keys_rows_and_line_numbers() -> None:
     spec = {"kind": "pace_detentions", "inputs": {"reviews": "reviews"}}
     loaded = _suite(spec)
     derived = derivation.derive(
-        loaded, extract, lambda name: Extract(review_frame, Fingerprint("r.csv", "def", 0, []))
+        loaded, extract, lambda name: FrameExtract(review_frame, Fingerprint("r.csv", "def", 0, []))
     )
     assert derived.extract.frame["custody_ref"].tolist() == ["C1", "C2"]
     assert derived.extract.line_numbers.tolist() == [2, 5]
@@ -501,8 +501,8 @@ def test_template_pace_suite_runs_on_the_sample_data(sample_data: Path) -> None:
     loaded = suite_from_dict(suite)
     derived = derivation.derive(
         loaded,
-        Extract(records, Fingerprint("c", "-", len(records), list(records.columns))),
-        lambda name: Extract(review_frame, Fingerprint("r", "-", len(review_frame), [])),
+        FrameExtract(records, Fingerprint("c", "-", len(records), list(records.columns))),
+        lambda name: FrameExtract(review_frame, Fingerprint("r", "-", len(review_frame), [])),
     )
     frame = derived.extract.frame
     assert len(frame) == len(records)

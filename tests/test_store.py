@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from dqaudit import run_suite
-from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.connectors.base import Fingerprint, FrameExtract
 from dqaudit.errors import EngineError, InputError
 from dqaudit.expectations.suite import suite_from_dict
 from dqaudit.store import schema
@@ -44,7 +44,7 @@ SUITE = suite_from_dict(
 )
 
 
-def make_extract(rows: int = 10) -> Extract:
+def make_extract(rows: int = 10) -> FrameExtract:
     frame = pd.DataFrame(
         {
             "ref": [f"N{i:04d}" for i in range(rows)],
@@ -55,10 +55,10 @@ def make_extract(rows: int = 10) -> Extract:
         dtype=str,
     )
     fingerprint = Fingerprint("nominals.csv", "ab" * 32, rows, list(frame.columns))
-    return Extract(frame=frame, fingerprint=fingerprint, line_numbers=None)
+    return FrameExtract(frame=frame, fingerprint=fingerprint, line_numbers=None)
 
 
-def record_run(store: AuditStore, extract: Extract) -> str:
+def record_run(store: AuditStore, extract: FrameExtract) -> str:
     result = run_suite(extract, SUITE, key="ref")
     run_id = store.start_run(SUITE, "batch1")
     store.record_results(run_id, extract, result)

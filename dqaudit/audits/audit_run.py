@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dqaudit.actions.findings import update_findings
+from dqaudit.connectors.base import DatabaseExtract
 from dqaudit.connectors.registry import get_connector
 from dqaudit.engine import derivation
 from dqaudit.engine.pushdown import run_pushdown
@@ -232,7 +233,9 @@ def _execute(
         derived = derivation.derive_for_run(plan, extract, root)  # rules across tables
         extract, references = derived.extract, derived.references
         references += suite_reference_files(plan.suite)
-        if extract.pushdown is not None:  # validated in the database; keys stream to the store
+        if isinstance(
+            extract, DatabaseExtract
+        ):  # validated in the database; keys stream to the store
             sink = functools.partial(store.add_failing_records, run_id)
             result = run_pushdown(extract, plan.suite, key=config.key or None, sink=sink)
         else:

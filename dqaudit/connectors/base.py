@@ -1,10 +1,23 @@
-"""What every connector returns: the data, where each record starts, and a fingerprint."""
+"""What every connector returns: an extract, typed by how it is validated.
+
+Two kinds, and a connector plugin returns one of them:
+
+- ``FrameExtract``: rows in memory (pandas), with the physical line each record starts
+  on where the source has lines (files), and the records left out under ``on_bad_row``;
+- ``DatabaseExtract``: a table or query that is validated inside its database
+  (pushdown); only its shape and row count have been read.
+
+Both carry a ``Fingerprint`` that identifies exactly what was audited.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from dqaudit.credentials import scrub
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,22 +41,88 @@ class Fingerprint:
         return asdict(self)
 
 
-BAD_ROW_POLICIES = ("error", "skip", "report")
+class BadRowPolicy(StrEnum):
+    """What a file connector does with a malformed record (see ``on_bad_row``)."""
+
+    ERROR = "error"
+    SKIP = "skip"
+    REPORT = "report"
 
 
-@dataclass
-class Extract:
-    """An extract ready to validate; ``line_numbers[i]`` is where row i starts in its file.
+BAD_ROW_POLICIES = tuple(policy.value for policy in BadRowPolicy)
 
-    ``bad_rows`` are records left out under ``on_bad_row: skip|report``, each a dict with
-    the ``line`` it starts on and the ``reason``; they are listed with the run, never
-    dropped silently. A pushdown extract has no frame: ``pushdown`` describes the table
-    or query that GX validates inside the database (see dqaudit.engine.pushdown).
+
+@dataclass(frozen=True)
+class BadRow:
+    """A record left out under ``on_bad_row: skip|report``: where it starts and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class FrameExtract:
+    """Rows in memory; ``line_numbers[i]`` is where row i starts in its file.
+
+    ``line_numbers`` is None where the source has no lines (a database table read into
+    memory): records there are identified by their key columns only. ``bad_rows`` are
+    listed with the run, never dropped silently.
     """
 
-    frame: pd.DataFrame | None
+    frame: pd.DataFrame
     fingerprint: Fingerprint
     line_numbers: np.ndarray | None = None
-    bad_rows: list[dict[str, Any]] = field(default_factory=list)
-    bad_row_policy: str = "error"
-    pushdown: Any = None
+    bad_rows: tuple[BadRow, ...] = ()
+    bad_row_policy: BadRowPolicy = BadRowPolicy.ERROR
+
+    @property
+    def has_lines(self) -> bool:
+        return self.line_numbers is not None
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """A database to read, with everything needed to open read-only sessions on it.
+
+    ``url`` carries the password and is never shown; ``display`` is the masked URL.
+    ``engine_url`` and ``engine_kwargs`` open a session that the database itself keeps
+    read-only (see dqaudit.connectors.sql_session).
+    """
+
+    url: str
+    display: str
+    dialect: str
+    engine_url: str
+    engine_kwargs: dict[str, Any] = field(default_factory=dict)
+    timeout: float | None = None
+    password: str | None = None
+
+    def scrub(self, text: str) -> str:
+        """Remove the password (and the raw URL) from a message."""
+        return scrub(text.replace(self.url, self.display), self.password)
+
+
+@dataclass(frozen=True)
+class DatabaseExtract:
+    """A table (optionally schema-qualified) or a query, validated in its database.
+
+    ``select_sql`` is the SELECT that reads the rows; ``column_types`` maps each column
+    to the database's type name, so an audit plan knows which columns hold text.
+    """
+
+    target: DatabaseTarget
+    fingerprint: Fingerprint
+    select_sql: str
+    table: str | None = None
+    schema: str | None = None
+    query: str | None = None
+    column_types: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if self.table:
+            return f"{self.schema}.{self.table}" if self.schema else self.table
+        return "query"
+
+
+Extract = FrameExtract | DatabaseExtract

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.file_records import (
     BadRows,
     ColumnType,
@@ -56,7 +56,7 @@ def read_csv(
     columns: list[str] | None = None,
     on_bad_row: str = "error",
     types: dict[str, ColumnType] | None = None,
-) -> Extract:
+) -> FrameExtract:
     """Read a CSV file as text; errors name the file and line at fault.
 
     ``on_bad_row`` (error, skip or report) decides what a ragged row or a value that is
@@ -101,12 +101,12 @@ def read_csv(
         rows=len(frame),
         columns=[str(c) for c in frame.columns],
     )
-    return Extract(
+    return FrameExtract(
         frame=frame,
         fingerprint=fingerprint,
         line_numbers=lines,
         bad_rows=bad.sorted_rows(),
-        bad_row_policy=on_bad_row,
+        bad_row_policy=BadRowPolicy(on_bad_row),
     )
 
 
@@ -115,7 +115,7 @@ def _no_records(path: Path, header: bool, bad: BadRows) -> None:
         first = bad.sorted_rows()[0]
         raise InputError(
             f"{path}: every record is a bad row ({len(bad.rows)}; first at line "
-            f"{first['line']}: {first['reason']})"
+            f"{first.line}: {first.reason})"
         )
     if header:
         raise InputError(f"{path}: has a header row but no records")

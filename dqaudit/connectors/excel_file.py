@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.file_records import (
     BadRows,
     ColumnType,
@@ -44,7 +44,7 @@ def read_excel(
     columns: list[str] | None = None,
     on_bad_row: str = "error",
     types: dict[str, ColumnType] | None = None,
-) -> Extract:
+) -> FrameExtract:
     """Read one sheet as text; ``sheet`` is a name or a 1-based position (default: first).
 
     ``header_row`` is the sheet row holding the column names (rows above it, such as a
@@ -101,7 +101,7 @@ def read_excel(
     if not records:
         first = bad.sorted_rows()[0]
         raise InputError(
-            f"{where}: every record is a bad row (first at row {first['line']}: {first['reason']})"
+            f"{where}: every record is a bad row (first at row {first.line}: {first.reason})"
         )
     frame = _text_frame(records, names)
     line_numbers = np.asarray(lines, dtype=np.int64)
@@ -109,12 +109,12 @@ def read_excel(
     fingerprint = Fingerprint(
         source=where, sha256=sha256, rows=len(frame), columns=[str(c) for c in frame.columns]
     )
-    return Extract(
+    return FrameExtract(
         frame=frame,
         fingerprint=fingerprint,
         line_numbers=line_numbers,
         bad_rows=bad.sorted_rows(),
-        bad_row_policy=on_bad_row,
+        bad_row_policy=BadRowPolicy(on_bad_row),
     )
 
 

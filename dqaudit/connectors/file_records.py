@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dqaudit.connectors.base import BAD_ROW_POLICIES
+from dqaudit.connectors.base import BAD_ROW_POLICIES, BadRow, BadRowPolicy
 from dqaudit.errors import InputError
 
 # Declared types and the names accepted for them (layouts often say "string"/"decimal").
@@ -40,7 +40,7 @@ class ColumnType:
     format: str | None = None
 
 
-def bad_row_policy(options: Mapping[str, Any], where: str) -> str:
+def bad_row_policy(options: Mapping[str, Any], where: str) -> BadRowPolicy:
     """The ``on_bad_row`` option, checked."""
     policy = options.get("on_bad_row", "error")
     if policy not in BAD_ROW_POLICIES:
@@ -48,7 +48,7 @@ def bad_row_policy(options: Mapping[str, Any], where: str) -> str:
             f"{where}: option 'on_bad_row' must be one of {', '.join(BAD_ROW_POLICIES)}, "
             f"not {policy!r}"
         )
-    return str(policy)
+    return BadRowPolicy(policy)
 
 
 def bool_option(options: Mapping[str, Any], name: str, default: bool, where: str) -> bool:
@@ -103,9 +103,9 @@ class BadRows:
 
     def __init__(self, source: str, policy: str, unit: str = "line") -> None:
         self.source = source
-        self.policy = policy
+        self.policy = BadRowPolicy(policy)
         self.unit = unit  # how the file numbers its records: "line", or "row" in a sheet
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[BadRow] = []
 
     def add(self, lines: np.ndarray | list[int], reasons: list[str] | str) -> None:
         """Record malformed records; raise at once when the policy is ``error``."""
@@ -114,18 +114,16 @@ class BadRows:
             return
         if isinstance(reasons, str):
             reasons = [reasons] * len(lines)
-        if self.policy == "error":
+        if self.policy is BadRowPolicy.ERROR:
             more = f" ({len(lines)} such record(s) in the file)" if len(lines) > 1 else ""
             raise InputError(
                 f"{self.source}: {self.unit} {lines[0]}: {reasons[0]}{more}; fix the file, or set "
                 "on_bad_row to skip or report"
             )
-        self.rows.extend(
-            {"line": line, "reason": r} for line, r in zip(lines, reasons, strict=True)
-        )
+        self.rows.extend(BadRow(line, r) for line, r in zip(lines, reasons, strict=True))
 
-    def sorted_rows(self) -> list[dict[str, Any]]:
-        return sorted(self.rows, key=lambda row: row["line"])
+    def sorted_rows(self) -> tuple[BadRow, ...]:
+        return tuple(sorted(self.rows, key=lambda row: row.line))
 
 
 def apply_types(

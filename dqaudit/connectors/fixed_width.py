@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.csv_file import detect_encoding
 from dqaudit.connectors.file_records import (
     BadRows,
@@ -129,7 +129,7 @@ def read_fixed_width(
     *,
     encoding: str | None = None,
     on_bad_row: str = "error",
-) -> Extract:
+) -> FrameExtract:
     """Read a fixed-width file with its layout; every record keeps its line number."""
     path = Path(path)
     bad = BadRows(str(path), on_bad_row)
@@ -169,17 +169,17 @@ def read_fixed_width(
     if len(frame) == 0:
         first = bad.sorted_rows()[0]
         raise InputError(
-            f"{path}: every record is a bad row (first at line {first['line']}: {first['reason']})"
+            f"{path}: every record is a bad row (first at line {first.line}: {first.reason})"
         )
     fingerprint = Fingerprint(
         source=str(path), sha256=sha256, rows=len(frame), columns=list(frame.columns)
     )
-    return Extract(
+    return FrameExtract(
         frame=frame,
         fingerprint=fingerprint,
         line_numbers=line_numbers,
         bad_rows=bad.sorted_rows(),
-        bad_row_policy=on_bad_row,
+        bad_row_policy=BadRowPolicy(on_bad_row),
     )
 
 

@@ -8,15 +8,16 @@ A pushdown dataset is previewed with a LIMIT query in the database (read-only, a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from dqaudit.connectors.base import FrameExtract
 from dqaudit.connectors.registry import get_connector
 from dqaudit.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dqaudit.connectors.base import Extract, Fingerprint
+    from dqaudit.connectors.base import BadRow, Extract, Fingerprint
     from dqaudit.workspace.config import Workspace
 
 MASK = "***"
@@ -29,7 +30,7 @@ class Preview:
     connector: str
     fingerprint: Fingerprint
     rows: pd.DataFrame
-    bad_rows: list[dict[str, Any]]
+    bad_rows: list[BadRow]
     masked: list[str]
     pushdown: bool
 
@@ -52,8 +53,7 @@ class Preview:
         if self.bad_rows:
             first = self.bad_rows[0]
             lines.append(
-                f"  bad rows     {len(self.bad_rows)} (first at line {first['line']}: "
-                f"{first['reason']})"
+                f"  bad rows     {len(self.bad_rows)} (first at line {first.line}: {first.reason})"
             )
         lines.append("")
         with pd.option_context("display.max_columns", None, "display.width", 160):
@@ -75,7 +75,8 @@ def preview_dataset(workspace: Workspace, system: str, dataset: str, rows: int =
         head = head.copy()
         for column in masked:
             head[column] = head[column].astype(object).where(head[column].isna(), MASK)
-    if extract.line_numbers is not None and extract.frame is not None:
+    in_memory = isinstance(extract, FrameExtract)
+    if in_memory and extract.line_numbers is not None:
         head.index = extract.line_numbers[: len(head)]
         head.index.name = "line"
     return Preview(
@@ -84,15 +85,15 @@ def preview_dataset(workspace: Workspace, system: str, dataset: str, rows: int =
         config.connector,
         extract.fingerprint,
         head,
-        list(extract.bad_rows),
+        list(extract.bad_rows) if in_memory else [],
         masked,
-        extract.pushdown is not None,
+        not in_memory,
     )
 
 
 def _head(extract: Extract, rows: int) -> pd.DataFrame:
-    if extract.frame is not None:
+    if isinstance(extract, FrameExtract):
         return extract.frame.head(rows)
     from dqaudit.connectors.sql_database import preview_rows
 
-    return preview_rows(extract.pushdown, rows)
+    return preview_rows(extract, rows)

@@ -16,36 +16,16 @@ every message, fingerprint and stored run.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from dqaudit.connectors.base import Extract, Fingerprint
+from dqaudit.connectors.base import DatabaseExtract, Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.sql_session import SqlTarget, database_error, open_engine, sql_target
 from dqaudit.errors import DqauditError, InputError
 
 MODES = ("pull", "pushdown")
 DEFAULT_TIMEOUT_S = 1800.0
 PULL_CHUNK_ROWS = 50_000
-
-
-@dataclass(frozen=True)
-class SqlSource:
-    """What pushdown validates: a table (optionally schema-qualified) or a query."""
-
-    target: SqlTarget
-    table: str | None
-    schema: str | None
-    query: str | None
-    select_sql: str
-
-    @property
-    def label(self) -> str:
-        if self.table:
-            return f"{self.schema}.{self.table}" if self.schema else self.table
-        return "query"
 
 
 class SqlConnector:
@@ -112,18 +92,17 @@ def extract_sql(
         raise
     finally:
         engine.dispose()
-    source = SqlSource(target, name, schema, query, select_sql)
+    label = (f"{schema}.{name}" if schema else name) if name else "query"
     fingerprint = Fingerprint(
-        source=f"{target.display} {'table ' + source.label if table else 'query'}",
+        source=f"{target.display} {'table ' + label if table else 'query'}",
         sha256=hashlib.sha256(select_sql.encode("utf-8")).hexdigest(),
         rows=rows,
         columns=columns,
     )
     if frame is None:
-        return Extract(frame=None, fingerprint=fingerprint, pushdown=source)
-    return Extract(
-        frame=frame, fingerprint=fingerprint, line_numbers=np.arange(1, rows + 1, dtype=np.int64)
-    )
+        return DatabaseExtract(target, fingerprint, select_sql, name, schema, query)
+    # A database has no lines: its records are known by their key columns only.
+    return FrameExtract(frame=frame, fingerprint=fingerprint)
 
 
 def _split_table(table: str) -> tuple[str | None, str]:
@@ -224,7 +203,7 @@ def _read_error(exc: Any, target: SqlTarget, table: str, query: str | None) -> D
     return error
 
 
-def preview_rows(source: SqlSource, rows: int) -> Any:
+def preview_rows(source: DatabaseExtract, rows: int) -> Any:
     """The first ``rows`` rows of a pushdown source, read with LIMIT (read-only)."""
     import sqlalchemy as sa
 

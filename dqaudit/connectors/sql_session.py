@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from dqaudit.credentials import safe_url, scrub
+from dqaudit.connectors.base import DatabaseTarget
+from dqaudit.credentials import safe_url
 from dqaudit.errors import DqauditError, EngineError, InputError
 
 CONNECT_TIMEOUT_S = 15
@@ -55,24 +55,7 @@ QUERY_SIGNS = (
 )
 
 
-@dataclass(frozen=True)
-class SqlTarget:
-    """A database to read, with everything needed to open read-only sessions on it.
-
-    ``url`` carries the password and is never shown; ``display`` is the masked URL.
-    """
-
-    url: str
-    display: str
-    dialect: str
-    engine_url: str
-    engine_kwargs: dict[str, Any] = field(default_factory=dict)
-    timeout: float | None = None
-    password: str | None = None
-
-    def scrub(self, text: str) -> str:
-        """Remove the password (and the raw URL) from a message."""
-        return scrub(text.replace(self.url, self.display), self.password)
+SqlTarget = DatabaseTarget  # the sql connector's name for it
 
 
 def sql_target(url: str, timeout: float | None, base_dir: Path | None = None) -> SqlTarget:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from dqaudit.connectors.base import Extract
+from dqaudit.connectors.base import DatabaseExtract, Extract
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import addresses, custody
 from dqaudit.expectations.rules.references import ReferenceFile
@@ -167,9 +167,8 @@ def derive(suite: Any, extract: Extract, load: Loader, timezone: str = DEFAULT_T
     fingerprint = dataclasses.replace(
         extract.fingerprint, columns=[str(c) for c in derived.columns]
     )
-    return Derived(
-        Extract(derived, fingerprint, extract.line_numbers, list(extract.bad_rows)), references
-    )
+    # replace() keeps everything else the extract says (its lines, bad rows and policy)
+    return Derived(dataclasses.replace(extract, frame=derived, fingerprint=fingerprint), references)
 
 
 def _apply(
@@ -222,7 +221,7 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
     """``audit run``'s hook: read the inputs through their own connectors and derive."""
     if declared(plan.suite) is None:
         return Derived(extract)
-    if getattr(extract, "pushdown", None) is not None:
+    if isinstance(extract, DatabaseExtract):
         raise InputError(
             f"{plan.suite.source}: derived datasets are built with pandas; dataset "
             f"'{plan.dataset}' is validated in its database (pushdown), so read it without "

@@ -25,7 +25,7 @@ from dqaudit.expectations.suite import Rule, Suite
 from dqaudit.expectations.value_types import typed_rule
 
 if TYPE_CHECKING:
-    from dqaudit.connectors.base import Extract
+    from dqaudit.connectors.base import DatabaseExtract
 
 RECORD_BATCH = 5_000
 # (rule position, sequence number of the batch's first record, [(key, values), ...])
@@ -33,7 +33,7 @@ Sink = Callable[[int, int, list[tuple[str, dict[str, Any]]]], None]
 
 
 def run_pushdown(
-    extract: Extract,
+    extract: DatabaseExtract,
     suite: Suite | str | Path | dict[str, Any],
     key: str | Sequence[str] | None = None,
     *,
@@ -49,7 +49,7 @@ def run_pushdown(
 
     from dqaudit.connectors.sql_session import database_error
 
-    source = extract.pushdown
+    source = extract
     target = source.target
     suite = _coerce_suite(suite)
     key_columns = _key_columns(key)

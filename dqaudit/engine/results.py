@@ -82,9 +82,7 @@ class SuiteResult:
 
     def bad_row_lines(self) -> list[str]:
         """One line per record left out, with its line number (``check`` prints them)."""
-        return [
-            f"line {row['line']}: {row['reason']} ({self.bad_row_action})" for row in self.bad_rows
-        ]
+        return [f"line {row.line}: {row.reason} ({self.bad_row_action})" for row in self.bad_rows]
 
     def _first_rule_error(self) -> str | None:
         for result in self.results:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from dqaudit.connectors.base import DatabaseExtract
 from dqaudit.engine.results import RuleResult, SuiteResult
 from dqaudit.errors import EngineError, InputError
 from dqaudit.expectations import gx_adapter
@@ -74,7 +75,7 @@ def run_suite(
     ``timezone`` is the dataset's (dqaudit.yml): timeliness and order rules that do not
     set their own ``timezone`` read local datetimes in it.
     """
-    if getattr(data, "pushdown", None) is not None:
+    if isinstance(data, DatabaseExtract):
         from dqaudit.engine.pushdown import run_pushdown
 
         return run_pushdown(data, suite, key)
@@ -94,12 +95,13 @@ def run_suite(
                 f"{result.rule.label}: {unreadable} value(s) could not be read as the rule "
                 "needs, so its statistic over the column fails"
             )
-    bad_rows, policy = getattr(data, "bad_rows", []), getattr(data, "bad_row_policy", "error")
+    bad_rows = getattr(data, "bad_rows", ())
+    policy = str(getattr(data, "bad_row_policy", "error"))
     if bad_rows:
         first = bad_rows[0]
         warnings.append(
             f"{len(bad_rows)} bad row(s) left out of the audit (on_bad_row: {policy}); first "
-            f"at line {first['line']}: {first['reason']}"
+            f"at line {first.line}: {first.reason}"
         )
     return SuiteResult(
         suite_name=suite.name,

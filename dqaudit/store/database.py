@@ -232,8 +232,8 @@ class AuditStore:
                 {
                     "run_id": run_id,
                     "seq": start + offset,
-                    "line": row["line"],
-                    "reason": row["reason"],
+                    "line": row.line,
+                    "reason": row.reason,
                     "action": action,
                 }
                 for offset, row in enumerate(rows[start : start + RECORD_BATCH])
