@@ -5,12 +5,12 @@ the record separately and not against the owner. Every step goes to the trail.""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from dqaudit.digests import sha256_text
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 from dqaudit.store import schema
@@ -121,7 +121,7 @@ def list_exceptions(store: AuditStore, finding_id: int | None = None) -> list[An
 
 def _digest(key: str) -> str:
     """Keys are personal data and the trail is never purged: it holds their digest."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return sha256_text(key)
 
 
 def _require_failing_key(store: AuditStore, finding_id: int, key: str) -> None:

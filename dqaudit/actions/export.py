@@ -13,7 +13,6 @@ pass Excel's row limit is capped with a note, and the full list goes to a CSV be
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 import uuid
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from dqaudit.actions import plan_layout as layout
 from dqaudit.actions.cells import neutralise
 from dqaudit.actions.findings import OVERDUE, list_findings, shown_status
+from dqaudit.digests import sha256_file
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 from dqaudit.store import schema
@@ -172,7 +172,7 @@ def build_plan(
     for sheet_ in (cover, sheet):
         _mark(sheet_, settings.protective_marking)
     workbook.save(path)
-    plan.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    plan.sha256 = sha256_file(path)
     return plan
 
 

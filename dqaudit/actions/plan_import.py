@@ -10,7 +10,6 @@ export for the same owner is refused unless forced. Every change goes to the tra
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from dqaudit.actions import plan_layout as layout
 from dqaudit.actions.cells import restore
+from dqaudit.digests import sha256_file, sha256_text
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 from dqaudit.store import schema
@@ -55,7 +55,7 @@ class ImportResult:
 def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> ImportResult:
     """Apply an owner's edits from ``path``; all of them, or none and an error."""
     workbook = _open(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = sha256_file(path)
     try:
         plan = _plan(store, workbook, path)
         if _imported_before(store, plan.plan_id, digest):
@@ -118,7 +118,7 @@ def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> Import
             "file_sha256": digest,
             "changes": {str(k): v for k, v in changes.items()},
             "exceptions_requested": [
-                [f, hashlib.sha256(k.encode()).hexdigest()] for f, k in result.exceptions_requested
+                [f, sha256_text(k)] for f, k in result.exceptions_requested
             ],  # key digests: record keys are personal data, and the trail is never purged
         }
 

@@ -11,7 +11,6 @@ Only a file with bad rows under skip/report takes a slower path that rebuilds it
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from dqaudit.connectors.file_records import (
     column_types,
     read_file_bytes,
 )
+from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
 
 ENCODINGS_TRIED = ("utf-8", "cp1252")
@@ -69,7 +69,7 @@ def read_csv(
     before = _file_state(path)
     data = read_file_bytes(path)
     encoding = detect_encoding(path, data, encoding)
-    sha256 = hashlib.sha256(data).hexdigest()
+    sha256 = sha256_bytes(data)
     plain = delimiter.isascii() and quotechar.isascii() and quotechar.encode("ascii") not in data
     if plain:
         shape = _PlainShape.of(data, delimiter.encode("ascii"))

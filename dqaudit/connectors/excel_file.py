@@ -11,7 +11,6 @@ header cell is an error naming the cell, since a column without one name cannot 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from dqaudit.connectors.file_records import (
     column_types,
     read_file_bytes,
 )
+from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -53,7 +53,7 @@ def read_excel(
     """
     path = Path(path)
     data = read_file_bytes(path)
-    sha256 = hashlib.sha256(data).hexdigest()
+    sha256 = sha256_bytes(data)
     worksheet = _open_sheet(path, data, sheet)
     name = worksheet.name
     where = f"{path} [sheet {name}]"

@@ -10,7 +10,6 @@ value that does not convert makes its record a bad row, as a ragged row does in 
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from dqaudit.connectors.file_records import (
     read_file_bytes,
     type_name,
 )
+from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
 
 FIELD_SETTINGS = frozenset({"name", "start", "width", "type", "format"})
@@ -135,7 +135,7 @@ def read_fixed_width(
     bad = BadRows(str(path), on_bad_row)
     data = read_file_bytes(path)
     encoding = detect_encoding(path, data, encoding or layout.encoding)
-    sha256 = hashlib.sha256(data).hexdigest()
+    sha256 = sha256_bytes(data)
     text = data.decode(encoding).lstrip("\ufeff")
     physical = text.split("\n")
     if physical and physical[-1] == "":

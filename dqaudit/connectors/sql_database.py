@@ -15,12 +15,12 @@ every message, fingerprint and stored run.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from dqaudit.connectors.base import DatabaseExtract, Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.sql_session import SqlTarget, database_error, open_engine, sql_target
+from dqaudit.digests import sha256_text
 from dqaudit.errors import DqauditError, InputError
 
 MODES = ("pull", "pushdown")
@@ -95,7 +95,7 @@ def extract_sql(
     label = (f"{schema}.{name}" if schema else name) if name else "query"
     fingerprint = Fingerprint(
         source=f"{target.display} {'table ' + label if table else 'query'}",
-        sha256=hashlib.sha256(select_sql.encode("utf-8")).hexdigest(),
+        sha256=sha256_text(select_sql),
         rows=rows,
         columns=columns,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from dqaudit.expectations.suite import Rule, Suite
@@ -10,7 +11,16 @@ from dqaudit.expectations.suite import Rule, Suite
 if TYPE_CHECKING:
     import numpy as np
 
-PASSED, FAILED, ERROR = "passed", "failed", "error"
+
+class Outcome(StrEnum):
+    """What an audit of one extract concluded (also each stored run's ``outcome``)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+
+
+PASSED, FAILED, ERROR = Outcome.PASSED, Outcome.FAILED, Outcome.ERROR
 
 
 @dataclass
@@ -56,7 +66,7 @@ class SuiteResult:
     bad_row_policy: str = "error"
 
     @property
-    def status(self) -> str:
+    def status(self) -> Outcome:
         if self.error or any(r.error for r in self.results):
             return ERROR
         if any(r.success is False for r in self.results):

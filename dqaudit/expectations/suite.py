@@ -6,13 +6,13 @@ an error naming the file and expectation, never a rule that silently does nothin
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dqaudit.digests import sha256_text
 from dqaudit.errors import InputError
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class Suite:
     @property
     def hash(self) -> str:
         """SHA-256 of the canonical form; a reordering or a wording fix leaves it unchanged."""
-        return hashlib.sha256(_canonical_json(self.canonical()).encode("utf-8")).hexdigest()
+        return sha256_text(_canonical_json(self.canonical()))
 
     def require_governance(self) -> None:
         """Audits bind suites to datasets and findings to rule ids, so both must be present."""

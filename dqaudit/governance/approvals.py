@@ -8,7 +8,6 @@ A suite whose hash differs from its latest approval is no longer approved.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from dqaudit.digests import sha256_file
 from dqaudit.errors import InputError
 from dqaudit.expectations.suite import Suite, load_suite, load_workspace_suites
 from dqaudit.governance import trail
@@ -150,10 +150,7 @@ def _strings(value: Any) -> list[str]:
 
 
 def _fingerprints(paths: list[Path]) -> list[dict[str, str]]:
-    return [
-        {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-        for path in paths
-    ]
+    return [{"path": str(path), "sha256": sha256_file(path)} for path in paths]
 
 
 def approve(
@@ -324,7 +321,7 @@ def _changed_references(approval: Approval) -> list[str]:
         path = Path(reference["path"])
         if not path.is_file():
             changed.append(f"{path} (missing)")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != reference["sha256"]:
+        elif sha256_file(path) != reference["sha256"]:
             changed.append(str(path))
     return changed
 

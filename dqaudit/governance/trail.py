@@ -10,7 +10,6 @@ This module only ever appends and reads: the tool offers no way to alter the tra
 
 from __future__ import annotations
 
-import hashlib
 import json
 import socket
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from dqaudit.digests import sha256_file, sha256_text
 from dqaudit.errors import EngineError
 from dqaudit.store import schema
 from dqaudit.store.database import AuditStore, as_utc, os_user
@@ -84,7 +84,7 @@ def entry_hash(
         ensure_ascii=False,
         default=str,
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256_text(canonical)
 
 
 def append(
@@ -202,7 +202,7 @@ def verify(store: AuditStore) -> Verification:
 
 def record_config(store: AuditStore, config_path: Path) -> TrailEntry | None:
     """Record a configuration change when dqaudit.yml differs from the last one recorded."""
-    digest = hashlib.sha256(config_path.read_bytes()).hexdigest()
+    digest = sha256_file(config_path)
     with store.engine.connect() as connection:
         last = connection.execute(
             sa.select(schema.trail.c.details)

@@ -7,13 +7,13 @@ its SHA-256, so the copy in the board pack can be matched to the store.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
 from dqaudit.reports.period import Period, resolve_period
@@ -91,7 +91,7 @@ def write_simb_report(
 
         content = render_html(summary).encode("utf-8")
     _write_whole(out, content)
-    digest = hashlib.sha256(content).hexdigest()
+    digest = sha256_bytes(content)
     trail.append(
         store,
         "report",

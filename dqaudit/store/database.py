@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,22 @@ if TYPE_CHECKING:
     from dqaudit.engine.results import SuiteResult
     from dqaudit.expectations.suite import Suite
 
-RUNNING, COMPLETE, INTERRUPTED, ERROR = "running", "complete", "interrupted", "error"
+
+class RunStatus(StrEnum):
+    """Where a stored run is: written under RUNNING, then exactly one of the others."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+
+RUNNING, COMPLETE, INTERRUPTED, ERROR = (
+    RunStatus.RUNNING,
+    RunStatus.COMPLETE,
+    RunStatus.INTERRUPTED,
+    RunStatus.ERROR,
+)
 RECORD_BATCH = 5_000
 STALE_AFTER = timedelta(hours=12)
 

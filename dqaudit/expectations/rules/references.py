@@ -7,11 +7,11 @@ like an extract's, so a finding can be traced to the exact boundary it was teste
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dqaudit.digests import sha256_file
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import catalogue, codelists
 
@@ -130,14 +130,6 @@ def suite_reference_files(suite: Any) -> list[ReferenceFile]:
             path = resolved[name]
             if path not in seen:
                 seen[path] = ReferenceFile(
-                    f"{rule.rule_id or rule.label}: {name}", path, sha256_of(path)
+                    f"{rule.rule_id or rule.label}: {name}", path, sha256_file(path)
                 )
     return list(seen.values())
-
-
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
