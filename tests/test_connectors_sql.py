@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from dqaudit.connectors.base import DatabaseExtract
 from dqaudit.connectors.registry import get_connector
-from dqaudit.engine.pushdown import run_pushdown
+from dqaudit.engine.run import run_suite
 from dqaudit.errors import EngineError
 from tests.conftest import invoke, write_suite
 from tests.test_conformance import EXPECTED, ROWS, SUITE, create_table, drop_table
@@ -93,7 +93,7 @@ def test_pushdown_keys_come_in_key_order(database: tuple[str, str, str]) -> None
         {"url": url, "table": table, "mode": "pushdown"}, base_dir=Path(".")
     )
     assert isinstance(extract, DatabaseExtract) and extract.fingerprint.rows == len(ROWS)
-    result = run_pushdown(extract, SUITE, key="ref")
+    result = run_suite(extract, SUITE, key="ref")
     for rule_result in result.results:
         if rule_result.failing_keys:
             assert rule_result.failing_keys == sorted(rule_result.failing_keys)
@@ -107,7 +107,7 @@ def test_a_query_can_be_audited_in_both_modes(database: tuple[str, str, str]) ->
         extract = get_connector("sql").extract(
             {"url": url, "query": query, "mode": mode}, base_dir=Path(".")
         )
-        from dqaudit.engine.runner import run_suite
+        from dqaudit.engine.run import run_suite
 
         result = run_suite(extract, SUITE, key="ref")
         keys = {r.rule.rule_id: sorted(r.failing_keys or []) for r in result.results}
@@ -125,20 +125,20 @@ def test_pushdown_streams_every_key_in_batches(database: tuple[str, str, str]) -
         {"url": url, "table": table, "mode": "pushdown"}, base_dir=Path(".")
     )
     batches: list[tuple[int, int, list[tuple[str, dict]]]] = []
-    result = run_pushdown(
+    result = run_suite(
         extract, SUITE, key="ref", sink=lambda *batch: batches.append(batch), batch_size=1
     )
     assert all(len(records) == 1 for _, _, records in batches)
     streamed: dict[int, list[str]] = {}
     for position, first_seq, records in batches:
         assert first_seq == len(streamed.get(position, []))
-        streamed.setdefault(position, []).extend(key for key, _ in records)
+        streamed.setdefault(position, []).extend(record.key for record in records)
     by_id = {r.rule.position: r.rule.rule_id for r in result.results}
     assert {by_id[p]: keys for p, keys in streamed.items()} == {
         rule_id: keys for rule_id, keys in EXPECTED.items() if keys
     }
     # Only the rule's columns leave the database, never whole rows.
-    values = {by_id[p]: records[0][1] for p, _, records in batches}
+    values = {by_id[p]: records[0].values for p, _, records in batches}
     assert set(values["CON-03"]) == {"age"}
     assert set(values["CON-07"]) == {"charge_datetime", "disposal"}
     assert all(r.failing_keys is None for r in result.results if r.unexpected_count)
@@ -158,8 +158,8 @@ def test_a_key_count_that_differs_from_gx_is_an_error(database: tuple[str, str, 
             _sql(url, f"UPDATE {table} SET age = 999 WHERE ref = 'R01'")
             changed.append(True)
 
-    with pytest.raises(EngineError, match=r"GX counted 2 failing rows .* returned 3"):
-        run_pushdown(extract, SUITE, key="ref", sink=sink)
+    with pytest.raises(EngineError, match=r"GX counted 2 failing rows but 3 were listed"):
+        run_suite(extract, SUITE, key="ref", sink=sink)
 
 
 def test_audit_run_stores_pushdown_keys_and_masks_the_password(
@@ -407,7 +407,7 @@ def test_pushdown_needs_a_key(tmp_path: Path) -> None:
         "mode=pushdown",
     )
     assert result.exit_code == 2
-    assert "pushdown names failing rows by key" in result.stderr
+    assert "failing rows are named by key" in result.stderr
 
 
 def test_a_sqlite_file_is_checked_by_its_extension(tmp_path: Path) -> None:

@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from dqaudit.actions.findings import update_findings
-from dqaudit.connectors.base import DatabaseExtract
 from dqaudit.connectors.registry import get_connector
 from dqaudit.engine import derivation
-from dqaudit.engine.pushdown import run_pushdown
+from dqaudit.engine.backend import FailingRecord
 from dqaudit.engine.results import ERROR, FAILED
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.errors import DqauditError, ExitCode, InputError
 from dqaudit.expectations.rules.references import suite_reference_files
 from dqaudit.expectations.suite import Suite, load_workspace_suites
@@ -233,15 +232,11 @@ def _execute(
         derived = derivation.derive_for_run(plan, extract, root)  # rules across tables
         extract, references = derived.extract, derived.references
         references += suite_reference_files(plan.suite)
-        if isinstance(
-            extract, DatabaseExtract
-        ):  # validated in the database; keys stream to the store
-            sink = functools.partial(store.add_failing_records, run_id)
-            result = run_pushdown(extract, plan.suite, key=config.key or None, sink=sink)
-        else:
-            result = run_suite(
-                extract, plan.suite, key=config.key or None, timezone=config.timezone
-            )
+        # every backend streams failing records into the store as it finds them
+        sink = functools.partial(_store_records, store, run_id)
+        result = run_suite(
+            extract, plan.suite, key=config.key or None, timezone=config.timezone, sink=sink
+        )
         store.record_results(run_id, extract, result)
         record_references(store, run_id, references)
         if result.status == ERROR:
@@ -266,6 +261,14 @@ def _execute(
     ]
     outcome.exit_code = ExitCode.CHECKS_FAILED if result.status == FAILED else ExitCode.OK
     return outcome
+
+
+def _store_records(
+    store: AuditStore, run_id: str, position: int, first: int, records: list[FailingRecord]
+) -> None:
+    store.add_failing_records(
+        run_id, position, first, [(record.key, record.values) for record in records]
+    )
 
 
 @contextmanager

@@ -6,7 +6,7 @@ Two modes:
   never holds the driver's whole result beside the frame), with the database's own types;
 - ``pushdown`` reads nothing but the table's shape and row count: Great Expectations
   validates inside the database, and only failing keys and the rule's columns of failing
-  rows ever leave it (see dqaudit.engine.pushdown).
+  rows ever leave it (see dqaudit.engine.sql_backend).
 
 Sessions are read-only by the database's own enforcement (see sql_session). The URL
 normally comes from the environment (``url: ${PNC_DB_URL}``); its password is masked in
