@@ -187,7 +187,8 @@ class ExpectColumnPairValuesToBeWithinHours(ColumnPairMapExpectation):
     PNC is late even when its arrest datetime is missing too, so by default (``neither``)
     no row is ignored. ``ignore_row_if: both_values_are_missing`` opts out of that for
     rows with neither datetime; ``either_value_is_missing`` is refused. Durations are real
-    elapsed hours in ``timezone``. Engines: pandas.
+    elapsed hours in ``timezone``. Source: Code of Practice for the Police National Computer
+    (2005), timeliness of entry. Engines: pandas.
     """
 
     max_hours: float = pydantic.Field(gt=0)
