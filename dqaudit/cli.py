@@ -33,8 +33,25 @@ from dqaudit.commands.suite import suite
 from dqaudit.errors import ExitCode
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: dqaudit's version and the rule-library version (its content hash)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from dqaudit.expectations.rules.library import library_version
+
+    click.echo(f"dqaudit, version {__version__}\nrule library {library_version()}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dqaudit")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version (and the rule-library version) and exit.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:

@@ -3,6 +3,10 @@
 A ``code_list`` is either the name of a built-in list (a YAML file in ``codelists/``) or a
 path to a force's own YAML or CSV file, so a local table can replace an illustrative one
 without touching code. CSV files take their codes from a ``code`` column, or the first.
+
+A YAML list must name its ``source``; the built-in ones also give ``publisher``,
+``edition`` and ``url``, and say ``public: false`` when the list is not published (the
+PNC disposal table), so ``dqaudit rules list`` can show where every code comes from.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ class CodeList:
     source: str
     codes: tuple[str, ...]
     labels: tuple[str, ...]
+    publisher: str = ""
+    edition: str = ""
+    url: str = ""
+    public: bool = True
 
 
 def builtin_names() -> list[str]:
@@ -89,6 +97,10 @@ def _from_yaml(file: Path, text: str) -> CodeList:
         source=str(document["source"]).strip(),
         codes=tuple(codes),
         labels=tuple(labels),
+        publisher=str(document.get("publisher") or "").strip(),
+        edition=str(document.get("edition") or "").strip(),
+        url=str(document.get("url") or "").strip(),
+        public=document.get("public", True) is not False,
     )
 
 
