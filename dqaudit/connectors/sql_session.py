@@ -43,6 +43,7 @@ READ_ONLY_SIGNS = (
     "attempt to write",  # SQLite
     "query_only",  # SQLite PRAGMA query_only
     "not authorized",  # SQLite: the audit session's authorizer denied it
+    "authorization denied",  # SQLite: the same, for a statement that attaches (VACUUM INTO)
     "data-modifying statement",  # PostgreSQL: a writing CTE inside a cursor or subquery
 )
 TIMEOUT_SIGNS = (
