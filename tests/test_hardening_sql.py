@@ -28,11 +28,15 @@ REFUSED = [
     # (database, query, what the message names)
     ("postgresql", "SELECT dblink_exec('dbname=test', 'DELETE FROM t')", "function dblink_exec"),
     ("postgresql", "SELECT public.dblink_exec('x', 'y')", "function dblink_exec"),
-    ('postgresql', 'SELECT "dblink_exec"(\'x\', \'y\')', "function dblink_exec"),
+    ("postgresql", "SELECT \"dblink_exec\"('x', 'y')", "function dblink_exec"),
     ("postgresql", "SELECT * FROM dblink('c', 'select 1') AS t(a int)", "function dblink"),
     ("postgresql", "SELECT lo_export(1, '/tmp/x')", "function lo_export"),
     ("postgresql", "SELECT pg_read_file('/etc/passwd')", "function pg_read_file"),
-    ("postgresql", "SELECT set_config('default_transaction_read_only', 'off', false)", "set_config"),
+    (
+        "postgresql",
+        "SELECT set_config('default_transaction_read_only', 'off', false)",
+        "set_config",
+    ),
     ("postgresql", "SELECT nextval('s')", "function nextval"),
     ("postgresql", "SELECT query_to_xml('DELETE FROM t', true, true, '')", "query_to_xml"),
     ("postgresql", "WITH gone AS (DELETE FROM t RETURNING *) SELECT * FROM gone", "DELETE"),
@@ -64,7 +68,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("database, query, named", REFUSED)
-def test_the_guard_refuses_what_could_write_or_escape(database: str, query: str, named: str) -> None:
+def test_the_guard_refuses_what_could_write_or_escape(
+    database: str, query: str, named: str
+) -> None:
     with pytest.raises(InputError) as caught:
         check_query(query, database)
     message = caught.value.message
@@ -284,7 +290,7 @@ def test_the_sqlite_authorizer_denies_writes_and_setting_changes(
     engine = open_engine(sql_target(f"sqlite:///{sqlite_db}", 30))
     try:
         with engine.connect() as session:
-            with pytest.raises(sa.exc.DBAPIError, match="not authorized|authorization denied"):
+            with pytest.raises(sa.exc.DBAPIError, match=r"not authorized|authorization denied"):
                 session.exec_driver_sql(statement)
             assert session.exec_driver_sql("PRAGMA query_only").scalar() == 1
     finally:

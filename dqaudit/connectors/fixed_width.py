@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.csv_file import detect_encoding
@@ -31,6 +30,7 @@ from dqaudit.connectors.file_records import (
 )
 from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
+from dqaudit.workspace.yaml_input import read_yaml_file
 
 FIELD_SETTINGS = frozenset({"name", "start", "width", "type", "format"})
 LAYOUT_SETTINGS = frozenset({"fields", "encoding", "record_length"})
@@ -60,16 +60,7 @@ class Layout:
 def load_layout(path: str | Path) -> Layout:
     """Read and check a layout; errors name the layout file and the field at fault."""
     path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"layout file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read layout file {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}: not valid YAML{where}") from None
+    document = read_yaml_file(path, "layout file").data
     if not isinstance(document, dict) or not isinstance(document.get("fields"), list):
         raise InputError(f"{path}: a layout needs 'fields', a list of name/start/width/type")
     unknown = set(document) - LAYOUT_SETTINGS

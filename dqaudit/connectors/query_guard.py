@@ -74,26 +74,80 @@ COMMON_FUNCTIONS = frozenset(
 DIALECT_FUNCTIONS = {
     "postgres": frozenset(
         {
-            "btrim", "strpos", "split_part", "initcap", "format", "to_char", "to_date",
-            "to_timestamp", "to_number", "date_part", "date_trunc", "age", "make_date",
-            "now", "localtimestamp", "justify_days", "regexp_match", "regexp_matches",
-            "starts_with", "bool_and", "bool_or", "every", "array_length",
-            "cardinality", "unnest", "jsonb_extract_path_text", "json_extract_path_text",
+            "btrim",
+            "strpos",
+            "split_part",
+            "initcap",
+            "format",
+            "to_char",
+            "to_date",
+            "to_timestamp",
+            "to_number",
+            "date_part",
+            "date_trunc",
+            "age",
+            "make_date",
+            "now",
+            "localtimestamp",
+            "justify_days",
+            "regexp_match",
+            "regexp_matches",
+            "starts_with",
+            "bool_and",
+            "bool_or",
+            "every",
+            "array_length",
+            "cardinality",
+            "unnest",
+            "jsonb_extract_path_text",
+            "json_extract_path_text",
         }
     ),
     "mysql": frozenset(
         {
-            "locate", "date_format", "str_to_date", "datediff", "date_add", "date_sub",
-            "timestampdiff", "dayofmonth", "dayofweek", "dayofyear", "weekday",
-            "last_day", "now", "curdate", "from_unixtime", "unix_timestamp", "convert",
-            "char_length", "field", "elt", "hex", "unhex", "bit_length",
-            "json_extract", "json_unquote", "regexp_instr",
+            "locate",
+            "date_format",
+            "str_to_date",
+            "datediff",
+            "date_add",
+            "date_sub",
+            "timestampdiff",
+            "dayofmonth",
+            "dayofweek",
+            "dayofyear",
+            "weekday",
+            "last_day",
+            "now",
+            "curdate",
+            "from_unixtime",
+            "unix_timestamp",
+            "convert",
+            "char_length",
+            "field",
+            "elt",
+            "hex",
+            "unhex",
+            "bit_length",
+            "json_extract",
+            "json_unquote",
+            "regexp_instr",
         }
     ),
     "sqlite": frozenset(
         {
-            "strftime", "julianday", "unixepoch", "typeof", "hex", "unicode", "printf",
-            "glob", "like", "likely", "unlikely", "total", "quote",
+            "strftime",
+            "julianday",
+            "unixepoch",
+            "typeof",
+            "hex",
+            "unicode",
+            "printf",
+            "glob",
+            "like",
+            "likely",
+            "unlikely",
+            "total",
+            "quote",
             "json_extract",
         }
     ),
@@ -154,17 +208,18 @@ def _label(dialect: str) -> str:
 
 def _parse(query: str, dialect: str, where: str) -> list[Any]:
     import sqlglot
+
     # sqlglot logs a warning when it falls back to an opaque Command; that is refused below
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     try:
         tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(query)
-    except Exception as exc:  # noqa: BLE001 - TokenError, or whatever odd input provokes
+    except Exception as exc:  # TokenError, or whatever odd input provokes
         raise InputError(f"{where}: does not parse ({_first_line(exc)})") from None
     if dialect == "mysql":
         _refuse_executable_comments(tokens, where)
     try:
         statements = [s for s in sqlglot.parse(query, read=dialect) if s is not None]
-    except Exception as exc:  # noqa: BLE001 - sqlglot raises ParseError and, on odd input, others
+    except Exception as exc:  # ParseError, and others on odd input
         into = any(token.text.upper() == "INTO" for token in tokens)
         hint = "; SELECT ... INTO is not allowed in an audit query" if into else ""
         raise InputError(f"{where}: does not parse ({_first_line(exc)}){hint}") from None
@@ -194,7 +249,7 @@ def _check_root(tree: Any, where: str) -> None:
 
     if isinstance(tree, exp.Select | exp.SetOperation):
         return
-    statement = isinstance(tree, _denied_nodes()) or isinstance(tree, exp.Values)
+    statement = isinstance(tree, (*_denied_nodes(), exp.Values))
     what = f"{_construct(tree)} is not allowed" if statement else "is not a SELECT statement"
     raise InputError(
         f"{where}: {what}; an audit query is one SELECT "
@@ -222,8 +277,7 @@ def _check_node(node: Any, where: str, dialect: str, allowed: frozenset[str]) ->
     if isinstance(node, _denied_nodes()):
         inside = "" if node.parent is None else " inside the SELECT"
         raise InputError(
-            f"{where}: {_construct(node)}{inside} is not allowed; audits only read records "
-            "systems"
+            f"{where}: {_construct(node)}{inside} is not allowed; audits only read records systems"
         )
     if isinstance(node, exp.Into):
         raise InputError(
@@ -238,8 +292,10 @@ def _check_node(node: Any, where: str, dialect: str, allowed: frozenset[str]) ->
     # sqlglot models some operators as functions (AND, OR, ~, ~*, ->>, COLLATE): binary
     # operators compute a value from their two operands, and are not function calls
     operator = isinstance(node, exp.Binary)
-    if isinstance(node, exp.Func) and not operator and not _function_allowed(
-        node, dialect, allowed
+    if (
+        isinstance(node, exp.Func)
+        and not operator
+        and not _function_allowed(node, dialect, allowed)
     ):
         shown = sorted(allowed)
         listing = ", ".join(shown[:SHOWN_FUNCTIONS])
@@ -267,12 +323,13 @@ def _allowed_nodes(dialect: str) -> frozenset[type]:
     over a TsOrDsToTimestamp): found by parsing each allowed name once."""
     import sqlglot
     from sqlglot import exp
+
     nodes: set[type] = set()
     for name in allowed_functions(dialect):
         for arguments in ("a", "'day', a", "a, 'x'", "a, 1, 2"):
             try:
                 tree = sqlglot.parse_one(f"SELECT {name}({arguments}) FROM t", read=dialect)
-            except Exception:  # noqa: BLE001 - sqlglot fails in many ways on odd arities
+            except Exception:  # sqlglot fails in many ways on odd arities
                 continue
             found = [n for n in tree.walk() if isinstance(n, exp.Func)]
             if not any(isinstance(n, exp.Anonymous) for n in found):
