@@ -20,6 +20,7 @@ import pandas as pd
 
 from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.csv_file import detect_encoding
+from dqaudit.connectors.field_limits import DEFAULT_MAX_FIELD_SIZE, max_field_size_option
 from dqaudit.connectors.file_records import (
     BadRows,
     ColumnType,
@@ -120,9 +121,21 @@ def read_fixed_width(
     *,
     encoding: str | None = None,
     on_bad_row: str = "error",
+    max_field_size: int = DEFAULT_MAX_FIELD_SIZE,
 ) -> FrameExtract:
-    """Read a fixed-width file with its layout; every record keeps its line number."""
+    """Read a fixed-width file with its layout; every record keeps its line number.
+
+    No field is wider than its layout says, so ``max_field_size`` bounds the layout's
+    widths (a record of any other length is a bad row, never cut into fields).
+    """
     path = Path(path)
+    for field in layout.fields:
+        if field.width > max_field_size:
+            raise InputError(
+                f"{layout.path}: field '{field.name}' is {field.width:,} characters wide, "
+                f"more than max_field_size ({max_field_size:,}); check the layout, or raise "
+                "max_field_size"
+            )
     bad = BadRows(str(path), on_bad_row)
     data = read_file_bytes(path)
     encoding = detect_encoding(path, data, encoding or layout.encoding)
@@ -183,7 +196,7 @@ class FixedWidthConnector:
     """The ``fixed_width`` connector: mainframe-style files described by a YAML layout."""
 
     description = "Fixed-width (mainframe-style) files described by a YAML layout"
-    options = frozenset({"path", "layout", "encoding", "on_bad_row"})
+    options = frozenset({"path", "layout", "encoding", "on_bad_row", "max_field_size"})
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
         from dqaudit.connectors.registry import check_options
@@ -200,4 +213,5 @@ class FixedWidthConnector:
             load_layout(layout_path),
             encoding=options.get("encoding"),
             on_bad_row=bad_row_policy(options, where),
+            max_field_size=max_field_size_option(options, where),
         )
