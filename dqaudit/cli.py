@@ -21,6 +21,7 @@ from dqaudit.commands.actions import actions
 from dqaudit.commands.audit import audit
 from dqaudit.commands.connectors import connectors, extract
 from dqaudit.commands.governance import purge, schedule, trail
+from dqaudit.commands.repeats import refuse_repeated_options
 from dqaudit.commands.report import report
 from dqaudit.commands.rules import rules
 from dqaudit.commands.shell import (
@@ -161,7 +162,7 @@ def _check(
     options: tuple[str, ...],
 ) -> Any:
     from dqaudit.audits.check import check_source
-    from dqaudit.connectors.adhoc import parse_options
+    from dqaudit.commands.connector_options import parse_options
 
     settings = parse_options(options)
     return check_source(suite_path, file, connector=connector_type, options=settings, key=key)
@@ -219,6 +220,7 @@ cli.add_command(schedule)
 cli.add_command(trail)
 cli.add_command(purge)
 cli.add_command(report)
+refuse_repeated_options(cli)  # every command, including those attached above
 
 
 def main() -> None:

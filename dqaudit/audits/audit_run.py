@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import signal
 import uuid
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -86,21 +87,25 @@ def load_suites(workspace: Workspace) -> list[Suite]:
 
 
 def plan_runs(
-    workspace: Workspace, system: str | None = None, suite_name: str | None = None
+    workspace: Workspace,
+    system: str | None = None,
+    suite_names: Sequence[str] | None = None,
 ) -> list[PlannedRun]:
-    """Bind each selected suite to its dataset, highest risk first."""
+    """Bind each selected suite (all, or those named) to its dataset, highest risk first."""
     suites = load_suites(workspace)
-    if suite_name is not None and not any(s.name == suite_name for s in suites):
-        known = ", ".join(s.name for s in suites) or "none"
-        raise InputError(
-            f"no suite named '{suite_name}' in {workspace.suites_dir} (suites: {known})"
-        )
+    for name, times in Counter(suite_names or ()).items():
+        if times > 1:
+            raise InputError(f"suites: '{name}' is named {times} times; name each suite once")
+    for name in suite_names or ():
+        if not any(s.name == name for s in suites):
+            known = ", ".join(s.name for s in suites) or "none"
+            raise InputError(f"no suite named '{name}' in {workspace.suites_dir} (suites: {known})")
     if system is not None and system not in workspace.config.systems:
         known = ", ".join(sorted(workspace.config.systems))
         raise InputError(f"no system '{system}' in {workspace.config_path} (systems: {known})")
     planned = []
     for suite in suites:
-        if suite_name is not None and suite.name != suite_name:
+        if suite_names and suite.name not in suite_names:
             continue
         suite.require_governance()
         if system is not None and suite.system != system:
@@ -117,7 +122,7 @@ def run_audits(
     workspace: Workspace,
     *,
     system: str | None = None,
-    suite_name: str | None = None,
+    suite_names: Sequence[str] | None = None,
     allow_draft: bool = False,
     due_only: bool = False,
     progress: Progress | None = None,
@@ -129,7 +134,7 @@ def run_audits(
     they are due run. Either way the other suites still run.
     """
     say = progress or (lambda _message: None)
-    planned = plan_runs(workspace, system, suite_name)
+    planned = plan_runs(workspace, system, suite_names)
     for plan in planned:  # a bad cron is an error before any run
         if due_only or "schedule" in (plan.suite.meta.get("dqaudit") or {}):
             cadence(plan.suite, workspace.config.risk)

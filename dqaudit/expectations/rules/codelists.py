@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from dqaudit.errors import InputError
+from dqaudit.workspace.yaml_input import parse_yaml
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "codelists"
 FILE_SUFFIXES = (".yml", ".yaml", ".csv")
@@ -60,6 +59,9 @@ def load(reference: str) -> CodeList:
     return _load_file(str(path))
 
 
+CODE_LIST_MAX_BYTES = 16 * 1024 * 1024
+
+
 @cache
 def _load_file(path: str) -> CodeList:
     file = Path(path)
@@ -75,10 +77,8 @@ def _load_file(path: str) -> CodeList:
 
 
 def _from_yaml(file: Path, text: str) -> CodeList:
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{file}: malformed YAML: {exc}") from None
+    # bounded like every user YAML file (aliases, size); code lists may be long
+    document = parse_yaml(text, file, max_bytes=CODE_LIST_MAX_BYTES).data
     if not isinstance(document, dict) or not isinstance(document.get("codes"), list):
         raise InputError(f"{file}: a code list needs 'source' and a list of 'codes'")
     if not str(document.get("source") or "").strip():
