@@ -49,7 +49,7 @@ def test_every_builtin_code_list_names_publisher_edition_and_address() -> None:
 def test_a_force_replaces_the_disposal_list_with_its_own_file(tmp_path: Path) -> None:
     import pandas as pd
 
-    from dqaudit.engine.runner import run_suite
+    from dqaudit.engine.run import run_suite
 
     own = tmp_path / "pnc_disposal.yml"
     own.write_text(
