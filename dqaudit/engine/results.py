@@ -36,6 +36,11 @@ class RuleResult:
     unexpected_percent: float | None = None
     observed_value: Any = None
     failing_positions: np.ndarray | None = field(default=None, repr=False)
+    # Rows the rule neither passed nor failed for checking (e.g. a local time in the
+    # repeated clock-change hour): a message each, and their positions and keys.
+    warnings: list[str] = field(default_factory=list)
+    warning_positions: np.ndarray | None = field(default=None, repr=False)
+    warning_keys: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

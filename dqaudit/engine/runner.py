@@ -50,6 +50,7 @@ TIMEZONE_TYPES = frozenset(
     {
         "expect_column_pair_values_to_be_within_hours",
         "expect_multicolumn_datetimes_to_be_in_order",
+        "expect_multicolumn_datetimes_to_be_within_hours",
     }
 )
 LOW_NUMBER, HIGH_NUMBER = float("-inf"), float("inf")
@@ -87,6 +88,7 @@ def run_suite(
     work, checks = _prepare(frame, suite, timezone)
     outcomes = _validate(frame, work, checks)
     results = [_rule_result(rule, outcomes[rule.position], keys) for rule in suite.rules]
+    warnings.extend(_rule_warnings(frame, results, keys, timezone))
     for result in results:
         unreadable = _unreadable_for_aggregate(frame, result.rule)
         if unreadable and result.error is None:
@@ -114,6 +116,37 @@ def run_suite(
         bad_rows=list(bad_rows),
         bad_row_policy=policy,
     )
+
+
+def _rule_warnings(
+    frame: pd.DataFrame, results: list[RuleResult], keys: np.ndarray, timezone: str | None
+) -> list[str]:
+    """Per-rule warnings the rule library reports for rows it did not fail (pandas path).
+
+    Today: timing rules with ``ambiguous: flag`` list the rows whose verdict depends on how
+    a local time in the repeated autumn hour is read. Each goes on its rule's result
+    (message, positions, keys) and, labelled, into the suite's warnings.
+    """
+    from dqaudit.expectations.rules.timing import DEFAULT_TIMEZONE, clock_change_warning
+
+    messages = []
+    for result in results:
+        if result.error is not None:
+            continue
+        rule = result.rule
+        found = clock_change_warning(
+            rule.expectation_type, dict(rule.kwargs), frame, timezone or DEFAULT_TIMEZONE
+        )
+        if found is None:
+            continue
+        positions = np.flatnonzero(found.rows)
+        result.warnings.append(found.message)
+        result.warning_positions = positions
+        result.warning_keys = [str(k) for k in keys[positions]]
+        shown = ", ".join(result.warning_keys[:5])
+        more = f" and {len(positions) - 5} more" if len(positions) > 5 else ""
+        messages.append(f"{rule.label}: {found.message}: {shown}{more}")
+    return messages
 
 
 def _unpack(
