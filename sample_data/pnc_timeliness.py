@@ -168,8 +168,13 @@ def inject_court_results(inj) -> None:
     inj.set_values(
         "PNC-CR-006",
         "result_type",
+        [("lower-case code", lambda r: r["result_type"].lower())],
+        where=lambda r: r["result_type"] == "NOT_GUILTY",  # no English word: the SIMB test
+    )
+    inj.set_values(
+        "PNC-CR-006",
+        "result_type",
         [
-            ("lower-case code", lambda r: r["result_type"].lower()),
             ("result as a word", lambda r: "Convicted"),
             ("adjournment is not a finalisation", lambda r: "ADJOURNED"),
         ],
