@@ -10,7 +10,7 @@ import pandas as pd
 
 from dqaudit.connectors.base import Fingerprint, FrameExtract
 from dqaudit.engine import derivation
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.expectations.rules.custody import PaceOptions, pace_measures
 from dqaudit.expectations.suite import suite_from_dict
 from tests.conftest import REPO

@@ -15,7 +15,7 @@ import pytest
 
 from dqaudit.connectors.base import Fingerprint, FrameExtract
 from dqaudit.engine import derivation
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules.custody import PaceOptions
 from dqaudit.expectations.suite import suite_from_dict

@@ -339,15 +339,16 @@ def clock_change_warning(
     kwargs: dict[str, Any],
     frame: pd.DataFrame,
     timezone: str = DEFAULT_TIMEZONE,
+    selected: np.ndarray | None = None,
 ) -> ClockChangeWarning | None:
     """The rows of ``frame`` whose verdict on this rule depends on how a repeated local
     hour is read, for a rule with ``ambiguous: flag`` (the default); None when there are
     none or the rule reads ambiguous times one fixed way.
 
-    ``kwargs`` are the rule's own; ``timezone`` is used when they set none. The rule
-    itself passes these rows (its metric is worked out the same way), so listing them is
-    the only trace they leave. Rows a ``row_condition`` would leave out are not known
-    here and are listed too (the message says so).
+    ``kwargs`` are the rule's own; ``timezone`` is used when they set none; ``selected``
+    marks the rows the rule's ``row_condition`` selects (without it, a rule that has one
+    gets every row listed, and the message says so). The rule itself passes these rows
+    (its metric is worked out the same way), so listing them is the only trace they leave.
     """
     if expectation_type not in CLOCK_RULES:
         return None
@@ -371,13 +372,13 @@ def clock_change_warning(
             )
     surely, maybe = _verdicts(_read_all(frame[columns], zone), verdict)
     rows = (surely != maybe) & keep
+    if selected is not None:
+        rows &= selected
     if not rows.any():
         return None
-    where = (
-        " (row_condition not applied: some may be outside the rule's rows)"
-        if kwargs.get("row_condition")
-        else ""
-    )
+    unconditioned = kwargs.get("row_condition") and selected is None
+    where = " (row_condition not applied: some may be outside the rule's rows)"
+    where = where if unconditioned else ""
     message = (
         f"{int(rows.sum())} record(s) have a local time in the repeated autumn clock-change "
         f"hour ({zone}) and pass or fail depending on whether it is read as the first or "
