@@ -98,6 +98,13 @@ def test_flagged_rows_are_a_per_rule_warning_not_a_failure() -> None:
     assert "2 record(s) have a local time in the repeated autumn" in outcome.warnings[0]
     assert any(w.startswith(f"{outcome.rule.label}: 2 record(s)") for w in result.warnings)
     assert "AMB1, AMB2" in result.warnings[-1]
+    # a row condition narrows what is listed, as it narrows what is checked
+    conditioned = {**rule, "row_condition": 'k != "AMB1"', "condition_parser": "pandas"}
+    suite["expectations"][0]["kwargs"] = conditioned
+    (narrowed,) = run_suite(frame, suite, key="k").results
+    assert narrowed.warning_keys == ["AMB2"] and "row_condition not applied" not in str(
+        narrowed.warnings
+    )
     # read one fixed way, the same records pass or fail and nothing is listed
     suite["expectations"][0]["kwargs"] = {**rule, "ambiguous": "earliest"}
     (fixed,) = run_suite(frame, suite, key="k").results
