@@ -27,7 +27,7 @@ def test_demo_finds_exactly_the_manifest_defects(sample_data: Path, tmp_path: Pa
     result = invoke("demo", "--out", str(out), "--sample-data", str(sample_data))
     assert result.exit_code == 0, result.output
     suites = len(list((sample_data / "workspace" / "suites").glob("*.json")))
-    assert suites == 7  # PNC, gazetteer and custody, from the rule library's templates
+    assert suites == 8  # PNC, gazetteer and custody, from the rule library's templates
     assert f"dqaudit demo: {suites} audit(s) run" in result.stdout
     assert "FAILED  custody_records" in result.stdout
     assert str(out / "audit.db") in result.stdout
