@@ -14,8 +14,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from dqaudit.store import schema
-from dqaudit.store.database import AuditStore
+from dqaudit.store import AuditStore, RunSummary, schema
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import approve, invoke, try_approve
 
@@ -32,7 +31,7 @@ def schedule_line(folder: Path) -> str:
     return next(line for line in result.stdout.splitlines() if line.startswith(SUITE))
 
 
-def runs(folder: Path) -> list[dict]:
+def runs(folder: Path) -> list[RunSummary]:
     store = store_for(folder)
     try:
         return store.list_runs()
@@ -178,7 +177,7 @@ def two_schedulers(folder: Path, env: dict[str, str]) -> list[subprocess.Complet
 def check_exactly_one_run(folder: Path, results: list[subprocess.CompletedProcess]) -> None:
     assert sorted(r.returncode for r in results) == [0, 1], [r.stderr for r in results]
     [completed] = runs(folder)
-    assert completed["status"] == "complete"
+    assert completed.status == "complete"
     loser = next(r for r in results if r.returncode == 0)
     assert "SKIPPED custody_records" in loser.stdout
 
