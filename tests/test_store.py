@@ -203,3 +203,19 @@ def test_sqlite_store_survives_concurrent_writers(tmp_path: Path) -> None:
     runs = store.list_runs()
     assert len(runs) == 6 and {r.status for r in runs} == {RunStatus.COMPLETE}
     store.close()
+
+
+def test_a_run_of_a_live_process_is_reported_only_once_implausibly_long(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = [datetime(2030, 1, 1, 9, 0, tzinfo=UTC)]
+    store = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", clock=lambda: now[0])
+    run_id = store.start_run(SUITE, "b")  # this process: alive
+    assert store.get_run(run_id).started_at == now[0]
+    now[0] += timedelta(hours=11)
+    assert store.find_stale_runs() == []
+    now[0] += timedelta(hours=2)
+    [stale] = store.find_stale_runs()
+    assert (stale.run_id, stale.status) == (run_id, RunStatus.RUNNING)  # reported, left as is
+    assert store.get_run(run_id).status == RunStatus.RUNNING
+    store.close()
