@@ -219,3 +219,78 @@ def test_a_run_of_a_live_process_is_reported_only_once_implausibly_long(tmp_path
     assert (stale.run_id, stale.status) == (run_id, RunStatus.RUNNING)  # reported, left as is
     assert store.get_run(run_id).status == RunStatus.RUNNING
     store.close()
+
+
+def test_failing_records_keep_their_own_key_source(store_url: str) -> None:
+    """A row whose key is blank is stored identified by its line; the others keep their key."""
+    store = AuditStore(store_url)
+    run_id = store.start_run(SUITE, "b")
+    store.add_failing_records(
+        run_id,
+        0,
+        0,
+        [
+            ("C001", {"surname": None}, "column"),
+            ("812", {"surname": None}, KeySource.LINE),
+            ("C003", {"surname": None}),  # the engine's older (key, values) form
+        ],
+    )
+    records = list(store.failing_records(run_id, 0))
+    assert [(r.key, r.key_source) for r in records] == [
+        ("C001", KeySource.COLUMN),
+        ("812", KeySource.LINE),
+        ("C003", KeySource.COLUMN),
+    ]
+    with pytest.raises(ValueError, match="key source 'row' is not one of column, line"):
+        store.add_failing_records(run_id, 0, 3, [("C004", {}, "row")])
+    assert len(list(store.failing_records(run_id, 0))) == 3  # nothing of the bad batch
+    store.close()
+
+
+def test_the_engine_api_writes_a_run_piece_by_piece(store_url: str) -> None:
+    """start_run, record_extract, record_rule_outcomes, add_failing_records (streamed),
+    record_bad_rows, finish_run: the same stored run as record_results writes whole."""
+    from dqaudit.connectors.base import BadRow
+
+    store = AuditStore(store_url)
+    extract = make_extract(rows=40)
+    whole = store.get_run(record_run(store, extract))
+    result = run_suite(extract, SUITE, key="ref")
+    run_id = store.start_run(SUITE, "batch2", rule_library_version="rules-v1")
+    store.record_extract(
+        run_id, extract.fingerprint, result.key_columns, result.key_source, result.warnings
+    )
+    store.record_rule_outcomes(run_id, SUITE, result.results)
+    for rule_result in result.results:
+        keys = rule_result.failing_keys or []
+        for first in range(0, len(keys), 4):  # streamed in small batches
+            batch = [
+                (key, dict(record.values), "column")
+                for key, record in zip(
+                    keys[first : first + 4],
+                    list(store.failing_records(whole.run_id, rule_result.rule.position))[
+                        first : first + 4
+                    ],
+                    strict=True,
+                )
+            ]
+            store.add_failing_records(run_id, rule_result.rule.position, first, batch)
+    store.record_bad_rows(run_id, [BadRow(7, "too many fields")], "skipped")
+    store.finish_run(run_id, RunStatus.COMPLETE, result.status)
+    piecewise = store.get_run(run_id)
+    assert piecewise.rule_library_version == "rules-v1"
+    assert piecewise.failing_keys == whole.failing_keys
+    assert piecewise.rules == whole.rules
+    assert (piecewise.row_count, piecewise.columns, piecewise.key_columns) == (
+        whole.row_count,
+        whole.columns,
+        whole.key_columns,
+    )
+    assert [(b.line, b.reason, b.action) for b in piecewise.bad_rows] == [
+        (7, "too many fields", "skipped")
+    ]
+    for position in whole.failing_keys:
+        assert list(store.failing_records(run_id, position)) == list(
+            store.failing_records(whole.run_id, position)
+        )
+    store.close()

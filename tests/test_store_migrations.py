@@ -50,7 +50,11 @@ def _shape(engine: sa.Engine) -> dict[str, object]:
         }
         uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)}
         primary = tuple(inspector.get_pk_constraint(table)["constrained_columns"])
-        shape[table] = (columns, primary, indexes, uniques)
+        foreign = {
+            (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+            for f in inspector.get_foreign_keys(table)
+        }
+        shape[table] = (columns, primary, indexes, uniques, foreign)
     return shape
 
 
@@ -89,6 +93,10 @@ def test_the_migrations_build_exactly_the_live_schema(store_url: str, tmp_path: 
                 migrations.create_bookkeeping(connection)
             live = _shape(engine)
             engine.dispose()
+    if store_url.startswith("sqlite"):  # SQLite keeps this key (see migration 7)
+        columns, primary, indexes, uniques, foreign = live["failing_records"]  # type: ignore[misc]
+        foreign = foreign | {(("run_id",), "runs", ("run_id",))}
+        live["failing_records"] = (columns, primary, indexes, uniques, foreign)
     assert migrated == live
 
 

@@ -1,10 +1,11 @@
 """The fast path for failing records: millions of keys written at hundreds of thousands a second.
 
 A run may list every record of a large extract, so this path skips SQLAlchemy's per-row
-type processing: values are serialised to JSON once here, then PostgreSQL (psycopg 3)
-takes them through ``COPY ... FROM STDIN`` and SQLite through one ``executemany`` per
-batch. Any other database goes through SQLAlchemy's own multi-row insert. ``bench/
-store_writes.py`` measures it.
+type processing and makes one pass over each batch: values are serialised to JSON here
+(compact, as SQLAlchemy's JSON type reads them back), then PostgreSQL (psycopg 3) takes
+the rows through ``COPY ... FROM STDIN`` and SQLite through one ``executemany``. Any other
+database goes through SQLAlchemy's own multi-row insert. Each batch is the caller's one
+transaction. ``bench/store_writes.py`` measures it against the bare drivers.
 """
 
 from __future__ import annotations
@@ -16,39 +17,65 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from dqaudit.store import schema
+from dqaudit.store.statuses import KeySource
 
 COLUMNS = ("run_id", "position", "seq", "record_key", "record_values", "key_source")
-Row = tuple[str, int, int, str, Any, str]  # values as a dict, or None
+KEY_SOURCES = frozenset(source.value for source in KeySource)
+_INSERT = f"INSERT INTO failing_records ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
+_COPY = f"COPY failing_records ({', '.join(COLUMNS)}) FROM STDIN"
+_encode = json.JSONEncoder(default=str, separators=(",", ":")).encode
 
 
-def insert_failing_records(connection: Connection, rows: Sequence[Row]) -> None:
-    """Insert rows (``COLUMNS`` order) in the caller's transaction."""
-    if not rows:
+def insert_failing_records(
+    connection: Connection, run_id: str, position: int, first_seq: int, records: Sequence[Any]
+) -> None:
+    """Insert one batch of (key, values[, key source]) in the caller's transaction.
+
+    A key source other than "column" or "line" is a ValueError and nothing of the batch
+    is kept (the caller's transaction rolls back)."""
+    if not records:
         return
     dialect = connection.dialect
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        _copy_postgres(connection, rows)
-    elif dialect.name == "sqlite":
-        connection.exec_driver_sql(
-            f"INSERT INTO failing_records ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
-            [(*row[:4], _json(row[4]), row[5]) for row in rows],
-        )
+        _copy_postgres(connection, run_id, position, first_seq, records)
+        return
+    rows = list(_rows(run_id, position, first_seq, records))
+    if dialect.name == "sqlite":
+        connection.exec_driver_sql(_INSERT, rows)  # type: ignore[arg-type]
     else:
         connection.execute(
-            schema.failing_records.insert(), [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+            schema.failing_records.insert(),
+            [
+                dict(zip(COLUMNS, (*row[:4], json.loads(row[4]), row[5]), strict=True))
+                for row in rows
+            ],
         )
 
 
-def _copy_postgres(connection: Connection, rows: Sequence[Row]) -> None:
+def _rows(run_id: str, position: int, first_seq: int, records: Sequence[Any]) -> Any:
+    column = KeySource.COLUMN.value
+    seq = first_seq
+    for record in records:
+        source = record[2] if len(record) > 2 else column
+        if source not in KEY_SOURCES:
+            raise ValueError(f"key source '{source}' is not one of {', '.join(KeySource)}")
+        values = record[1]
+        yield (
+            run_id,
+            position,
+            seq,
+            record[0],
+            None if values is None else _encode(values),
+            str(source),
+        )
+        seq += 1
+
+
+def _copy_postgres(
+    connection: Connection, run_id: str, position: int, first_seq: int, records: Sequence[Any]
+) -> None:
     raw = connection.connection.driver_connection
-    statement = f"COPY failing_records ({', '.join(COLUMNS)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for run_id, position, seq, key, values, key_source in rows:
-            copy.write_row((run_id, position, seq, key, _json(values), key_source))
-
-
-def _json(values: Any) -> str | None:
-    """As SQLAlchemy's JSON type stores it (so reads through it see the same value)."""
-    if values is None:
-        return None
-    return json.dumps(values, default=str)
+    with raw.cursor() as cursor, cursor.copy(_COPY) as copy:  # type: ignore[union-attr]
+        write = copy.write_row
+        for row in _rows(run_id, position, first_seq, records):
+            write(row)

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 import dqaudit
 from dqaudit.engine.results import Outcome
 from dqaudit.store import schema
-from dqaudit.store.bulk import Row, insert_failing_records
+from dqaudit.store.bulk import KEY_SOURCES, insert_failing_records
 from dqaudit.store.clock import as_utc
 from dqaudit.store.provenance import host_name, os_user, process_alive
 from dqaudit.store.repository import Repository
-from dqaudit.store.statuses import KeySource, RunStatus
+from dqaudit.store.statuses import RunStatus
 
 if TYPE_CHECKING:
     from dqaudit.connectors.base import BadRow, Extract, Fingerprint
@@ -151,17 +151,8 @@ class RunWriter(Repository):
         """One batch of a rule's failing records, in one transaction (streamed by the engine)."""
         if not records:
             return
-        rows: list[Row] = []
-        append = rows.append
-        column = KeySource.COLUMN.value
-        for offset, record in enumerate(records):
-            source = record[2] if len(record) > 2 else column  # type: ignore[misc]
-            append((run_id, position, first_seq + offset, record[0], record[1], source))
-        if any(row[5] not in _KEY_SOURCES for row in rows):
-            bad = next(row[5] for row in rows if row[5] not in _KEY_SOURCES)
-            raise ValueError(f"key source '{bad}' is not one of {', '.join(_KEY_SOURCES)}")
         with self._write() as connection:
-            insert_failing_records(connection, rows)
+            insert_failing_records(connection, run_id, position, first_seq, records)
 
     def record_bad_rows(self, run_id: str, bad_rows: Sequence[BadRow], action: str) -> None:
         """Records the extract left out: line and reason, never their contents."""
@@ -208,7 +199,7 @@ class RunWriter(Repository):
             run_id, extract.fingerprint, result.key_columns, result.key_source, result.warnings
         )
         self.record_rule_outcomes(run_id, result.suite, result.results)
-        key_source = result.key_source if result.key_source in _KEY_SOURCES else "column"
+        key_source = result.key_source if result.key_source in KEY_SOURCES else "column"
         for rule_result in result.results:
             for first_seq, batch in _record_batches(extract, rule_result, key_source):
                 self.add_failing_records(run_id, rule_result.rule.position, first_seq, batch)
@@ -280,9 +271,6 @@ class RunWriter(Repository):
 
 class _AlreadyMarked(Exception):
     """Another command marked the run first: nothing to write (rolls the transaction back)."""
-
-
-_KEY_SOURCES = tuple(source.value for source in KeySource)
 
 
 def _record_batches(

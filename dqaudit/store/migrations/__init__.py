@@ -23,6 +23,7 @@ from dqaudit.store.migrations import (
     m004_governance,
     m005_findings,
     m006_versions_and_key_sources,
+    m007_failing_records_bulk,
 )
 
 # The bookkeeping table itself: frozen too (every store ever made has this shape).
@@ -55,6 +56,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m004_governance,
         m005_findings,
         m006_versions_and_key_sources,
+        m007_failing_records_bulk,
     )
 )
 LATEST_VERSION = max(migration.version for migration in MIGRATIONS)
