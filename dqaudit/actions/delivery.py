@@ -113,10 +113,10 @@ class _connect:
         try:
             if config.tls == "ssl":
                 self.smtp = smtplib.SMTP_SSL(
-                    config.host, config.port, timeout=config.timeout, context=context
+                    config.host or "", config.port, timeout=config.timeout, context=context
                 )
             else:
-                self.smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+                self.smtp = smtplib.SMTP(config.host or "", config.port, timeout=config.timeout)
                 if config.tls == "starttls":
                     self.smtp.starttls(context=context)
         except smtplib.SMTPNotSupportedError:

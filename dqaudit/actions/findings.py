@@ -189,7 +189,8 @@ def _suite_for(workspace: Workspace, name: str, suite_hash: str) -> Suite | None
         return None
     matches = [s for s in suites if s.name == name]
     exact = [s for s in matches if s.hash == suite_hash]
-    return (exact or matches or [None])[0]
+    candidates = exact or matches
+    return candidates[0] if candidates else None
 
 
 def _rule_text(suite: Suite | None, rule: StoredRuleResult) -> tuple[str, str | None]:

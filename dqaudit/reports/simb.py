@@ -313,7 +313,7 @@ def _schedule(
                 due=due,
                 done=done,
                 runs=len(during),
-                last_complete=(during or before or [None])[-1],
+                last_complete=(during or before)[-1] if (during or before) else None,
             )
         )
     return entries

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from dqaudit.store import schema
 from dqaudit.store.clock import as_utc, maybe_utc
 from dqaudit.store.provenance import os_user
-from dqaudit.store.repository import Repository
+from dqaudit.store.repository import Repository, inserted_id
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class ApprovalRepository(Repository):
                     rule_library_version=rule_library_version,
                 )
             )
-            return int(inserted.inserted_primary_key[0])
+            return inserted_id(inserted)
 
     def revoke(self, approval_id: int, *, by: str, reason: str, at: datetime) -> None:
         with self._write() as connection:

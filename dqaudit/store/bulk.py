@@ -41,7 +41,7 @@ def insert_failing_records(
         return
     rows = list(_rows(run_id, position, first_seq, records))
     if dialect.name == "sqlite":
-        connection.exec_driver_sql(_INSERT, rows)  # type: ignore[arg-type]
+        connection.exec_driver_sql(_INSERT, rows)
     else:
         connection.execute(
             schema.failing_records.insert(),

@@ -82,49 +82,59 @@ class StoreConflict(EngineError):
 class _Repositories:
     """The repositories, bound to a session: the store, or one open transaction."""
 
+    @property
+    def store(self) -> AuditStore:
+        raise NotImplementedError
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def writing(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
     @cached_property
     def runs(self) -> RunRepository:
-        return RunRepository(self)  # type: ignore[arg-type]
+        return RunRepository(self)
 
     @cached_property
     def trail(self) -> TrailRepository:
-        return TrailRepository(self)  # type: ignore[arg-type]
+        return TrailRepository(self)
 
     @cached_property
     def approvals(self) -> ApprovalRepository:
-        return ApprovalRepository(self)  # type: ignore[arg-type]
+        return ApprovalRepository(self)
 
     @cached_property
     def findings(self) -> FindingRepository:
-        return FindingRepository(self)  # type: ignore[arg-type]
+        return FindingRepository(self)
 
     @cached_property
     def exceptions(self) -> ExceptionRepository:
-        return ExceptionRepository(self)  # type: ignore[arg-type]
+        return ExceptionRepository(self)
 
     @cached_property
     def plans(self) -> PlanRepository:
-        return PlanRepository(self)  # type: ignore[arg-type]
+        return PlanRepository(self)
 
     @cached_property
     def locks(self) -> LockRepository:
-        return LockRepository(self)  # type: ignore[arg-type]
+        return LockRepository(self)
 
     @cached_property
     def purges(self) -> PurgeRepository:
-        return PurgeRepository(self)  # type: ignore[arg-type]
+        return PurgeRepository(self)
 
     @cached_property
     def facts(self) -> FactsRepository:
-        return FactsRepository(self)  # type: ignore[arg-type]
+        return FactsRepository(self)
 
     @cached_property
     def references(self) -> ReferenceRepository:
-        return ReferenceRepository(self)  # type: ignore[arg-type]
+        return ReferenceRepository(self)
 
     @cached_property
     def writer(self) -> RunWriter:
-        return RunWriter(self)  # type: ignore[arg-type]
+        return RunWriter(self)
 
 
 class StoreTransaction(_Repositories):
@@ -261,7 +271,8 @@ class AuditStore(_Repositories):
     def schema_version(self) -> int:
         versions = migrations.schema_versions
         with self.reading() as connection:
-            return int(connection.execute(sa.select(sa.func.max(versions.c.version))).scalar())
+            newest = connection.execute(sa.select(sa.func.max(versions.c.version))).scalar()
+        return int(newest or 0)
 
     def applied_versions(self) -> list[int]:
         versions = migrations.schema_versions

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from dqaudit.store import schema
 from dqaudit.store.clock import as_utc, maybe_utc
-from dqaudit.store.repository import Repository
+from dqaudit.store.repository import Repository, inserted_id
 from dqaudit.store.statuses import ExceptionStatus
 
 IN_CHUNK = 500
@@ -89,7 +89,7 @@ class ExceptionRepository(Repository):
                     status=ExceptionStatus.REQUESTED,
                 )
             )
-            return int(inserted.inserted_primary_key[0])
+            return inserted_id(inserted)
 
     def approve_directly(
         self,
@@ -122,7 +122,7 @@ class ExceptionRepository(Repository):
                         **values,
                     )
                 )
-                return int(inserted.inserted_primary_key[0])
+                return inserted_id(inserted)
             connection.execute(
                 exceptions.update()
                 .where(exceptions.c.exception_id == existing.exception_id)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from dqaudit.errors import EngineError
 from dqaudit.store import schema
 from dqaudit.store.clock import as_utc, maybe_utc
-from dqaudit.store.repository import Repository
+from dqaudit.store.repository import Repository, inserted_id
 from dqaudit.store.statuses import ExceptionStatus, FindingStatus
 
 # Columns a caller may set; the id is the store's to give.
@@ -112,7 +112,7 @@ class FindingRepository(Repository):
         _check_columns(values)
         with self._write() as connection:
             inserted = connection.execute(schema.findings.insert().values(**values))
-            return int(inserted.inserted_primary_key[0])
+            return inserted_id(inserted)
 
     def update(self, finding_id: int, changes: Mapping[str, Any]) -> None:
         _check_columns(changes)

@@ -50,7 +50,9 @@ class Repository:
         return self._session.store.clock()
 
 
-def row_values(row: Any, *names: str) -> dict[str, Any]:
-    """Selected columns of a result row as a dict (for building dataclasses)."""
-    mapping = row._mapping
-    return {name: mapping[name] for name in names}
+def inserted_id(result: Any) -> int:
+    """The primary key the database gave the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the database returned no id for the inserted row")
+    return int(key[0])
