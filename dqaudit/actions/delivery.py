@@ -17,7 +17,7 @@ from typing import Any
 
 from dqaudit.actions.export import PlanFile, build_plan, make_folder, owner_findings, record_plan
 from dqaudit.errors import EngineError, InputError
-from dqaudit.store.database import AuditStore
+from dqaudit.store import AuditStore
 from dqaudit.workspace.action_settings import SmtpConfig
 from dqaudit.workspace.config import Workspace
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import dqaudit
 from dqaudit.engine.results import Outcome
 from dqaudit.store import schema
-from dqaudit.store.bulk import KEY_SOURCES, insert_failing_records
+from dqaudit.store.bulk import insert_failing_records
 from dqaudit.store.clock import as_utc
 from dqaudit.store.provenance import host_name, os_user, process_alive
 from dqaudit.store.repository import Repository
@@ -30,7 +30,7 @@ from dqaudit.store.statuses import RunStatus
 if TYPE_CHECKING:
     from dqaudit.connectors.base import BadRow, Extract, Fingerprint
     from dqaudit.engine.results import RuleResult, SuiteResult
-    from dqaudit.expectations.suite import Rule, Suite
+    from dqaudit.expectations.suite import Suite
 
 # One failing record as the engine hands it over: (key, values read) or, where keys are
 # identified per record, (key, values read, key source: "column" or "line").
@@ -194,15 +194,12 @@ class RunWriter(Repository):
             )
 
     def record_results(self, run_id: str, extract: Extract, result: SuiteResult) -> None:
-        """A finished engine result: extract, outcomes, every failing record, bad rows."""
+        """A finished engine result: what was audited, each rule's outcome and the bad rows.
+        The failing records were streamed in by ``add_failing_records`` as the rules ran."""
         self.record_extract(
             run_id, extract.fingerprint, result.key_columns, result.key_source, result.warnings
         )
         self.record_rule_outcomes(run_id, result.suite, result.results)
-        key_source = result.key_source if result.key_source in KEY_SOURCES else "column"
-        for rule_result in result.results:
-            for first_seq, batch in _record_batches(extract, rule_result, key_source):
-                self.add_failing_records(run_id, rule_result.rule.position, first_seq, batch)
         bad_rows = list(getattr(result, "bad_rows", None) or [])
         self.record_bad_rows(run_id, bad_rows, result.bad_row_action)
 
@@ -271,46 +268,6 @@ class RunWriter(Repository):
 
 class _AlreadyMarked(Exception):
     """Another command marked the run first: nothing to write (rolls the transaction back)."""
-
-
-def _record_batches(
-    extract: Extract, rule_result: Any, key_source: str
-) -> Iterator[tuple[int, list[FailingRecordInput]]]:
-    positions = rule_result.failing_positions
-    if positions is None or not len(positions):
-        return
-    frame = extract.frame  # type: ignore[union-attr]
-    columns = [c for c in _columns_read(rule_result.rule, frame.columns) if c in frame.columns]
-    keys = rule_result.failing_keys
-    for start in range(0, len(positions), RECORD_BATCH):
-        chunk = positions[start : start + RECORD_BATCH]
-        values = frame.iloc[chunk][columns]
-        values = values.astype(object).where(values.notna(), None).to_dict("records")
-        yield (
-            start,
-            [
-                (keys[start + offset], {k: _json_value(v) for k, v in record.items()}, key_source)
-                for offset, record in enumerate(values)
-            ],
-        )
-
-
-def _columns_read(rule: Rule, frame_columns: Any) -> list[str]:
-    """The columns a rule reads: its kwargs' columns and any named in its row condition."""
-    columns = list(rule.columns)
-    condition = rule.kwargs.get("row_condition")
-    if isinstance(condition, str):
-        columns.extend(c for c in frame_columns if c in condition and c not in columns)
-    return columns
-
-
-def _json_value(value: Any) -> Any:
-    """A failing record's value as JSON stores it: typed extracts hold timestamps too."""
-    if value is None or type(value) in (str, int, float, bool):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return _jsonable(value)
 
 
 def _jsonable(value: Any) -> Any:

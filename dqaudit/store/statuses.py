@@ -1,13 +1,17 @@
 """The statuses the store keeps, as enums (each is stored as its value).
 
-``Outcome`` (what an audit concluded) belongs to the engine and is imported from there;
-these are the store's own: where a run is, where a finding is in its workflow, and where
-a record exception is.
+``Outcome`` (what an audit concluded) and ``KeySource`` (how a failing record is keyed)
+belong to the engine and are imported from there; these are the store's own: where a
+run is, where a finding is in its workflow, and where a record exception is.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from dqaudit.engine.backend import KeySource  # the engine's: how a failing record is keyed
+
+__all__ = ["ExceptionStatus", "FindingStatus", "KeySource", "RunStatus"]
 
 
 class RunStatus(StrEnum):
@@ -45,11 +49,3 @@ class ExceptionStatus(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REJECTED = "rejected"
-
-
-class KeySource(StrEnum):
-    """How a failing record is identified: by its key column(s), or by its line where
-    its key is blank (file extracts only)."""
-
-    COLUMN = "column"
-    LINE = "line"
