@@ -169,8 +169,10 @@ def approve(
             raise InputError(f"{name} must not be empty")
     if review_by is not None and review_by <= datetime.now(UTC).date():
         raise InputError(f"--review-by {review_by.isoformat()} is not in the future")
+    from dqaudit.governance.lint import lint_reference, refuse_unless_approvable
     from dqaudit.governance.schedule import cadence
 
+    refuse_unless_approvable(lint_reference(reference, workspace))  # every problem listed
     suite = find_suite(workspace, reference)
     suite.require_governance()
     workspace.dataset(suite.system or "", suite.dataset or "", suite.source)
