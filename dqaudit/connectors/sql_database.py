@@ -18,6 +18,7 @@ every message, fingerprint and stored run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,27 @@ def preview_rows(source: DatabaseExtract, rows: int) -> Any:
         with engine.connect() as connection:
             result = connection.execute(query)
             return records_frame(result.fetchall(), list(result.keys()))[0]
+    except sa.exc.SQLAlchemyError as exc:
+        raise database_error(exc, source.target) from None
+    finally:
+        engine.dispose()
+
+
+def stream_frames(source: DatabaseExtract, chunk_rows: int = PULL_CHUNK_ROWS) -> Iterator[Any]:
+    """The rows of a pushdown source as frames of at most ``chunk_rows`` rows, streamed
+    from the server through a read-only session, so a caller (``extract profile``) never
+    holds the whole table."""
+    import sqlalchemy as sa
+
+    engine = open_engine(source.target)
+    try:
+        with engine.connect() as connection:
+            result = connection.execution_options(
+                stream_results=True, max_row_buffer=chunk_rows
+            ).execute(sql_text(source.select_sql))
+            columns = list(result.keys())
+            for chunk in result.partitions(chunk_rows):
+                yield records_frame(chunk, columns)[0]
     except sa.exc.SQLAlchemyError as exc:
         raise database_error(exc, source.target) from None
     finally:

@@ -291,7 +291,11 @@ def _from_load(problem: SuiteProblem) -> Problem:
 
 
 def _unset(suite: Suite, workspace: Workspace | None) -> list[Problem]:
-    """Explicit nulls: values the board has still to set (``suite draft`` writes them)."""
+    """Explicit nulls: values the board has still to set (``suite draft`` writes them).
+
+    A rule's null likelihood or impact falls back to the suite's: it is to be set only
+    where the suite gives none either (a null of the suite's is listed once, for all).
+    """
     scale = workspace.config.risk.matrix if workspace else DEFAULT_RISK_SCALE
     wanted = {"dimension": "a DAMA dimension", "likelihood": f"1 to {scale}"}
     wanted["impact"] = wanted["likelihood"]
@@ -303,24 +307,27 @@ def _unset(suite: Suite, workspace: Workspace | None) -> list[Problem]:
                 Problem(
                     Severity.UNSET,
                     f"{suite.source}: suite meta.dqaudit.{key} is to be set by the board "
-                    f"({wanted[key]})",
+                    f"({wanted[key]}); rules without their own {key} take it",
                     setting=f"meta.dqaudit.{key}",
                 )
             )
     for rule in suite.rules:
         values = rule.meta.get("dqaudit") or {}
         for key in BOARD_SETS:
-            if key in values and values[key] is None:
-                found.append(
-                    Problem(
-                        Severity.UNSET,
-                        f"{suite.source}: {rule.label}: meta.dqaudit.{key} is to be set by "
-                        f"the board ({wanted[key]})",
-                        rule.position + 1,
-                        rule.rule_id,
-                        f"meta.dqaudit.{key}",
-                    )
+            if key not in values or values[key] is not None:
+                continue
+            if key != "dimension" and key in governance:
+                continue  # the suite's value (or its own "to be set") covers it
+            found.append(
+                Problem(
+                    Severity.UNSET,
+                    f"{suite.source}: {rule.label}: meta.dqaudit.{key} is to be set by "
+                    f"the board ({wanted[key]})",
+                    rule.position + 1,
+                    rule.rule_id,
+                    f"meta.dqaudit.{key}",
                 )
+            )
     return found
 
 
