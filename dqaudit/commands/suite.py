@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from dqaudit.commands.drafting import suite_draft
 from dqaudit.commands.shell import (
     handles_errors,
     open_workspace,
@@ -20,6 +21,9 @@ from dqaudit.commands.shell import (
 @click.group()
 def suite() -> None:
     """Inspect expectation suites."""
+
+
+suite.add_command(suite_draft)
 
 
 @suite.command("lint")

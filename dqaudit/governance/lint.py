@@ -387,8 +387,11 @@ class _Context:
         from dqaudit.governance.schedule import cadence
 
         suite = self.suite
-        explicit = "schedule" in (suite.meta.get("dqaudit") or {})
+        governance = suite.meta.get("dqaudit") or {}
+        explicit = "schedule" in governance
         if not explicit and suite.risk_score == 0:
+            if any(k in governance and governance[k] is None for k in ("likelihood", "impact")):
+                return []  # listed already as the suite's values to be set
             return [
                 Problem(
                     Severity.UNSET,
