@@ -355,11 +355,13 @@ class _Context:
         problems += self._schedule_problems(workspace)
         steps = _attempt(problems, lambda: derivation.steps(suite), "meta.dqaudit.derivation")
         datasets = workspace.config.systems[suite.system].datasets
-        inputs_ok = _attempt(
+        before = len(problems)
+        _attempt(
             problems,
-            lambda: derivation.check_inputs(suite, datasets) or True,
+            lambda: derivation.check_inputs(suite, datasets),
             "meta.dqaudit.derivation.inputs",
         )
+        inputs_ok = len(problems) == before
         header = self._header(suite.dataset, problems)
         if header is None:
             return problems
@@ -472,7 +474,8 @@ class _Context:
         return problems
 
     def _rule_problem(self, rule: Rule, message: str) -> Problem:
-        setting, suggestions = _rule_setting(rule, message), ()
+        setting = _rule_setting(rule, message)
+        suggestions: tuple[str, ...] = ()
         if setting == "type" and "unknown expectation type" in message:
             suggestions = closest(rule.expectation_type, gx_adapter.expectation_types())
         missing = re.search(r"reads column '(.*?)', which is not in", message)

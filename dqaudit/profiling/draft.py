@@ -308,6 +308,7 @@ class _Rules:
         if column.sensitive:
             return False
         share = self.min_share
+        shown: tuple[Any, Any]
         if column.share(column.numbers) >= share and column.number_sample is not None:
             low, high, outside = _fences(
                 column.number_sample, column.number_min, column.number_max, column.integers
