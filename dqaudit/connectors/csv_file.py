@@ -48,7 +48,7 @@ from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
 
 ENCODINGS_TRIED = ("utf-8", "cp1252")
-HEADER_SNIFF_BYTES = 65_536  # enough to tell the encoding of a header
+HEADER_SNIFF_BYTES = 1 << 20  # a header row longer than this is refused
 BOM = b"\xef\xbb\xbf"
 
 
@@ -160,22 +160,26 @@ def read_csv_header(
         raise InputError(f"{path} is a folder, not a file") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not start.strip():
-        raise InputError(f"{path}: the file is empty")
-    whole_lines = start[: start.rfind(b"\n") + 1] or start  # no character cut in two
-    encoding = detect_encoding(path, whole_lines, encoding)
-    with path.open(encoding=encoding, newline="") as text, csv_field_limit(max_field_size):
-        reader = csv.reader(text, delimiter=delimiter, quotechar=quotechar, strict=True)
+    # Where the first record ends is found on bytes (delimiters and quotes are ASCII), so
+    # only the header's own bytes are decoded: a bad byte further on is the audit's to find.
+    lines = start.splitlines(keepends=True)
+    with csv_field_limit(max_field_size):
+        scan = csv.reader(
+            (line.decode("latin-1") for line in lines), delimiter=delimiter, quotechar=quotechar
+        )
         try:
-            first = next((row for row in reader if row), None)
+            first = next((row for row in scan if row), None)
         except csv.Error as exc:
-            raise InputError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
-        except UnicodeDecodeError:
-            raise InputError(
-                f"{path}: the header is not valid {encoding}; give its encoding"
-            ) from None
-    if first is None:
-        raise InputError(f"{path}: the file is empty")
+            raise InputError(f"{path}: line {scan.line_num}: malformed CSV: {exc}") from None
+        if first is None:
+            raise InputError(f"{path}: the file is empty")
+        if len(start) == HEADER_SNIFF_BYTES and scan.line_num >= len(lines):
+            raise InputError(f"{path}: the header is longer than {HEADER_SNIFF_BYTES:,} bytes")
+        header_bytes = b"".join(lines[: scan.line_num])
+        encoding = detect_encoding(path, header_bytes, encoding)
+        text = header_bytes.decode(encoding)
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
+        first = next(row for row in rows if row)
     first[0] = first[0].lstrip("\ufeff")
     return ExtractHeader(str(path), tuple(_column_names(path, first, columns, len(first))))
 
