@@ -54,6 +54,7 @@ TIMEZONE_TYPES = frozenset(
     {
         "expect_column_pair_values_to_be_within_hours",
         "expect_multicolumn_datetimes_to_be_in_order",
+        "expect_multicolumn_datetimes_to_be_within_hours",
     }
 )
 REGEX_TYPES = {
