@@ -113,7 +113,7 @@ def test_a_bad_suite_is_refused_and_the_others_still_run(template_workspace: Pat
     assert "broken.json: malformed suite JSON" in result.stderr
     assert "INVALID broken" in result.stdout
     [run] = load_runs(template_workspace)
-    assert run["suite_name"] == "custody_records" and run["status"] == "complete"
+    assert run.suite_name == "custody_records" and run.status == "complete"
 
 
 def test_a_suite_bound_to_an_unknown_dataset_names_both(template_workspace: Path) -> None:
