@@ -58,7 +58,7 @@ def test_the_workbook_owners_receive(plan: tuple[Path, Path]) -> None:
     validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
     status = validations["S2:S5"]
     assert status.type == "list"
-    assert status.formula1 == '"Open,Agreed,In progress,Resolved,Not accepted,Verified"'
+    assert status.formula1 == '"Open,Agreed,In progress,Resolved,Not accepted"'  # no Verified
     assert validations["U2:U5"].type == "date"
     assert sheet.cell(row=2, column=column("Status")).protection.locked is False
     assert sheet.cell(row=2, column=column("Agreed date")).number_format == "yyyy-mm-dd"
@@ -86,10 +86,12 @@ def test_records_sheets_hold_only_rule_columns_masked_and_defused(plan: tuple[Pa
     )
     assert "BRIEN" not in text and "1990-01-01" not in text  # nothing sensitive, no whole rows
     note = list(workbook[names["NOTE"]].iter_rows(values_only=True))
-    assert note[1][1] == '\'=HYPERLINK("http://evil")'  # never a formula
-    assert note[2][1] == "'+44 7700 900123"
-    cell = workbook[names["NOTE"]]["B2"]
-    assert cell.data_type == "s"
+    assert note[1][1] == '=HYPERLINK("http://evil")'  # the exact text, never a formula
+    assert note[2][1] == "+44 7700 900123"
+    for address in ("B2", "B3"):
+        cell = workbook[names["NOTE"]][address]
+        assert cell.data_type == "s" and cell.quotePrefix is True
+    assert workbook[names["NOTE"]]["A2"].quotePrefix is False  # C002 is plain text
 
 
 def edit(path: Path, changes: dict[tuple[str, int, str], object]) -> None:

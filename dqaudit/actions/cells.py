@@ -1,25 +1,54 @@
-"""Cell values that are safe in a spreadsheet: no formulas from data, reversibly.
+"""Cell values that are safe in a spreadsheet: no formulas from data, and exact text.
 
 A value starting with =, +, -, @, tab or CR would be run as a formula by Excel (CSV and
-Excel formula injection). It is written with a leading apostrophe; a value that already
-starts with an apostrophe gets one more, so ``restore`` gives back exactly the original.
+Excel formula injection).
+
+- In a **workbook** (plan format 2) such a value is written as a string cell with Excel's
+  quote-prefix style: Excel shows and keeps it as text, and the value read back is exactly
+  the value written (``-1.45`` stays ``-1.45``, ``'x`` stays ``'x``).
+- A **CSV** has no styles, so there (and in plans of format 1) the value gets a leading
+  apostrophe; a value that already starts with an apostrophe gets one more, so
+  ``restore`` gives back exactly the original.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from dqaudit.store import KeySource
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 
 
+def looks_like_formula(value: Any) -> bool:
+    return isinstance(value, str) and value[:1] in TRIGGERS
+
+
 def neutralise(value: Any) -> Any:
+    """A CSV cell: an apostrophe before formula-like text (and before a leading one)."""
     if isinstance(value, str) and value[:1] in (*TRIGGERS, QUOTE):
         return QUOTE + value
     return value
 
 
 def restore(value: Any) -> Any:
+    """Undo ``neutralise`` (CSV cells, and every text cell of a format-1 plan)."""
     if isinstance(value, str) and value[:1] == QUOTE and value[1:2] in (*TRIGGERS, QUOTE):
         return value[1:]
     return value
+
+
+def record_label(
+    key: str, key_source: KeySource | str | None, key_columns: Sequence[str] | None
+) -> str:
+    """How a failing record is shown in plans and CSVs: its key, or, for a record
+    identified by its line (its key was blank in the file), ``line 812 (no Crime ID)``
+    (``line 812`` when the dataset has no key column at all)."""
+    if key_source != KeySource.LINE:
+        return key
+    columns = [str(column) for column in key_columns or ()]
+    if not columns:
+        return f"line {key}"
+    return f"line {key} (no {'/'.join(columns)})"

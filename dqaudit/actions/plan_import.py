@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from dqaudit.actions import plan_layout as layout
 from dqaudit.actions.cells import restore
 from dqaudit.actions.finding_status import OwnerSet, transition
+from dqaudit.actions.rule_context import rule_context
 from dqaudit.digests import sha256_file, sha256_text
 from dqaudit.errors import FieldError, InputError
 from dqaudit.store import AuditStore, Finding, FindingStatus, PlanRecord, StoreTransaction
@@ -55,14 +56,14 @@ def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> Import
     workbook = _open(path)
     digest = sha256_file(path)
     try:
-        plan = _plan(store, workbook, path)
+        plan, text = _plan(store, workbook, path)
         if _imported_before(store, plan.plan_id, digest):
             return ImportResult(plan.plan_id, plan.owner_email, already_imported=True)
         _refuse_if_superseded(store, plan, force)
         recorded = {item["finding_id"]: item for item in plan.findings}
         current = _current_findings(store, list(recorded))
-        changes, conflicts, problems = _finding_changes(workbook, recorded, current)
-        requests = _exception_requests(store, workbook, path, plan.findings, problems)
+        changes, conflicts, problems = _finding_changes(workbook, recorded, current, text)
+        requests = _exception_requests(store, workbook, path, plan.findings, problems, text)
     finally:
         workbook.close()
     if problems:
@@ -118,7 +119,8 @@ def _open(path: Path) -> Any:
         raise InputError(f"{path}: not an Excel workbook dqaudit can read ({exc})") from None
 
 
-def _plan(store: AuditStore, workbook: Any, path: Path) -> PlanRecord:
+def _plan(store: AuditStore, workbook: Any, path: Path) -> tuple[PlanRecord, CellText]:
+    """The plan the workbook names, and how its text cells are read back (by its format)."""
     if layout.IDENTITY not in workbook.sheetnames or layout.FINDINGS not in workbook.sheetnames:
         raise InputError(f"{path}: not an action plan exported by dqaudit (no plan identity sheet)")
     identity = {
@@ -136,7 +138,30 @@ def _plan(store: AuditStore, workbook: Any, path: Path) -> PlanRecord:
         raise InputError(
             f"{path}: the plan identity sheet was altered (it no longer matches plan {plan_id})"
         )
-    return plan
+    version = str(identity.get("format") or "1")
+    if version not in layout.READABLE_FORMATS:
+        raise InputError(
+            f"{path}: plan format {version} is newer than this dqaudit reads "
+            f"(formats {', '.join(layout.READABLE_FORMATS)}); upgrade dqaudit to import it"
+        )
+    return plan, CellText(version)
+
+
+@dataclass(frozen=True)
+class CellText:
+    """Reading a plan's text cells back exactly. Format 1 put an apostrophe before
+    formula-like text (removed here); format 2 stores the exact text with Excel's
+    quote-prefix style, so the value read is the value written, apostrophes and all."""
+
+    version: str
+
+    def __call__(self, value: Any) -> Any:
+        return restore(value) if self.version == "1" else value
+
+    @property
+    def labels_keys(self) -> bool:
+        """Format 2 labels records identified by their line (``line 812 (no ref)``)."""
+        return self.version != "1"
 
 
 def _imported_before(store: AuditStore, plan_id: str, digest: str) -> bool:
@@ -159,7 +184,10 @@ def _current_findings(store: AuditStore, ids: list[int]) -> dict[int, Finding]:
 
 
 def _finding_changes(
-    workbook: Any, recorded: dict[int, dict[str, Any]], current: dict[int, Finding]
+    workbook: Any,
+    recorded: dict[int, dict[str, Any]],
+    current: dict[int, Finding],
+    text: CellText,
 ) -> tuple[dict[int, dict[str, list[Any]]], list[str], list[str]]:
     """The owner's edits, matched to findings by Finding ID (owners may sort and filter).
 
@@ -181,7 +209,7 @@ def _finding_changes(
     for number, values in enumerate(rows, start=2):
         if not any(v is not None for v in values):
             continue
-        finding_id, rule_id = values[index["Finding ID"]], restore(values[index["Rule ID"]])
+        finding_id, rule_id = values[index["Finding ID"]], text(values[index["Rule ID"]])
         item = recorded.get(finding_id) if isinstance(finding_id, int) else None
         if item is None or rule_id != item["rule_id"] or finding_id in seen:
             problems.append(f"Findings row {number}: the finding id or rule id was altered")
@@ -193,7 +221,7 @@ def _finding_changes(
                 f"Findings row {number}: finding {finding_id} is no longer in the store"
             )
             continue
-        edits, problem = _edits(values, number)
+        edits, problem = _edits(values, number, text)
         if problem:
             problems.append(problem)
             continue
@@ -233,12 +261,14 @@ def _finding_changes(
     return changes, conflicts, problems
 
 
-def _edits(values: tuple[Any, ...], number: int) -> tuple[dict[str, Any], str | None]:
+def _edits(
+    values: tuple[Any, ...], number: int, text: CellText
+) -> tuple[dict[str, Any], str | None]:
     """The editable cells of one row, checked and as plain values (dates as ISO text)."""
     index = layout.FINDING_INDEX
     new: dict[str, Any] = {}
     for title, name in EDITABLE.items():
-        value = restore(values[index[title]])
+        value = text(values[index[title]])
         if isinstance(value, str):
             value = value.strip() or None
         new[name] = value
@@ -276,22 +306,26 @@ def _exception_requests(
     path: Path,
     findings: list[dict[str, Any]],
     problems: list[str],
+    text: CellText,
 ) -> list[tuple[int, str, str]]:
-    """Exception requests an owner marked on the failing-records sheets, keys verified."""
+    """Exception requests an owner marked on the failing-records sheets, keys verified.
+
+    The key cell must show exactly what export wrote there (the key, or its line label);
+    the request is recorded against the stored key."""
     requests = []
     for item in findings:
         if item["sheet"] not in workbook.sheetnames or not item["records"]:
             continue
-        exported = _exported_keys(store, item)
+        exported = _exported_keys(store, item, text)
         rows = workbook[item["sheet"]].iter_rows(values_only=True)
         header = next(rows, ())
         width = len(header)
         for number, values in enumerate(rows, start=2):
             if number - 2 >= item["records"]:
                 break
-            key = restore(values[0]) if values else None
+            shown = text(values[0]) if values else None
             expected = exported[number - 2] if number - 2 < len(exported) else None
-            if exported and key != expected:
+            if exported and (expected is None or shown != expected[0]):
                 problems.append(f"sheet '{item['sheet']}' row {number}: the record key was altered")
                 continue
             flag, reason = (
@@ -299,21 +333,35 @@ def _exception_requests(
             )
             if str(flag or "").strip().lower() != layout.YES.lower():
                 continue
-            reason = str(restore(reason) or "").strip()
+            reason = str(text(reason) or "").strip()
             if not reason:
                 problems.append(
                     f"sheet '{item['sheet']}' row {number}: an exception needs a reason"
                 )
                 continue
-            requests.append((item["finding_id"], str(key), reason))
+            key = expected[1] if expected is not None else str(shown)
+            requests.append((item["finding_id"], key, reason))
     return requests
 
 
-def _exported_keys(store: AuditStore, item: dict[str, Any]) -> list[str]:
-    """The keys export wrote for a finding, in order (empty once details are purged)."""
-    if item.get("run_id") is None or item.get("position") is None:
+def _exported_keys(
+    store: AuditStore, item: dict[str, Any], text: CellText
+) -> list[tuple[str, str]]:
+    """(what the key cell showed, the stored key) for each record export wrote, in order
+    (empty once details are purged)."""
+    run_id, position = item.get("run_id"), item.get("position")
+    if run_id is None or position is None:
         return []
-    return store.runs.failing_keys(item["run_id"], item["position"], limit=item["records"])
+    if not text.labels_keys:
+        keys = store.runs.failing_keys(run_id, position, limit=item["records"])
+        return [(key, key) for key in keys]
+    context = rule_context(store, run_id, None, "", None)
+    shown = []
+    for record in store.runs.failing_records(run_id, position):
+        if len(shown) >= item["records"]:
+            break
+        shown.append((context.label(record), record.key))
+    return shown
 
 
 def _existing_exceptions(store: AuditStore, finding_ids: set[int]) -> set[tuple[int, str]]:

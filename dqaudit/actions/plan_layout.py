@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 COVER, FINDINGS, IDENTITY = "Cover", "Findings", "_dqaudit"
-FORMAT_VERSION = "1"
+# Format 2: text cells hold the exact text (quote-prefix style, no apostrophe), values a
+# rule compared as numbers or datetimes are typed, line-keyed records are labelled.
+# Format 1: every formula-like text cell began with an apostrophe (``cells.restore``).
+FORMAT_VERSION = "2"
+READABLE_FORMATS = ("1", "2")
 EXCEL_MAX_ROWS = 1_048_576
 
 
@@ -24,32 +28,34 @@ class Column:
 
 
 FINDING_COLUMNS = (
-    Column("Finding ID", 10),
-    Column("System", 12),
-    Column("Dataset", 16),
-    Column("Suite", 20),
-    Column("Rule ID", 14),
-    Column("Band", 9),
-    Column("Risk score", 9),
-    Column("Dimension", 13),
-    Column("Rule", 60),
-    Column("Failing records", 10),
+    Column("Finding ID", 8),
+    Column("System", 10),
+    Column("Dataset", 12),
+    Column("Suite", 14),
+    Column("Rule ID", 11),
+    Column("Band", 8),
+    Column("Risk score", 7),
+    Column("Dimension", 11),
+    Column("Rule", 42),
+    Column("Failing records", 9),
     Column("Failing %", 9),
-    Column("Excepted records", 10),
-    Column("Trend", 16),
-    Column("First seen", 12),
-    Column("Last seen", 12),
-    Column("Due date", 12),
-    Column("Overdue", 9),
-    Column("Recommended action", 50),
-    Column("Status", 14, editable=True),
-    Column("Agreed action", 40, editable=True),
-    Column("Agreed date", 12, editable=True),
-    Column("Owner comment", 40, editable=True),
-    Column("Reason if not accepted", 30, editable=True),
-    Column("Failing records sheet", 18),
+    Column("Excepted records", 9),
+    Column("Trend", 11),
+    Column("First seen", 11),
+    Column("Last seen", 11),
+    Column("Due date", 11),
+    Column("Overdue", 8),
+    Column("Recommended action", 32),
+    Column("Status", 12, editable=True),
+    Column("Agreed action", 26, editable=True),
+    Column("Agreed date", 11, editable=True),
+    Column("Owner comment", 26, editable=True),
+    Column("Reason if not accepted", 20, editable=True),
+    Column("Failing records sheet", 14),
 )
 FINDING_INDEX = {column.title: index for index, column in enumerate(FINDING_COLUMNS)}
+# The drop-down offers only what an owner may set; Verified (set by a passing audit) is
+# still read back unchanged from a plan that showed it.
 OWNER_STATUSES = ("Open", "Agreed", "In progress", "Resolved", "Not accepted")
 STATUS_CHOICES = (*OWNER_STATUSES, "Verified")
 EXCEPTION_COLUMNS = ("Exception requested", "Exception reason")

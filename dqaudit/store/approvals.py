@@ -91,6 +91,19 @@ class ApprovalRepository(Repository):
             ).first()
         return _approval(row) if row else None
 
+    def for_hash(self, suite_name: str, suite_hash: str) -> ApprovalRecord | None:
+        """The latest approval of exactly this version of a suite (revoked or not): what
+        the SIMB approved for a run made under ``suite_hash``."""
+        approvals = schema.approvals
+        with self._read() as connection:
+            row = connection.execute(
+                sa.select(approvals)
+                .where(approvals.c.suite_name == suite_name, approvals.c.suite_hash == suite_hash)
+                .order_by(approvals.c.approved_at.desc(), approvals.c.id.desc())
+                .limit(1)
+            ).first()
+        return _approval(row) if row else None
+
 
 def _approval(row: Any) -> ApprovalRecord:
     return ApprovalRecord(
