@@ -21,6 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	@touch $@
 
 demo: $(VENV)/.installed
+	rm -rf demo-output  # the demo dates its history in the past: start from a fresh folder
 	$(BIN)/dqaudit demo --out demo-output
 
 test: $(VENV)/.installed-test

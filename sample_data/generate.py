@@ -68,6 +68,7 @@ def _load(name: str):
 
 custody_rules = _load("custody_rules")
 pnc_timeliness = _load("pnc_timeliness")
+history = _load("history")  # the demo's monthly history (manifest "months")
 
 SEED = 1829  # the year the Metropolitan Police was founded
 EXTRACT_DATE = dt.date(2025, 1, 6)
@@ -1364,7 +1365,11 @@ def write_layout(path: pathlib.Path) -> None:
 
 
 def write_manifest(
-    path: pathlib.Path, datasets: dict[str, list[dict]], log: DefectLog, directory_rows: int
+    path: pathlib.Path,
+    datasets: dict[str, list[dict]],
+    log: DefectLog,
+    directory_rows: int,
+    months: list[dict] | None = None,
 ) -> None:
     manifest = {"seed": SEED, "datasets": {}, "defects": log.sorted_entries()}
     for dataset_id, rows in datasets.items():
@@ -1394,6 +1399,9 @@ def write_manifest(
         "    " + json.dumps(entry, ensure_ascii=False) for entry in manifest["defects"]
     )
     text = f'{head},\n  "defects": [\n{defects}\n  ]\n}}\n'
+    if months:  # one entry per month of the demo's history (sample_data/history.py)
+        listed = ",\n".join("    " + json.dumps(m, ensure_ascii=False) for m in months)
+        text = text[: -len("\n}\n")] + f',\n  "months": [\n{listed}\n  ]\n}}\n'
     json.loads(text)  # the hand-assembled text must still be valid JSON
     path.write_text(text, encoding="utf-8", newline="")
 
@@ -1467,7 +1475,15 @@ def generate(out_dir: pathlib.Path) -> None:
     write_fixed_width(out_dir / "pnc" / "arrest_summons.dat", datasets["pnc/arrest_summons"])
     write_layout(out_dir / "pnc" / "arrest_summons.layout.yml")
     police.write_references(out_dir, directory, neighbourhood_cells())
-    write_manifest(out_dir / "manifest.json", datasets, log, len(directory))
+    months = history.month_entries(
+        build_clean(),
+        datasets,
+        log.sorted_entries(),
+        COLUMNS,
+        cell,
+        lambda defect: f"{defect['system']}/{defect['dataset']}",
+    )
+    write_manifest(out_dir / "manifest.json", datasets, log, len(directory), months)
 
 
 def main(argv: list[str] | None = None) -> None:

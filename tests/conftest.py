@@ -158,3 +158,18 @@ def sample_data() -> Path:
 def copy_tree(source: Path, target: Path) -> Path:
     shutil.copytree(source, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """``dqaudit demo`` run once for the session (it audits three months of history):
+    from another folder, with no --sample-data, so the installed sample data is used.
+    Returns the output folder and the CLI result."""
+    folder = tmp_path_factory.mktemp("demo")
+    previous = Path.cwd()
+    os.chdir(folder)
+    try:
+        result = invoke("demo", "--out", str(folder / "demo-output"))
+    finally:
+        os.chdir(previous)
+    return folder / "demo-output", result

@@ -37,6 +37,7 @@ EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")
 UNLOCKED = Protection(locked=False)
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.00%"
+LEFT = Alignment(horizontal="left", vertical="top")
 COVER_WIDTHS = {"A": 24, "B": 60, "C": 12}
 HOW_TO_RESPOND = (
     "On the Findings sheet fill in the yellow cells: status, agreed action, agreed "
@@ -83,7 +84,7 @@ def write_cover(
         ("Findings", len(rows)),
     ]
     for label, value in details:
-        shown = cell(sheet, value, alignment=TOP)
+        shown = cell(sheet, value, alignment=LEFT)
         if isinstance(value, date):
             shown.number_format = DATE_FORMAT
         sheet.append([cell(sheet, label, font=bold), shown])
@@ -113,8 +114,8 @@ def write_cover(
         sheet.append(
             [
                 cell(sheet, band, fill=PatternFill("solid", fgColor=colour)),
-                cell(sheet, len(open_rows)),
-                cell(sheet, len(overdue)),
+                cell(sheet, len(open_rows), alignment=LEFT),
+                cell(sheet, len(overdue), alignment=LEFT),
             ]
         )
     chart = BarChart()

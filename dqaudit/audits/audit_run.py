@@ -31,7 +31,7 @@ from dqaudit.expectations.suite import Suite, load_workspace_suites
 from dqaudit.governance import approvals, locks, trail
 from dqaudit.governance.rule_library import current_version
 from dqaudit.governance.schedule import cadence, last_complete_runs, next_due
-from dqaudit.store import AuditStore, RunStatus
+from dqaudit.store import AuditStore, Clock, RunStatus, utc_now
 from dqaudit.workspace.config import CONFIG_NAME, DatasetConfig, Workspace
 
 Progress = Callable[[str], None]
@@ -131,8 +131,11 @@ def run_audits(
     allow_draft: bool = False,
     due_only: bool = False,
     progress: Progress | None = None,
+    clock: Clock | None = None,
 ) -> BatchOutcome:
     """Run the selected suites; each run is recorded whole, or marked as not complete.
+
+    ``clock`` gives the store's times (the demo dates its monthly history with it).
 
     A suite that is not approved (never, revoked, or changed since) is refused and
     reported, unless ``allow_draft``; with ``due_only`` only suites whose schedule says
@@ -144,7 +147,7 @@ def run_audits(
     for plan in planned:  # a bad cron is an error before any run
         if due_only or "schedule" in (plan.suite.meta.get("dqaudit") or {}):
             cadence(plan.suite, workspace.config.risk)
-    store = AuditStore(workspace.store_url)
+    store = AuditStore(workspace.store_url, clock=clock or utc_now)
     batch = BatchOutcome(batch_id=uuid.uuid4().hex, runs=[], invalid=invalid)
     lease = timedelta(minutes=workspace.config.schedule.lock_minutes)
     version = current_version()

@@ -41,6 +41,13 @@ def audit() -> None:
     is_flag=True,
     help="Run only what the schedule says is due, then exit (for cron).",
 )
+@click.option(
+    "--html",
+    "html_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write each run's results page (self-contained HTML) into this folder.",
+)
 @handles_errors
 def audit_run(
     workspace: Path | None,
@@ -48,6 +55,7 @@ def audit_run(
     suite_names: tuple[str, ...],
     allow_draft: bool,
     due_only: bool,
+    html_dir: Path | None,
 ) -> None:
     """Run suites against their datasets, highest risk first, recording every result."""
     from dqaudit.audits.audit_run import run_audits
@@ -64,6 +72,12 @@ def audit_run(
         progress=lambda line: click.echo(line, err=True),
     )
     click.echo(describe_batch(batch))
+    if html_dir is not None and batch.runs:
+        from dqaudit.reports.run_page import write_run_pages
+
+        store = open_store(workspace)
+        for page in write_run_pages(store, loaded, [r.run_id for r in batch.runs], html_dir):
+            click.echo(f"results page: {page.path} (SHA-256 {page.sha256})")
     for run in batch.runs:
         if run.error:
             click.echo(f"Error: {run.suite_name}: {run.error}", err=True)
@@ -109,12 +123,27 @@ def audit_list(workspace: Path | None, limit: int, suite_name: str | None) -> No
     is_flag=True,
     help="Print the run as JSON (the check document plus run metadata).",
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the run's results page (self-contained HTML) to this file instead.",
+)
 @handles_errors
-def audit_show(run_id: str, workspace: Path | None, as_json: bool) -> None:
+def audit_show(run_id: str, workspace: Path | None, as_json: bool, html_file: Path | None) -> None:
     """Show one run: its metadata, each rule's outcome and the failing keys."""
     from dqaudit.audits.run_document import run_document
     from dqaudit.commands.console import describe_stored_run
 
+    if html_file is not None:
+        from dqaudit.reports.run_page import write_run_page
+
+        loaded, store = open_workspace_store(workspace)
+        page = write_run_page(store, loaded, run_id, html_file)
+        click.echo(f"results page: {page.path} (SHA-256 {page.sha256})", err=as_json)
+        if not as_json:
+            return
     store = open_store(workspace)
     run = store.get_run(run_id)
     document = run_document(run, store.run_references(run.run_id))
