@@ -295,7 +295,9 @@ def _findings(store: AuditStore) -> None:
     beta = {"system": "beta", "suite_name": "beta_main", "owner_name": "Beta Owner",
             "owner_email": "beta.owner@example.police.uk"}  # fmt: skip
     add_finding(store, **alpha, rule_id="A-4", likelihood=4, impact=5, band="High",
-                status="Open", due_date=date(2026, 8, 1))  # fmt: skip
+                status="Open", due_date=date(2026, 8, 1),
+                kwargs={"column": "arrest_datetime"}, dimension="completeness",
+                failing_count=3, previous_failing_count=5)  # fmt: skip
     add_finding(store, **alpha, rule_id="A-6", likelihood=3, impact=3, band="Medium",
                 status="Agreed", due_date=date(2026, 9, 1), agreed_date=date(2026, 12, 1))  # fmt: skip
     add_finding(store, **alpha, rule_id="A-1", likelihood=2, impact=2, band="Low",

@@ -153,11 +153,9 @@ def test_chart_labels_are_escaped() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import SAMPLE_DATA
-
-    out = tmp_path_factory.mktemp("demo") / "demo-output"
-    result = invoke("demo", "--out", str(out), "--sample-data", str(SAMPLE_DATA))
+def demo(demo_output: tuple[Path, object]) -> Path:
+    """The session's demo run (three monthly audits of the sample data)."""
+    out, result = demo_output
     assert result.exit_code == 0, result.output
     return out
 
@@ -199,10 +197,10 @@ def test_demo_summary_holds_no_record_content(demo: Path, tmp_path: Path) -> Non
     assert sorted(s for s in secrets if s in shown and (" " in s or s in words)) == []
 
 
-def test_demo_summary_shows_trends_from_two_runs(demo: Path) -> None:
+def test_demo_summary_shows_trends_from_three_months(demo: Path) -> None:
     soup = BeautifulSoup((demo / "simb-summary.html").read_text(encoding="utf-8"), "html.parser")
     systems_configured = set(load_workspace(demo).config.systems)
-    suites = len(list((demo / "results").glob("*.json")))
+    suites = len(list((demo / "results" / "month-3").glob("*.json")))
     assert len(soup.select("figure svg.chart")) == len(systems_configured)
     trend_rows = [
         [cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
@@ -210,9 +208,20 @@ def test_demo_summary_shows_trends_from_two_runs(demo: Path) -> None:
     ]
     systems = [row[0] for row in trend_rows]
     assert set(systems) == systems_configured
-    assert all(systems.count(name) == 2 for name in set(systems))  # two audits each
+    assert all(systems.count(name) == 3 for name in set(systems))  # three monthly audits
     headline = {
         row.find("th").get_text(): row.find("td").get_text()
         for row in soup.select("#table-headline tbody tr")
     }
-    assert headline["Audits run (complete, approved)"] == str(2 * suites)
+    store = AuditStore(load_workspace(demo).store_url)
+    try:
+        now = store.clock()
+        quarter = (now.year, (now.month - 1) // 3)
+        in_quarter = {
+            run.started_at.date()
+            for run in store.list_runs(limit=100)
+            if (run.started_at.year, (run.started_at.month - 1) // 3) == quarter
+        }
+    finally:
+        store.close()
+    assert headline["Audits run (complete, approved)"] == str(len(in_quarter) * suites)

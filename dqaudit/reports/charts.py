@@ -27,6 +27,23 @@ _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 _ID_USES = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 
 
+DAY, MINUTE, SECOND = "%d %b %Y", "%d %b %Y %H:%M", "%d %b %Y %H:%M:%S"
+
+
+def axis_format(series: Sequence[Sequence[datetime]]) -> str:
+    """One time-axis format for every chart of a report: the date, or the time too (to
+    the minute, else the second) when two audits of any one chart would share a label."""
+    for fmt in (DAY, MINUTE):
+        if all(len({f"{m:{fmt}}" for m in moments}) == len(moments) for moments in series):
+            return fmt
+    return SECOND
+
+
+def axis_label(moment: datetime, fmt: str) -> str:
+    """``5 Mar 2026`` (no leading zero on the day), with the time when ``fmt`` has one."""
+    return f"{moment:{fmt}}".lstrip("0")
+
+
 def trend_svg(
     moments: Sequence[datetime],
     scores: Sequence[float | None],
@@ -34,20 +51,19 @@ def trend_svg(
     *,
     chart_id: str,
     description: str,
+    label_format: str | None = None,
 ) -> str:
     """A small line chart of scores (%) against audit dates, with the RAG thresholds.
 
-    ``moments`` are local times; labels show the date, or the time too when two audits
-    fall on one day. Only numbers and dates are drawn: names stay in the HTML around it.
+    ``moments`` are local times; labels use ``label_format`` (from ``axis_format``, the
+    same for every chart of a report; by default this chart's own). Only numbers and
+    dates are drawn: names stay in the HTML around it.
     """
     import matplotlib
     from matplotlib.figure import Figure
 
-    labels = [f"{m.day} {m:%b %y}" for m in moments]
-    for detailed in ("%H:%M", "%H:%M:%S"):
-        if len(set(labels)) == len(labels):
-            break
-        labels = [f"{m.day} {m:%b} {m:{detailed}}" for m in moments]
+    fmt = label_format or axis_format([moments])
+    labels = [axis_label(m, fmt) for m in moments]
     settings: dict[str, Any] = {
         "svg.fonttype": "none",
         "svg.hashsalt": chart_id,
@@ -86,7 +102,8 @@ def trend_svg(
                     ha="center",
                     fontsize=7,
                 )
-        axes.set_xticks(positions, labels)
+        axes.set_xticks(positions, labels, fontsize=7 if fmt != DAY else None)
+        axes.set_xlabel(f"audit ({'date' if fmt == DAY else 'date and time'})", fontsize=7)
         axes.set_xlim(-0.5, max(len(positions) - 0.5, 0.5))
         axes.set_ylabel("score (%)")
         axes.spines[["top", "right"]].set_visible(False)

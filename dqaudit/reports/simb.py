@@ -32,6 +32,7 @@ from dqaudit.reports.findings_view import (
 )
 from dqaudit.reports.period import Period
 from dqaudit.reports.quality import RuleOutcome, Score, score
+from dqaudit.reports.register import RegisterEntry, risk_register, top_band
 from dqaudit.store import AuditStore, RunStatus
 from dqaudit.workspace.config import Workspace
 from dqaudit.workspace.report_settings import ReportConfig
@@ -166,6 +167,11 @@ class SimbSummary:
     overdue_by_owner: list[OwnerOverdue]
     draft_runs: list[DraftRun]
     notes: list[str] = field(default_factory=list)
+    register: list[RegisterEntry] = field(default_factory=list)
+
+    @property
+    def top_band(self) -> str | None:
+        return top_band(self.risk)
 
     def local(self, moment: datetime) -> datetime:
         """A stored (UTC) time in the report's timezone, as the board reads it."""
@@ -252,6 +258,7 @@ def build_summary(
         overdue_by_owner=overdue_owners(findings, as_of),
         draft_runs=_draft_runs(in_period, outcomes, states),
         notes=notes,
+        register=risk_register(findings, suites, risk, as_of, settings.register_top),
     )
 
 

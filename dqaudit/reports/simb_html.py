@@ -11,9 +11,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 import dqaudit
-from dqaudit.reports.charts import trend_svg
+from dqaudit.reports.charts import axis_format, trend_svg
 from dqaudit.reports.simb import SimbSummary
-from dqaudit.reports.tables import RAG_COLOURS, all_tables
+from dqaudit.reports.tables import RAG_COLOURS, all_tables, green_with_top_band, score_cell
 
 SAFE_CSS_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,:;()/"
@@ -60,7 +60,11 @@ def _when(summary: SimbSummary) -> str:
 
 
 def _charts(summary: SimbSummary) -> list[dict[str, Any]]:
+    """One trend chart per system, every one with the same time-axis format."""
     charts = []
+    axis = axis_format(
+        [[summary.local(point.at) for point in trend.points] for trend in summary.trends]
+    )
     for index, trend in enumerate(summary.trends, start=1):
         if not trend.points:
             continue
@@ -70,6 +74,7 @@ def _charts(summary: SimbSummary) -> list[dict[str, Any]]:
             summary.settings.rag,
             chart_id=f"simb-trend-{index}",
             description=f"Overall quality score of {trend.system} over its last audits",
+            label_format=axis,
         )
         charts.append({"system": trend.system, "svg": Markup(svg)})
     return charts
@@ -84,6 +89,9 @@ def render_html(summary: SimbSummary) -> str:
         tables=all_tables(summary),
         charts=_charts(summary),
         rag_colours=RAG_COLOURS,
+        overall=score_cell(summary.fleet.overall, summary),
+        top_band_open=sum(1 for e in summary.register if e.band == summary.top_band),
+        green_and_high=green_with_top_band(summary),
         generated=_when(summary),
         as_of=as_of,
         footer=f"{summary.title}, {summary.period.label}",

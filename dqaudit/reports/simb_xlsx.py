@@ -28,6 +28,7 @@ SHEET_NAMES = {
     "approvals": "Approvals",
     "schedule": "Audits due",
     "quality": "Quality",
+    "register": "Risk register",
     "trends": "Trends",
     "heatmap": "Risk heatmap",
     "findings_band": "Findings by band",

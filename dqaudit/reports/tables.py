@@ -128,6 +128,11 @@ def headline_table(summary: SimbSummary) -> Table:
             "the approval does not match the audit trail: investigate before relying on it",
         ),
         ("Open findings", h.findings_open, "not resolved, verified or not accepted"),
+        (
+            f"Open {summary.top_band or 'top band'} findings",
+            sum(1 for e in summary.register if e.band == summary.top_band),
+            "listed in the risk register",
+        ),
         ("Overdue actions", h.findings_overdue, "open past the agreed (else due) date"),
     ]
     return Table(
@@ -136,6 +141,59 @@ def headline_table(summary: SimbSummary) -> Table:
         ["Measure", "Count", "What it counts"],
         [[text_cell(name), count_cell(value), text_cell(detail)] for name, value, detail in rows],
     )
+
+
+def green_with_top_band(summary: SimbSummary) -> list[tuple[str, int]]:
+    """Systems Green on quality that hold open findings of the top band, with how many:
+    the score counts records that pass, a finding's band weighs what its failure costs."""
+    held: dict[str, int] = {}
+    for entry in summary.register:
+        if entry.band == summary.top_band:
+            held[entry.system] = held.get(entry.system, 0) + 1
+    return [
+        (row.system, held[row.system])
+        for row in summary.quality
+        if row.system in held and row.overall.rag(summary.settings.rag) == "Green"
+    ]
+
+
+def register_table(summary: SimbSummary) -> Table:
+    bands = summary.risk.bands
+    rows = [
+        [
+            text_cell(f"{e.system} / {e.dataset}"),
+            text_cell(e.rule_id),
+            text_cell(e.rule),
+            text_cell(e.dimension.capitalize() if e.dimension else None),
+            text_cell(f"{e.likelihood} × {e.impact}" if e.likelihood and e.impact else None),
+            Cell(
+                e.score,
+                str(e.score) if e.score is not None else "–",
+                bands[e.band].colour if e.band in bands else None,
+                "0",
+            ),
+            count_cell(e.failing or 0),
+            text_cell(
+                e.trend
+                if e.previous is None
+                else f"{e.previous:,} → {e.failing or 0:,} ({e.trend})"
+            ),
+            text_cell(e.owner),
+            text_cell(e.status, RAG_COLOURS["Red"] if e.status == OVERDUE else None),
+            date_cell(e.due),
+        ]
+        for e in summary.register
+    ]
+    return Table(
+        "register",
+        f"Risk register: open {summary.top_band or 'top band'} findings and the "
+        f"{summary.settings.register_top} highest scored",
+        ["System / dataset", "Rule ID", "Rule (and why it matters)", "Dimension",
+         "Likelihood × impact", "Score", "Failing records", "Trend (previous → latest)",
+         "Owner", "Status", "Due"],
+        rows,
+        "No open findings.",
+    )  # fmt: skip
 
 
 def systems_table(summary: SimbSummary) -> Table:
@@ -424,6 +482,7 @@ def all_tables(summary: SimbSummary) -> dict[str, Table]:
         approvals_table(summary),
         schedule_table(summary),
         quality_table(summary),
+        register_table(summary),
         trends_table(summary),
         heatmap_table(summary),
         findings_band_table(summary),

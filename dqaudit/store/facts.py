@@ -1,8 +1,10 @@
 """What the SIMB summary reads: runs, rule counts and findings, aggregate columns only.
 
 The ``failing_records`` table (record keys and values) is never read here, and neither
-are findings' free text or run error messages, so no record content can reach a board
-paper through this module.
+are findings' free text (description, agreed action, comments) or run error messages, so
+no record content can reach a board paper through this module. Of a rule's settings only
+what names the rule is read: its expectation type and kwargs (columns, value sets,
+bounds, reference files), as the SIMB approved them.
 """
 
 from __future__ import annotations
@@ -69,6 +71,15 @@ class FindingFact:
     due_date: date | None
     agreed_date: date | None
     first_seen: datetime
+    # for the risk register: which rule (its settings, never the data) and its counts
+    finding_id: int = 0
+    dataset: str = ""
+    rule_id: str = ""
+    dimension: str | None = None
+    expectation_type: str = ""
+    kwargs: dict[str, Any] | None = None
+    failing_count: int | None = None
+    previous_failing_count: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -164,10 +175,19 @@ class FactsRepository(Repository):
         return found
 
     def findings(self) -> list[FindingFact]:
-        """Findings as the action-plan workflow keeps them (status, dates, owner, risk)."""
+        """Findings as the action-plan workflow keeps them (status, dates, owner, risk), and
+        the rule each is about (expectation type and settings) with its failing counts;
+        never a finding's free text (description, comments) nor any record."""
         table = schema.findings
         query = sa.select(
             table.c.finding_id,
+            table.c.dataset,
+            table.c.rule_id,
+            table.c.dimension,
+            table.c.expectation_type,
+            table.c.kwargs,
+            table.c.failing_count,
+            table.c.previous_failing_count,
             table.c.system,
             table.c.suite_name,
             table.c.owner_name,
@@ -197,6 +217,14 @@ class FactsRepository(Repository):
                 due_date=_date(row.due_date),
                 agreed_date=_date(row.agreed_date),
                 first_seen=as_utc(row.first_seen),
+                finding_id=int(row.finding_id),
+                dataset=row.dataset,
+                rule_id=row.rule_id,
+                dimension=row.dimension,
+                expectation_type=row.expectation_type,
+                kwargs=row.kwargs if isinstance(row.kwargs, dict) else None,
+                failing_count=row.failing_count,
+                previous_failing_count=row.previous_failing_count,
             )
             for row in rows
         ]

@@ -59,6 +59,8 @@ class ReportConfig(BaseModel):
     rag: RagThresholds = Field(default_factory=RagThresholds)
     weighting: Weighting = "rows"
     trend_points: int = Field(default=8, ge=2, le=60)
+    # the risk register: every open finding of the top band, plus this many top scored
+    register_top: int = Field(default=10, ge=0, le=100)
     timezone: str = DEFAULT_TIMEZONE
 
     @field_validator("marking", "title")
