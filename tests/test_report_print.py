@@ -7,14 +7,16 @@ reason where they are missing, and fails under CI=true (``.ci/run`` installs the
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
-from tests.report_helpers import PERIOD, build_known_workspace
+from dqaudit.governance import trail
+from tests.conftest import IN_CI, invoke
+from tests.report_helpers import PERIOD, SECRET_KEYS, SECRET_SURNAMES, build_known_workspace
 from tests.test_report_simb import publish
 
 CHROMIUM_FLAGS = [
@@ -105,3 +107,50 @@ def test_prints_to_pdf_with_the_marking_on_every_page(tmp_path: Path) -> None:
         for h in headings
     ]
     assert starts == sorted(set(starts)), f"each section starts on a page of its own: {starts}"
+
+
+def test_out_pdf_writes_the_board_pack_through_chromium(tmp_path: Path) -> None:
+    """``--out FILE.pdf``: the same pages as the HTML printed, marked on every page, with
+    the risk register; recorded in the trail with the PDF's SHA-256."""
+    tool("chromium", "chromium-browser")
+    known = build_known_workspace(
+        tmp_path / "ws",
+        f"sqlite:///{tmp_path / 'audit.db'}",
+        report={"marking": "OFFICIAL-SENSITIVE"},
+    )
+    pdf = publish(known, tmp_path / "simb.pdf", period=PERIOD)
+    content = pdf.read_bytes()
+    assert content[:5] == b"%PDF-"
+    pages = page_texts(pdf)
+    assert len(pages) >= 8  # one section per page at least, the register among them
+    for number, page in enumerate(pages, start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        assert lines[0] == "OFFICIAL-SENSITIVE", f"page {number} has no marking at the top"
+        assert f"Page {number} of {len(pages)}" in lines[-1]
+    text = "\n".join(pages)
+    assert "Risk register" in text and "A-4" in text
+    for secret in (*SECRET_KEYS, *SECRET_SURNAMES):
+        assert secret not in text
+    store = known.store()
+    try:
+        [entry] = [e for e in trail.entries(store) if e.subject == str(pdf.resolve())]
+    finally:
+        store.close()
+    assert entry.details["format"] == "pdf"
+    assert entry.details["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+def test_out_pdf_without_chromium_names_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    known = build_known_workspace(tmp_path / "ws", f"sqlite:///{tmp_path / 'audit.db'}")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    out = tmp_path / "simb.pdf"
+    result = invoke(
+        "report", "simb", "-w", str(known.folder), "--period", "2026-Q3", "--out", str(out)
+    )
+    assert result.exit_code == 3, result.output
+    assert (
+        "needs headless Chromium" in result.stderr and "apt-get install chromium" in result.stderr
+    )
+    assert not out.exists()

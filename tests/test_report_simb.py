@@ -391,7 +391,12 @@ def test_cli_writes_html_and_excel(known: KnownWorkspace, tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     "name, args, message",
     [
-        ("s.pdf", [], "the extension '.pdf' is not a report format; use .html, .htm, .xlsx"),
+        (
+            "s.docx",
+            [],
+            "the extension '.docx' is not a report format; use .html, .htm, .xlsx, .pdf",
+        ),
+        ("s.pdf", ["--format", "html"], "is named as pdf but --format is html"),
         ("s.data", ["--format", "xlsx"], "the extension '.data' is not a report format"),
         ("simb", [], "the extension '(none)' is not a report format"),
         ("s.xlsx", ["--format", "html"], "is named as xlsx but --format is html"),
@@ -422,7 +427,7 @@ def test_cli_refuses_an_out_name_that_does_not_match_the_format(
         (["--from", "2026-09-30", "--to", "2026-07-01"], "--from 2026-09-30 is after --to"),
         (["--to", "2026-07-01"], "--to needs --from"),
         (["--from", "2026-02-30"], "Invalid value for '--from'"),
-        (["--format", "pdf"], "Invalid value for '--format'"),
+        (["--format", "docx"], "Invalid value for '--format'"),
     ],
 )
 def test_cli_bad_periods_are_clear_errors(

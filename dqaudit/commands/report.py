@@ -45,14 +45,14 @@ def report() -> None:
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write: .html, or .xlsx for Excel.",
+    help="File to write: .html, .xlsx for Excel, or .pdf (printed by headless Chromium).",
 )
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["html", "xlsx"]),
+    type=click.Choice(["html", "xlsx", "pdf"]),
     default=None,
-    help="html or xlsx (default: by the extension of --out).",
+    help="html, xlsx or pdf (default: by the extension of --out).",
 )
 @handles_errors
 def report_simb(

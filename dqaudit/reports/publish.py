@@ -21,7 +21,7 @@ from dqaudit.reports.simb import SimbSummary, build_summary
 from dqaudit.store import AuditStore
 from dqaudit.workspace.config import Workspace
 
-FORMATS = ("html", "xlsx")
+FORMATS = ("html", "xlsx", "pdf")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Published:
     summary: SimbSummary
 
 
-EXTENSIONS = {".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+EXTENSIONS = {".html": "html", ".htm": "html", ".xlsx": "xlsx", ".pdf": "pdf"}
 
 
 def report_format(out: Path, requested: str | None) -> str:
@@ -74,7 +74,8 @@ def write_simb_report(
     last_day: date | None = None,
     now: datetime | None = None,
 ) -> Published:
-    """Write the SIMB summary of a period to ``out`` as HTML or Excel."""
+    """Write the SIMB summary of a period to ``out`` as HTML, Excel or PDF (the HTML
+    printed by headless Chromium)."""
     kind = report_format(out, format)
     if not out.parent.is_dir():
         raise FieldError(f"{{out}} {out}: folder {out.parent} does not exist", "out")
@@ -89,6 +90,11 @@ def write_simb_report(
         from dqaudit.reports.simb_xlsx import render_xlsx
 
         content = render_xlsx(summary)
+    elif kind == "pdf":
+        from dqaudit.reports.simb_html import render_html
+        from dqaudit.reports.simb_pdf import html_to_pdf
+
+        content = html_to_pdf(render_html(summary))
     else:
         from dqaudit.reports.simb_html import render_html
 
