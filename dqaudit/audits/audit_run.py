@@ -35,6 +35,10 @@ from dqaudit.store import AuditStore, RunStatus
 from dqaudit.workspace.config import CONFIG_NAME, DatasetConfig, Workspace
 
 Progress = Callable[[str], None]
+# Long work reported as it goes: (what is being done, how many done, how many in all or
+# None where not known). The CLI draws it as a bar on a terminal; nothing listens by
+# default, and then nothing extra is done.
+Stage = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,9 @@ class RunOutcome:
     exit_code: ExitCode = ExitCode.OK
     draft: bool = False
     band: str | None = None
+    # The run's warnings, as stored: a key blank on some rows (those rows are identified
+    # by their line), values a rule could not read, bad rows left out.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -131,12 +138,14 @@ def run_audits(
     allow_draft: bool = False,
     due_only: bool = False,
     progress: Progress | None = None,
+    stage: Stage | None = None,
 ) -> BatchOutcome:
     """Run the selected suites; each run is recorded whole, or marked as not complete.
 
     A suite that is not approved (never, revoked, or changed since) is refused and
     reported, unless ``allow_draft``; with ``due_only`` only suites whose schedule says
-    they are due run. Either way the other suites still run.
+    they are due run. Either way the other suites still run. ``progress`` hears a line
+    per step, ``stage`` each run's reading, validating and storing of failing records.
     """
     say = progress or (lambda _message: None)
     invalid: list[tuple[str, list[str]]] = []
@@ -192,7 +201,9 @@ def run_audits(
                     draft = not states[name].runnable
                     label = " (DRAFT)" if draft else ""
                     say(f"[{number}/{len(runnable)}] {name} ({plan.system}/{plan.dataset}){label}")
-                    outcome = _run_one(store, workspace.root, plan, batch.batch_id, draft, version)
+                    outcome = _run_one(
+                        store, workspace.root, plan, batch.batch_id, draft, version, stage
+                    )
                     batch.runs.append(outcome)
                     if outcome.status == RunStatus.COMPLETE and not draft:
                         update_findings(store, workspace, outcome.run_id, plan.suite)
@@ -207,7 +218,8 @@ def _due(store: AuditStore, workspace: Workspace, plan: PlannedRun, drafts: bool
     now = store.clock()
     rhythm = cadence(plan.suite, workspace.config.risk)
     last = last_complete_runs(store, include_drafts=drafts).get(plan.suite.name)
-    return next_due(rhythm.cron, last, now) <= now
+    timezone = workspace.config.schedule.timezone
+    return next_due(rhythm.cron, last, now, timezone) <= now
 
 
 def _run_one(
@@ -217,6 +229,7 @@ def _run_one(
     batch_id: str,
     draft: bool = False,
     rule_library_version: str | None = None,
+    stage: Stage | None = None,
 ) -> RunOutcome:
     run_id = store.start_run(
         plan.suite,
@@ -230,7 +243,7 @@ def _run_one(
     outcome = RunOutcome(run_id, plan.suite.name, plan.system, plan.dataset, RunStatus.ERROR, None)
     outcome.draft, outcome.band = draft, plan.band
     try:
-        outcome = _execute(store, root, plan, run_id, outcome)
+        outcome = _execute(store, root, plan, run_id, outcome, stage)
     finally:
         _record_in_trail(store, plan, run_id, outcome, draft)
     return outcome
@@ -254,23 +267,35 @@ def _record_in_trail(
 
 
 def _execute(
-    store: AuditStore, root: Path, plan: PlannedRun, run_id: str, outcome: RunOutcome
+    store: AuditStore,
+    root: Path,
+    plan: PlannedRun,
+    run_id: str,
+    outcome: RunOutcome,
+    stage: Stage | None = None,
 ) -> RunOutcome:
+    name = plan.suite.name
     try:
         config = plan.dataset_config
         connector = get_connector(config.connector)
         options = config.resolved_options(root / CONFIG_NAME, plan.system, plan.dataset)
+        if stage is not None:
+            stage(f"{name}: reading {plan.system}/{plan.dataset}", 0, None)
         extract = connector.extract(options, base_dir=root)
         derived = derivation.derive_for_run(plan, extract, root)  # rules across tables
         extract, references = derived.extract, derived.references
         references += suite_reference_files(plan.suite)
         # every backend streams failing records into the store as it finds them
-        sink = functools.partial(_store_records, store, run_id)
+        sink: Any = functools.partial(_store_records, store, run_id)
+        if stage is not None:
+            stage(f"{name}: validating", 0, None)
+            sink = _counting(sink, stage, f"{name}: storing failing records")
         result = run_suite(
             extract, plan.suite, key=config.key or None, timezone=config.timezone, sink=sink
         )
         store.record_results(run_id, extract, result)
         store.record_references(run_id, references)
+        outcome.warnings = list(result.warnings)
         if result.status == ERROR:
             message = result.to_dict()["error"]
             store.finish_run(run_id, RunStatus.ERROR, ERROR, message)
@@ -304,6 +329,19 @@ def _store_records(
         first,
         [(record.key, record.values, record.key_source) for record in records],
     )
+
+
+def _counting(sink: Any, stage: Stage, what: str) -> Any:
+    """The sink, reporting how many failing records it has stored so far."""
+    stored = 0
+
+    def counted(position: int, first: int, records: list[FailingRecord]) -> None:
+        nonlocal stored
+        sink(position, first, records)
+        stored += len(records)
+        stage(what, stored, None)
+
+    return counted
 
 
 @contextmanager

@@ -19,6 +19,11 @@ class Outcome(StrEnum):
 
 PASSED, FAILED, ERROR = Outcome.PASSED, Outcome.FAILED, Outcome.ERROR
 
+# The version of the result document (``check --json``, ``audit show --json``). Version 2
+# added ``document_version`` and each result's ``line_keys``; everything of version 1 is
+# kept as it was, so a reader of version 1 still reads version 2.
+DOCUMENT_VERSION = 2
+
 
 @dataclass
 class RuleResult:
@@ -52,8 +57,15 @@ class RuleResult:
             "success": self.success,
             "unexpected_count": self.unexpected_count,
             "failing_keys": self.failing_keys,
+            "line_keys": self._line_keys(),
             "error": self.error,
         }
+
+    def _line_keys(self) -> list[str] | None:
+        """Those of ``failing_keys`` that are line numbers (None where those are None)."""
+        if self.failing_keys is None:
+            return None
+        return list(self.line_keys or [])
 
 
 @dataclass
@@ -88,10 +100,12 @@ class SuiteResult:
 
     def to_dict(self) -> dict[str, Any]:
         document = {
+            "document_version": DOCUMENT_VERSION,
             "status": self.status,
             "suite": self.suite_name,
             "rows": self.rows,
             "key_source": self.key_source,
+            "key_columns": list(self.key_columns),
             "error": self.error or self._first_rule_error(),
             "results": [r.to_dict() for r in self.results],
         }
@@ -111,10 +125,12 @@ class SuiteResult:
 def error_document(message: str, suite_name: str | None = None) -> dict[str, Any]:
     """The JSON document for a run that could not start or finish (exit 2 or 3)."""
     return {
+        "document_version": DOCUMENT_VERSION,
         "status": ERROR,
         "suite": suite_name,
         "rows": None,
         "key_source": None,
+        "key_columns": [],
         "error": message,
         "results": [],
     }
