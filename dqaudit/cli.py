@@ -155,8 +155,9 @@ def check(
         click.echo(json.dumps(document))
     else:
         from dqaudit.commands.console import describe_result
+        from dqaudit.commands.terminal import emit
 
-        click.echo(describe_result(result))
+        emit(describe_result(result), wrap=True)
     exit_code = result_exit_code(result.status)
     if exit_code == ExitCode.ENGINE_ERROR:
         click.echo(f"Error: {document['error']}", err=True)

@@ -69,7 +69,7 @@ def audit_run(
             progress=report_line,
             stage=stage,
         )
-    emit(describe_batch(batch))
+    emit(describe_batch(batch), wrap=True)
     for run in batch.runs:
         for warning in run.warnings:
             warn(f"{run.suite_name}: {warning}")
@@ -141,4 +141,4 @@ def audit_show(run_id: str, workspace: Path | None, as_json: bool) -> None:
     else:
         from dqaudit.commands.terminal import emit
 
-        emit(describe_stored_run(document, run.rules))
+        emit(describe_stored_run(document, run.rules), wrap=True)

@@ -29,8 +29,10 @@ def stdout_console(console: Any = None) -> Any:
     return console or Console(highlight=False, emoji=False)
 
 
-def emit(text: str, console: Any = None) -> None:
-    """Print a listing: as it is in a pipe; fitted to the width, coloured, on a terminal."""
+def emit(text: str, console: Any = None, wrap: bool = False) -> None:
+    """Print console output: as it is in a pipe; on a terminal coloured, and each line
+    fitted to the width: a listing's rows cut with "…" (``wrap`` false, so a row stays
+    one line), a report's lines (``check``, ``audit show``) wrapped, losing nothing."""
     console = stdout_console(console)
     if not console.is_terminal:
         click.echo(text)
@@ -41,7 +43,10 @@ def emit(text: str, console: Any = None) -> None:
         shown = Text(line)
         for pattern, style in HIGHLIGHTS:
             shown.highlight_regex(pattern, style)
-        console.print(shown, no_wrap=True, overflow="ellipsis", crop=True, markup=False)
+        if wrap:
+            console.print(shown, markup=False)
+        else:
+            console.print(shown, no_wrap=True, overflow="ellipsis", crop=True, markup=False)
 
 
 def emit_table(

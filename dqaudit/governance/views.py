@@ -127,10 +127,9 @@ def describe_schedule(entries: list[ScheduleEntry], now: datetime) -> str:
             f"{local(entry.last_complete):<17} {due}"
         )
     lines.append("")
-    lines.append(
-        f"times in {entries[0].timezone} (schedule.timezone); a suite falls due at the first "
-        "slot of its cadence after its last complete run, at once if it never ran:"
-    )
+    lines.append(f"times in {entries[0].timezone} (schedule.timezone)")
+    lines.append("a suite falls due at the first slot of its cadence after its last")
+    lines.append("complete run (at once if it never ran):")
     described = dict.fromkeys(
         f"{entry.cadence.label}: {entry.cadence.describe(entry.timezone)}" for entry in entries
     )
