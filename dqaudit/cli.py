@@ -16,7 +16,6 @@ from typing import Any
 
 import click
 
-from dqaudit import __version__
 from dqaudit.commands.actions import actions
 from dqaudit.commands.audit import audit
 from dqaudit.commands.connectors import connectors, extract
@@ -28,11 +27,14 @@ from dqaudit.commands.rules import rules
 from dqaudit.commands.shell import (
     CommandError,
     handles_errors,
+    info,
+    report_line,
     result_exit_code,
     write_json,
 )
 from dqaudit.commands.suite import suite
 from dqaudit.errors import ExitCode
+from dqaudit.version import __version__
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -55,8 +57,14 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     help="Show the version (and the rule-library version) and exit.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress bars or informational messages; results, warnings and errors still show.",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     """Data-quality audits of police records systems, on Great Expectations.
 
     Exit codes: 0 all checks passed, 1 some check failed, 2 bad input or
@@ -64,6 +72,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    ctx.obj["quiet"] = quiet
 
 
 @cli.command()
@@ -146,8 +155,9 @@ def check(
         click.echo(json.dumps(document))
     else:
         from dqaudit.commands.console import describe_result
+        from dqaudit.commands.terminal import emit
 
-        click.echo(describe_result(result))
+        emit(describe_result(result), wrap=True)
     exit_code = result_exit_code(result.status)
     if exit_code == ExitCode.ENGINE_ERROR:
         click.echo(f"Error: {document['error']}", err=True)
@@ -164,9 +174,13 @@ def _check(
 ) -> Any:
     from dqaudit.audits.check import check_source
     from dqaudit.commands.connector_options import parse_options
+    from dqaudit.commands.progress import work_progress
 
     settings = parse_options(options)
-    return check_source(suite_path, file, connector=connector_type, options=settings, key=key)
+    with work_progress("checking") as stage:
+        return check_source(
+            suite_path, file, connector=connector_type, options=settings, key=key, stage=stage
+        )
 
 
 @cli.command()
@@ -179,7 +193,7 @@ def init(directory: Path) -> None:
     created = create_workspace(directory)
     for path in created:
         click.echo(f"created {path}")
-    click.echo(
+    info(
         f"next: dqaudit suite approve custody_records -w {directory} --by NAME --board SIMB "
         f"--minute REF, then dqaudit audit run -w {directory}"
     )
@@ -204,7 +218,7 @@ def demo(out: Path, sample_data: Path | None) -> None:
     """Run the whole audit scenario on the sample data and write everything under --out."""
     from dqaudit.demo import run_demo
 
-    summary, batch = run_demo(sample_data, out, progress=lambda line: click.echo(line, err=True))
+    summary, batch = run_demo(sample_data, out, progress=report_line)
     click.echo(summary)
     if batch.exit_code > ExitCode.CHECKS_FAILED:  # failing checks are the demo's point
         sys.exit(int(batch.exit_code))

@@ -14,11 +14,10 @@ import pytest
 import yaml
 
 from dqaudit.actions import plan_layout
-from dqaudit.actions.cells import record_label
 from dqaudit.actions.plan_sheets import LINE_HEIGHT
 from dqaudit.actions.typed_values import Comparison, compared_columns, typed_value
 from dqaudit.expectations.wording import describe_rule
-from dqaudit.store import KeySource
+from dqaudit.store import KeySource, record_label
 from dqaudit.store.database import AuditStore
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import approve, invoke, rule

@@ -107,7 +107,16 @@ def test_check_lists_bad_rows_and_report_fails_the_run(tmp_path: Path) -> None:
     )
     assert skipped.exit_code == 0, skipped.output  # the rules pass on the good rows
     document = json.loads(skipped.stdout)
-    assert set(document) == {"status", "suite", "rows", "key_source", "error", "results"}
+    assert set(document) == {
+        "document_version",
+        "status",
+        "suite",
+        "rows",
+        "key_source",
+        "key_columns",
+        "error",
+        "results",
+    }
     assert "bad row: line 3: 2 fields, expected 3 (ragged row) (skipped)" in skipped.stderr
     assert "bad row: line 4: 4 fields, expected 3 (ragged row) (skipped)" in skipped.stderr
     assert "2 bad row(s) left out of the audit" in skipped.stderr

@@ -260,7 +260,16 @@ def test_json_document_has_exactly_the_documented_shape() -> None:
     document = run_suite(
         frame, suite(rule("expect_column_values_to_not_be_null", "V", column="v")), key="ref"
     ).to_dict()
-    assert set(document) == {"status", "suite", "rows", "key_source", "error", "results"}
+    assert set(document) == {
+        "document_version",
+        "status",
+        "suite",
+        "rows",
+        "key_source",
+        "key_columns",
+        "error",
+        "results",
+    }
     assert set(document["results"][0]) == {
         "expectation_type",
         "kwargs",
@@ -268,6 +277,7 @@ def test_json_document_has_exactly_the_documented_shape() -> None:
         "success",
         "unexpected_count",
         "failing_keys",
+        "line_keys",
         "error",
     }
     assert document["results"][0]["kwargs"] == {"column": "v"}

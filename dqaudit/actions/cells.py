@@ -13,10 +13,7 @@ Excel formula injection).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
-
-from dqaudit.store import KeySource
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -38,17 +35,3 @@ def restore(value: Any) -> Any:
     if isinstance(value, str) and value[:1] == QUOTE and value[1:2] in (*TRIGGERS, QUOTE):
         return value[1:]
     return value
-
-
-def record_label(
-    key: str, key_source: KeySource | str | None, key_columns: Sequence[str] | None
-) -> str:
-    """How a failing record is shown in plans and CSVs: its key, or, for a record
-    identified by its line (its key was blank in the file), ``line 812 (no Crime ID)``
-    (``line 812`` when the dataset has no key column at all)."""
-    if key_source != KeySource.LINE:
-        return key
-    columns = [str(column) for column in key_columns or ()]
-    if not columns:
-        return f"line {key}"
-    return f"line {key} (no {'/'.join(columns)})"

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dqaudit.actions.cells import record_label
 from dqaudit.actions.typed_values import Comparison, compared_columns, typed_value
 from dqaudit.errors import DqauditError
-from dqaudit.store import AuditStore, FailingRecord
+from dqaudit.store import AuditStore, FailingRecord, record_label
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,8 @@ class RuleContext:
     comparisons: dict[str, Comparison] = field(default_factory=dict)
 
     def label(self, record: FailingRecord) -> str:
+        """``line 812 (no Crime ID)`` for a record identified by its line (the store's
+        ``record_label``, shared with the console and JSON views)."""
         return record_label(record.key, record.key_source, self.key_columns)
 
     def typed(self, column: str, value: Any) -> tuple[Any, str | None]:

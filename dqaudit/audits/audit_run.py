@@ -35,6 +35,10 @@ from dqaudit.store import AuditStore, Clock, RunStatus, utc_now
 from dqaudit.workspace.config import CONFIG_NAME, DatasetConfig, Workspace
 
 Progress = Callable[[str], None]
+# Long work reported as it goes: (what is being done, how many done, how many in all or
+# None where not known). The CLI draws it as a bar on a terminal; nothing listens by
+# default, and then nothing extra is done.
+Stage = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,9 @@ class RunOutcome:
     exit_code: ExitCode = ExitCode.OK
     draft: bool = False
     band: str | None = None
+    # The run's warnings, as stored: a key blank on some rows (those rows are identified
+    # by their line), values a rule could not read, bad rows left out.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -115,10 +122,11 @@ def plan_runs(
         suite.require_governance()
         if system is not None and suite.system != system:
             continue
-        dataset_config = workspace.dataset(suite.system, suite.dataset, suite.source)
-        derivation.check_inputs(suite, workspace.config.systems[suite.system].datasets)
+        bound_system, bound_dataset = suite.system or "", suite.dataset or ""  # required above
+        dataset_config = workspace.dataset(bound_system, bound_dataset, suite.source)
+        derivation.check_inputs(suite, workspace.config.systems[bound_system].datasets)
         band = workspace.config.risk.band_name(suite.risk_score)
-        planned.append(PlannedRun(suite, suite.system, suite.dataset, dataset_config, band))
+        planned.append(PlannedRun(suite, bound_system, bound_dataset, dataset_config, band))
     planned.sort(key=lambda run: (-run.risk_score, run.suite.name))
     return planned
 
@@ -131,6 +139,7 @@ def run_audits(
     allow_draft: bool = False,
     due_only: bool = False,
     progress: Progress | None = None,
+    stage: Stage | None = None,
     clock: Clock | None = None,
 ) -> BatchOutcome:
     """Run the selected suites; each run is recorded whole, or marked as not complete.
@@ -139,7 +148,8 @@ def run_audits(
 
     A suite that is not approved (never, revoked, or changed since) is refused and
     reported, unless ``allow_draft``; with ``due_only`` only suites whose schedule says
-    they are due run. Either way the other suites still run.
+    they are due run. Either way the other suites still run. ``progress`` hears a line
+    per step, ``stage`` each run's reading, validating and storing of failing records.
     """
     say = progress or (lambda _message: None)
     invalid: list[tuple[str, list[str]]] = []
@@ -164,7 +174,7 @@ def run_audits(
             state = states[plan.suite.name]
             if state.runnable or allow_draft:
                 runnable.append(plan)
-                if state.status == approvals.REVIEW_OVERDUE:
+                if state.status == approvals.REVIEW_OVERDUE and state.approval is not None:
                     say(
                         f"warning: {plan.suite.name}: SIMB review was due {state.approval.review_by}"
                     )
@@ -195,7 +205,9 @@ def run_audits(
                     draft = not states[name].runnable
                     label = " (DRAFT)" if draft else ""
                     say(f"[{number}/{len(runnable)}] {name} ({plan.system}/{plan.dataset}){label}")
-                    outcome = _run_one(store, workspace.root, plan, batch.batch_id, draft, version)
+                    outcome = _run_one(
+                        store, workspace.root, plan, batch.batch_id, draft, version, stage
+                    )
                     batch.runs.append(outcome)
                     if outcome.status == RunStatus.COMPLETE and not draft:
                         update_findings(store, workspace, outcome.run_id, plan.suite)
@@ -210,7 +222,8 @@ def _due(store: AuditStore, workspace: Workspace, plan: PlannedRun, drafts: bool
     now = store.clock()
     rhythm = cadence(plan.suite, workspace.config.risk)
     last = last_complete_runs(store, include_drafts=drafts).get(plan.suite.name)
-    return next_due(rhythm.cron, last, now) <= now
+    timezone = workspace.config.schedule.timezone
+    return next_due(rhythm.cron, last, now, timezone) <= now
 
 
 def _run_one(
@@ -220,6 +233,7 @@ def _run_one(
     batch_id: str,
     draft: bool = False,
     rule_library_version: str | None = None,
+    stage: Stage | None = None,
 ) -> RunOutcome:
     run_id = store.start_run(
         plan.suite,
@@ -233,7 +247,7 @@ def _run_one(
     outcome = RunOutcome(run_id, plan.suite.name, plan.system, plan.dataset, RunStatus.ERROR, None)
     outcome.draft, outcome.band = draft, plan.band
     try:
-        outcome = _execute(store, root, plan, run_id, outcome)
+        outcome = _execute(store, root, plan, run_id, outcome, stage)
     finally:
         _record_in_trail(store, plan, run_id, outcome, draft)
     return outcome
@@ -257,23 +271,35 @@ def _record_in_trail(
 
 
 def _execute(
-    store: AuditStore, root: Path, plan: PlannedRun, run_id: str, outcome: RunOutcome
+    store: AuditStore,
+    root: Path,
+    plan: PlannedRun,
+    run_id: str,
+    outcome: RunOutcome,
+    stage: Stage | None = None,
 ) -> RunOutcome:
+    name = plan.suite.name
     try:
         config = plan.dataset_config
         connector = get_connector(config.connector)
         options = config.resolved_options(root / CONFIG_NAME, plan.system, plan.dataset)
+        if stage is not None:
+            stage(f"{name}: reading {plan.system}/{plan.dataset}", 0, None)
         extract = connector.extract(options, base_dir=root)
         derived = derivation.derive_for_run(plan, extract, root)  # rules across tables
         extract, references = derived.extract, derived.references
         references += suite_reference_files(plan.suite)
         # every backend streams failing records into the store as it finds them
-        sink = functools.partial(_store_records, store, run_id)
+        sink: Any = functools.partial(_store_records, store, run_id)
+        if stage is not None:
+            stage(f"{name}: validating", 0, None)
+            sink = _counting(sink, stage, f"{name}: storing failing records")
         result = run_suite(
             extract, plan.suite, key=config.key or None, timezone=config.timezone, sink=sink
         )
         store.record_results(run_id, extract, result)
         store.record_references(run_id, references)
+        outcome.warnings = list(result.warnings)
         if result.status == ERROR:
             message = result.to_dict()["error"]
             store.finish_run(run_id, RunStatus.ERROR, ERROR, message)
@@ -307,6 +333,19 @@ def _store_records(
         first,
         [(record.key, record.values, record.key_source) for record in records],
     )
+
+
+def _counting(sink: Any, stage: Stage, what: str) -> Any:
+    """The sink, reporting how many failing records it has stored so far."""
+    stored = 0
+
+    def counted(position: int, first: int, records: list[FailingRecord]) -> None:
+        nonlocal stored
+        sink(position, first, records)
+        stored += len(records)
+        stage(what, stored, None)
+
+    return counted
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,20 @@ def check_source(
     connector: str | None = None,
     options: dict[str, Any] | None = None,
     key: str | None = None,
+    stage: Callable[[str, int, int | None], None] | None = None,
 ) -> SuiteResult:
     """Audit a file (connector chosen by extension) or any connector's extract, ad hoc.
 
     The suite is loaded first, so a bad suite is reported before a database is touched.
+    ``stage`` hears (what, done, total) as the extract is read and validated.
     """
     from dqaudit.connectors.adhoc import adhoc_extract
 
     suite = load_suite(suite_path)
     refuse_derived(suite)
+    if stage is not None:
+        stage(f"reading {path if path is not None else connector}", 0, None)
     extract = adhoc_extract(Path(path) if path is not None else None, connector, options)
+    if stage is not None:
+        stage(f"validating against {suite.name}", 0, None)
     return run_suite(extract, suite, key=key)

@@ -1,10 +1,14 @@
-"""A stored run as the same JSON document ``check`` prints, plus the run's metadata."""
+"""A stored run as the same JSON document ``check`` prints, plus the run's metadata.
+
+The document is versioned (``document_version``, see docs/commands.md); a version only
+ever adds fields, so a reader of an earlier version reads a later one unchanged.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dqaudit.engine.results import ERROR
+from dqaudit.engine.results import DOCUMENT_VERSION, ERROR
 from dqaudit.store import StoredReference, StoredRun
 
 RUN_FIELDS = (
@@ -38,7 +42,7 @@ RUN_FIELDS = (
 def run_document(run: StoredRun, references: list[StoredReference] | None = None) -> dict[str, Any]:
     """``check``'s document (status is the outcome) with a ``run`` section of metadata;
     ``references`` (the reference files the run used) add ``run.reference_files``."""
-    keys = run.failing_keys
+    keys, lines = run.failing_keys, run.line_keys
     results = []
     for rule in run.rules:
         row_level = rule.unexpected_count is not None and rule.error is None
@@ -50,14 +54,17 @@ def run_document(run: StoredRun, references: list[StoredReference] | None = None
                 "success": rule.success,
                 "unexpected_count": rule.unexpected_count,
                 "failing_keys": keys.get(rule.position, []) if row_level else None,
+                "line_keys": lines.get(rule.position, []) if row_level else None,
                 "error": rule.error,
             }
         )
     document: dict[str, Any] = {
+        "document_version": DOCUMENT_VERSION,
         "status": (run.outcome or ERROR).value,
         "suite": run.suite_name,
         "rows": run.row_count,
         "key_source": run.key_source,
+        "key_columns": list(run.key_columns or []),
         "error": run.error,
         "results": results,
         "run": {name: _plain(getattr(run, name)) for name in RUN_FIELDS},

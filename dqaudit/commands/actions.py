@@ -25,16 +25,26 @@ def actions() -> None:
     "--overdue", is_flag=True, help="Only findings past their agreed or default due date."
 )
 @click.option("--owner", default=None, metavar="EMAIL", help="Only this system owner's findings.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the listing as a JSON document on stdout."
+)
 @handles_errors
-def actions_list(workspace: Path | None, overdue: bool, owner: str | None) -> None:
+def actions_list(workspace: Path | None, overdue: bool, owner: str | None, as_json: bool) -> None:
     """List findings ranked by risk, with status, due date and owner."""
     from dqaudit.actions.export import check_selection
     from dqaudit.actions.findings import list_findings
     from dqaudit.actions.views import describe_findings
+    from dqaudit.commands.documents import echo_json, findings_document
+    from dqaudit.commands.terminal import emit
 
     loaded, store = open_workspace_store(workspace)
     check_selection(loaded, owner, None)
-    click.echo(describe_findings(list_findings(store, owner=owner, overdue_only=overdue)))
+    today = store.clock().date()
+    findings = list_findings(store, owner=owner, overdue_only=overdue, today=today)
+    if as_json:
+        echo_json(findings_document(findings, today))
+    else:
+        emit(describe_findings(findings))
 
 
 @actions.command("export")
@@ -54,9 +64,15 @@ def actions_export(
     """Write one Excel action plan per system owner into --out."""
     from dqaudit.actions.export import export_plans
     from dqaudit.actions.views import describe_exports
+    from dqaudit.commands.progress import work_progress
 
     loaded, store = open_workspace_store(workspace)
-    click.echo(describe_exports(export_plans(store, loaded, out, owner=owner, system=system)))
+    # export_plans reports no progress of its own yet: the bar says the work goes on
+    with work_progress("exporting action plans") as stage:
+        if stage is not None:
+            stage("exporting action plans", 0, None)
+        plans = export_plans(store, loaded, out, owner=owner, system=system)
+    click.echo(describe_exports(plans))
 
 
 @actions.command("import")

@@ -12,6 +12,8 @@ from dqaudit.commands.shell import (
     handles_errors,
     open_store,
     open_workspace_store,
+    report_line,
+    warn,
     workspace_option,
 )
 
@@ -60,18 +62,25 @@ def audit_run(
     """Run suites against their datasets, highest risk first, recording every result."""
     from dqaudit.audits.audit_run import run_audits
     from dqaudit.commands.console import describe_batch
+    from dqaudit.commands.progress import work_progress
+    from dqaudit.commands.terminal import emit
 
     loaded, store = open_workspace_store(workspace)
     store.close()
-    batch = run_audits(
-        loaded,
-        system=system,
-        suite_names=suite_names or None,
-        allow_draft=allow_draft,
-        due_only=due_only,
-        progress=lambda line: click.echo(line, err=True),
-    )
-    click.echo(describe_batch(batch))
+    with work_progress("auditing") as stage:
+        batch = run_audits(
+            loaded,
+            system=system,
+            suite_names=suite_names or None,
+            allow_draft=allow_draft,
+            due_only=due_only,
+            progress=report_line,
+            stage=stage,
+        )
+    emit(describe_batch(batch), wrap=True)
+    for run in batch.runs:
+        for warning in run.warnings:
+            warn(f"{run.suite_name}: {warning}")
     if html_dir is not None and batch.runs:
         from dqaudit.reports.run_page import write_run_pages
 
@@ -105,13 +114,22 @@ def audit_run(
     help="How many runs, newest first.",
 )
 @click.option("--suite", "suite_name", default=None, help="Only runs of this suite.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the listing as a JSON document on stdout."
+)
 @handles_errors
-def audit_list(workspace: Path | None, limit: int, suite_name: str | None) -> None:
+def audit_list(workspace: Path | None, limit: int, suite_name: str | None, as_json: bool) -> None:
     """List recorded runs, newest first, with their status and outcome."""
     from dqaudit.commands.console import describe_runs
+    from dqaudit.commands.documents import echo_json, runs_document
+    from dqaudit.commands.terminal import emit
 
     store = open_store(workspace)
-    click.echo(describe_runs(store.list_runs(limit=limit, suite=suite_name)))
+    runs = store.list_runs(limit=limit, suite=suite_name)
+    if as_json:
+        echo_json(runs_document(runs))
+    else:
+        emit(describe_runs(runs))
 
 
 @audit.command("show")
@@ -150,4 +168,6 @@ def audit_show(run_id: str, workspace: Path | None, as_json: bool, html_file: Pa
     if as_json:
         click.echo(json.dumps(document, default=str))
     else:
-        click.echo(describe_stored_run(document, run.rules))
+        from dqaudit.commands.terminal import emit
+
+        emit(describe_stored_run(document, run.rules), wrap=True)

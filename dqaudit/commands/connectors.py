@@ -19,13 +19,26 @@ def connectors() -> None:
 
 
 @connectors.command("list")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the listing as a JSON document on stdout."
+)
 @handles_errors
-def connectors_list() -> None:
+def connectors_list(as_json: bool) -> None:
     """List installed connectors: type, package, version and description."""
+    from dqaudit.commands.documents import connectors_document, echo_json
+    from dqaudit.commands.terminal import emit
     from dqaudit.connectors.registry import installed_connectors
 
-    for info in installed_connectors():
-        click.echo(f"{info.type:<14} {info.package} {info.version:<10} {info.description}")
+    infos = installed_connectors()
+    if as_json:
+        echo_json(connectors_document(infos))
+        return
+    emit(
+        "\n".join(
+            f"{info.type:<14} {info.package} {info.version:<10} {info.description}"
+            for info in infos
+        )
+    )
 
 
 @click.group()
@@ -47,6 +60,18 @@ def extract() -> None:
 @handles_errors
 def extract_preview(system: str, dataset: str, rows: int, workspace: Path | None) -> None:
     """Show the first rows of SYSTEM's DATASET and its fingerprint (sensitive columns masked)."""
+    from dqaudit.commands.terminal import emit_table
     from dqaudit.connectors.preview import preview_dataset
 
-    click.echo(preview_dataset(open_workspace(workspace), system, dataset, rows).describe())
+    preview = preview_dataset(open_workspace(workspace), system, dataset, rows)
+    frame = preview.rows
+    index = frame.index.name or ""
+    emit_table(
+        [index, *map(str, frame.columns)],
+        [
+            (label, *values)
+            for label, values in zip(frame.index, frame.itertuples(index=False), strict=True)
+        ],
+        preview.describe(),
+        preamble=preview.summary() + "\n",
+    )

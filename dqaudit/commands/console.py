@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dqaudit.store.runs import record_label
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -12,26 +14,56 @@ if TYPE_CHECKING:
     from dqaudit.store import RunSummary, StoredRuleResult
 
 SHOWN_KEYS = 5
+SHOWN_VALUES = 6
 MARKS = {True: "PASS", False: "FAIL", None: "ERROR"}
 
 
-def _keys_preview(keys: list[str] | None) -> str:
+def _keys_preview(
+    keys: list[str] | None, line_keys: list[str] | None, key_columns: Sequence[str] | None
+) -> str:
+    """The first few failing records, each labelled as people should read it: by its key,
+    or ``line 812 (no Crime ID)`` where its key was blank."""
     if not keys:
         return ""
-    shown = ", ".join(keys[:SHOWN_KEYS])
+    by_line = set(line_keys or ())
+    shown = ", ".join(
+        record_label(key, "line" if key in by_line else "column", key_columns)
+        for key in keys[:SHOWN_KEYS]
+    )
     more = f" … (+{len(keys) - SHOWN_KEYS} more)" if len(keys) > SHOWN_KEYS else ""
     return f"  keys: {shown}{more}"
 
 
-def _describe_kwargs(kwargs: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+def shorten_values(values: Sequence[Any], shown: int = SHOWN_VALUES) -> str:
+    """A value set for the console: ``W1, W2, W3, … (18 values)`` when it is long."""
+    texts = [str(value) for value in values]
+    if len(texts) <= shown:
+        return "[" + ", ".join(texts) + "]"
+    return "[" + ", ".join(texts[:shown]) + f", … ({len(texts)} values)]"
+
+
+def describe_kwargs(kwargs: dict[str, Any]) -> str:
+    """An expectation's kwargs on one line, long value lists shortened."""
+    return ", ".join(
+        f"{k}={shorten_values(v) if isinstance(v, list | tuple) else repr(v)}"
+        for k, v in kwargs.items()
+    )
+
+
+def describe_key(key_columns: Sequence[str] | None, key_source: str | None) -> str:
+    """How the failing records of a result are identified, in words."""
+    if key_columns:
+        return f"records identified by {'/'.join(key_columns)}, by their line where it is blank"
+    if key_source == "line":
+        return "records identified by their line (no key column set)"
+    return "records identified by their key"
 
 
 def describe_result(result: SuiteResult) -> str:
     """One line per rule, with failing counts and the first few keys."""
     lines = [
         f"suite {result.suite_name}: {result.status.upper()} "
-        f"({result.rows} rows, failing rows named by {result.key_source})"
+        f"({result.rows} rows, {describe_key(result.key_columns, result.key_source)})"
     ]
     for rule_result in result.results:
         rule = rule_result.rule
@@ -41,12 +73,14 @@ def describe_result(result: SuiteResult) -> str:
             rule_result.unexpected_count, rule_result.unexpected_percent, rule.kwargs.get("mostly")
         )
         lines.append(
-            f"  {mark:<5} {label:<14} {rule.expectation_type}({_describe_kwargs(rule.kwargs)}){count}"
+            f"  {mark:<5} {label:<14} {rule.expectation_type}({describe_kwargs(rule.kwargs)}){count}"
         )
         if rule_result.error:
             lines.append(f"        error: {rule_result.error}")
         elif rule_result.success is False or rule_result.failing_keys:
-            preview = _keys_preview(rule_result.failing_keys)
+            preview = _keys_preview(
+                rule_result.failing_keys, rule_result.line_keys, result.key_columns
+            )
             if preview:
                 lines.append(f"      {preview}")
     return "\n".join(lines)
@@ -123,8 +157,13 @@ def describe_stored_run(
         f"  rows     {document['rows']}  sha256 {(run['source_sha256'] or '')[:16]}…",
         f"  versions dqaudit {run['dqaudit_version']}, great_expectations {run['gx_version']}",
     ]
+    lines.append(
+        f"  key      {describe_key(document.get('key_columns'), document.get('key_source'))}"
+    )
     if document["error"]:
         lines.append(f"  error    {document['error']}")
+    for warning in run.get("warnings") or []:
+        lines.append(f"  warning  {warning}")
     for reference in run.get("reference_files") or []:
         lines.append(
             f"  uses     {reference['source']} sha256 {reference['sha256'][:16]}… ({reference['role']})"
@@ -139,7 +178,9 @@ def describe_stored_run(
         lines.append(
             f"  {mark:<5} {result['rule_id'] or '-':<14} {result['expectation_type']}{count}"
         )
-        preview = _keys_preview(result["failing_keys"])
+        preview = _keys_preview(
+            result["failing_keys"], result.get("line_keys"), document.get("key_columns")
+        )
         if preview:
             lines.append(f"      {preview}")
     return "\n".join(lines)

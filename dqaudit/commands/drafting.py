@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dqaudit.commands.progress import progress_bar
-from dqaudit.commands.shell import handles_errors, open_workspace, workspace_option
+from dqaudit.commands.shell import handles_errors, info, open_workspace, workspace_option
 
 MIN_SHARE_HELP = (
     "Share of a column's values a rule must fit to be proposed (not null, key, identifier, "
@@ -68,7 +68,7 @@ def suite_draft(
         f"wrote draft suite {draft.name} ({draft.rules} rules) to {draft.path}, from "
         f"{draft.profile.rows:,} rows of {draft.profile.source}"
     )
-    click.echo(
+    info(
         "next: review every rule, set likelihood and impact (null means to be set), remove "
         f'"draft": true, then: dqaudit suite lint {draft.path}'
     )

@@ -24,17 +24,26 @@ from dqaudit.errors import ExitCode
     default=None,
     help="Only entries recorded on or after this date (YYYY-MM-DD).",
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the listing as a JSON document on stdout."
+)
 @click.pass_context
 @handles_errors
-def trail(ctx: click.Context, workspace: Path | None, since: Any) -> None:
+def trail(ctx: click.Context, workspace: Path | None, since: Any, as_json: bool) -> None:
     """Print the audit trail: approvals, revocations, runs, purges and configuration changes."""
     if ctx.invoked_subcommand is not None:
         return
+    from dqaudit.commands.documents import echo_json, trail_document
+    from dqaudit.commands.terminal import emit
     from dqaudit.governance.trail import entries
     from dqaudit.governance.views import describe_trail
 
     _loaded, store = open_workspace_store(workspace)
-    click.echo(describe_trail(entries(store, since=since)))
+    found = entries(store, since=since)
+    if as_json:
+        echo_json(trail_document(found))
+    else:
+        emit(describe_trail(found))
 
 
 @trail.command("verify")
@@ -92,14 +101,22 @@ def purge(workspace: Path | None, older_than: int | None, dry_run: bool) -> None
 @click.command()
 @workspace_option
 @click.option("--band", default=None, help="Only suites in this risk band.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the listing as a JSON document on stdout."
+)
 @handles_errors
-def schedule(workspace: Path | None, band: str | None) -> None:
-    """Show each suite's cadence, its last complete run and when it is next due."""
-    from datetime import UTC, datetime
-
+def schedule(workspace: Path | None, band: str | None, as_json: bool) -> None:
+    """Show each suite's cadence, its last complete run and when it is next due, and
+    exactly when each cadence falls due (in schedule.timezone)."""
+    from dqaudit.commands.documents import echo_json, schedule_document
+    from dqaudit.commands.terminal import emit
     from dqaudit.governance.schedule import workspace_schedule
     from dqaudit.governance.views import describe_schedule
 
     loaded, store = open_workspace_store(workspace)
-    now = datetime.now(UTC)
-    click.echo(describe_schedule(workspace_schedule(store, loaded, band=band, now=now), now))
+    now = store.clock()
+    entries = workspace_schedule(store, loaded, band=band, now=now)
+    if as_json:
+        echo_json(schedule_document(entries, now, loaded.config.schedule.timezone))
+    else:
+        emit(describe_schedule(entries, now))

@@ -24,7 +24,7 @@ class CommandError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
 
 
 def debug_enabled() -> bool:
@@ -33,6 +33,34 @@ def debug_enabled() -> bool:
     return bool(root and root.obj and root.obj.get("debug")) or bool(
         os.environ.get("DQAUDIT_DEBUG")
     )
+
+
+def quiet_enabled() -> bool:
+    """The global ``--quiet``: no progress bars and no informational messages."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root and root.obj and root.obj.get("quiet"))
+
+
+def info(message: str) -> None:
+    """An informational message on stderr (what is being done, what to do next), which
+    ``--quiet`` silences; results go to stdout, warnings and errors are always shown."""
+    if not quiet_enabled():
+        click.echo(message, err=True)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, shown even under ``--quiet``."""
+    click.echo(f"warning: {message}", err=True)
+
+
+def report_line(line: str) -> None:
+    """A line the library reports while it works: a warning (it starts ``warning:``) is
+    always shown, anything else is information."""
+    if line.startswith("warning: "):
+        click.echo(line, err=True)
+    else:
+        info(line)
 
 
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:

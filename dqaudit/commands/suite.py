@@ -102,15 +102,23 @@ def suite_approve(
 @suite.command("status")
 @workspace_option
 @click.option("--band", default=None, help="Only suites in this risk band.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the listing as a JSON document on stdout."
+)
 @handles_errors
-def suite_status(workspace: Path | None, band: str | None) -> None:
+def suite_status(workspace: Path | None, band: str | None, as_json: bool) -> None:
     """List each suite: approved, changed since approval, never approved, revoked or review overdue."""
+    from dqaudit.commands.documents import echo_json, states_document
+    from dqaudit.commands.terminal import emit
     from dqaudit.governance.approvals import all_states
     from dqaudit.governance.views import describe_states
 
     loaded, store = open_workspace_store(workspace)
     states = all_states(store, loaded, band=band)
-    click.echo(describe_states(states, loaded.config.risk))
+    if as_json:
+        echo_json(states_document(states, loaded.config.risk))
+    else:
+        emit(describe_states(states, loaded.config.risk))
 
 
 @suite.command("diff")

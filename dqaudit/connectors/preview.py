@@ -35,9 +35,16 @@ class Preview:
     pushdown: bool
 
     def describe(self) -> str:
-        """The fingerprint, the rows as a table, and any bad rows, for the terminal."""
+        """The fingerprint, any bad rows, and the rows as a table (blanks shown blank)."""
         import pandas as pd
 
+        lines = [self.summary(), ""]
+        with pd.option_context("display.max_columns", None, "display.width", 160):
+            lines.append(self.rows.to_string(na_rep="") if len(self.rows) else "(no rows)")
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        """The fingerprint, masked columns and bad rows: everything but the rows."""
         fingerprint = self.fingerprint
         lines = [
             f"{self.system}/{self.dataset} (connector {self.connector}"
@@ -55,9 +62,6 @@ class Preview:
             lines.append(
                 f"  bad rows     {len(self.bad_rows)} (first at line {first.line}: {first.reason})"
             )
-        lines.append("")
-        with pd.option_context("display.max_columns", None, "display.width", 160):
-            lines.append(self.rows.to_string() if len(self.rows) else "(no rows)")
         return "\n".join(lines)
 
 
@@ -75,19 +79,21 @@ def preview_dataset(workspace: Workspace, system: str, dataset: str, rows: int =
         head = head.copy()
         for column in masked:
             head[column] = head[column].astype(object).where(head[column].isna(), MASK)
-    in_memory = isinstance(extract, FrameExtract)
-    if in_memory and extract.line_numbers is not None:
-        head.index = extract.line_numbers[: len(head)]
-        head.index.name = "line"
+    bad_rows: list[BadRow] = []
+    if isinstance(extract, FrameExtract):
+        bad_rows = list(extract.bad_rows)
+        if extract.line_numbers is not None:
+            head.index = extract.line_numbers[: len(head)]
+            head.index.name = "line"
     return Preview(
         system,
         dataset,
         config.connector,
         extract.fingerprint,
         head,
-        list(extract.bad_rows) if in_memory else [],
+        bad_rows,
         masked,
-        not in_memory,
+        not isinstance(extract, FrameExtract),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from dqaudit.connectors.base import BadRow
 from dqaudit.expectations.suite import Rule, Suite
 
 
@@ -18,6 +19,11 @@ class Outcome(StrEnum):
 
 
 PASSED, FAILED, ERROR = Outcome.PASSED, Outcome.FAILED, Outcome.ERROR
+
+# The version of the result document (``check --json``, ``audit show --json``). Version 2
+# added ``document_version`` and each result's ``line_keys``; everything of version 1 is
+# kept as it was, so a reader of version 1 still reads version 2.
+DOCUMENT_VERSION = 2
 
 
 @dataclass
@@ -52,8 +58,15 @@ class RuleResult:
             "success": self.success,
             "unexpected_count": self.unexpected_count,
             "failing_keys": self.failing_keys,
+            "line_keys": self._line_keys(),
             "error": self.error,
         }
+
+    def _line_keys(self) -> list[str] | None:
+        """Those of ``failing_keys`` that are line numbers (None where those are None)."""
+        if self.failing_keys is None:
+            return None
+        return list(self.line_keys or [])
 
 
 @dataclass
@@ -68,8 +81,8 @@ class SuiteResult:
     warnings: list[str] = field(default_factory=list)
     key_columns: list[str] = field(default_factory=list)
     suite: Suite | None = field(default=None, repr=False)
-    # Records left out under on_bad_row skip/report: {"line", "reason"}; "report" fails.
-    bad_rows: list[dict[str, Any]] = field(default_factory=list)
+    # Records left out under on_bad_row skip/report; "report" fails the run.
+    bad_rows: list[BadRow] = field(default_factory=list)
     bad_row_policy: str = "error"
 
     @property
@@ -88,10 +101,12 @@ class SuiteResult:
 
     def to_dict(self) -> dict[str, Any]:
         document = {
+            "document_version": DOCUMENT_VERSION,
             "status": self.status,
             "suite": self.suite_name,
             "rows": self.rows,
             "key_source": self.key_source,
+            "key_columns": list(self.key_columns),
             "error": self.error or self._first_rule_error(),
             "results": [r.to_dict() for r in self.results],
         }
@@ -111,10 +126,12 @@ class SuiteResult:
 def error_document(message: str, suite_name: str | None = None) -> dict[str, Any]:
     """The JSON document for a run that could not start or finish (exit 2 or 3)."""
     return {
+        "document_version": DOCUMENT_VERSION,
         "status": ERROR,
         "suite": suite_name,
         "rows": None,
         "key_source": None,
+        "key_columns": [],
         "error": message,
         "results": [],
     }

@@ -230,6 +230,8 @@ def _helper_query(
     for condition in plan.condition_columns:
         selected, _ = helpers.condition(condition.condition)
         expressions.append(sa.case((selected, 1), else_=0).label(condition.name))
+    for regex in plan.regex_columns:
+        expressions.append(helpers.regex(regex).label(regex.name))
     if not expressions:
         return None
     source = (
@@ -249,7 +251,7 @@ def _bind_to(statement: Any, source: Any) -> Any:
         bare = isinstance(element, sa.sql.elements.ColumnClause) and element.table is None
         return source.c[element.name] if bare and element.name in source.c else None
 
-    return visitors.replacement_traverse(statement, {}, replace)
+    return visitors.replacement_traverse(statement, {}, replace)  # type: ignore[call-overload]
 
 
 def _with_functions(target: DatabaseTarget) -> DatabaseTarget:

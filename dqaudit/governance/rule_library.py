@@ -11,9 +11,36 @@ reports ask for it here, once per command, and pass it on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from dqaudit.expectations.rules.library import library_version
+
+if TYPE_CHECKING:
+    from dqaudit.expectations.rules.catalogue import BuiltinDerivation, BuiltinRule
+    from dqaudit.expectations.rules.codelists import CodeList
 
 
 def current_version() -> str:
     """The rule library's version now (a SHA-256 of its rule modules and code lists)."""
     return library_version()
+
+
+@dataclass(frozen=True)
+class RuleCatalogue:
+    """What ``rules list`` lists: the library's version, its rules, derived datasets and
+    built-in code lists (each with its published source)."""
+
+    version: str
+    rules: tuple[BuiltinRule, ...]
+    derivations: tuple[BuiltinDerivation, ...]
+    code_lists: tuple[CodeList, ...]
+
+
+def rule_catalogue() -> RuleCatalogue:
+    """The built-in rule library as data (``dqaudit rules list --json``)."""
+    from dqaudit.expectations.rules import codelists
+    from dqaudit.expectations.rules.catalogue import DERIVATIONS, RULES
+
+    lists = tuple(codelists.load(name) for name in codelists.builtin_names())
+    return RuleCatalogue(current_version(), RULES, DERIVATIONS, lists)

@@ -1,40 +1,66 @@
 """When each suite is due: its band's frequency, or an explicit cron expression.
 
 The next due time is computed from the last complete, approved (non-draft) run, so a
-suite that missed several slots is due once, not once per missed slot.
+suite that missed several slots is due once, not once per missed slot. Cron slots are
+read in ``schedule.timezone`` of dqaudit.yml (UTC when it is not set, so workspaces
+made before the setting keep their due times): "monthly" at 06:00 on the 1st is 06:00
+in that timezone, summer or winter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
 from dqaudit.errors import InputError
 from dqaudit.expectations.suite import Suite, load_workspace_suites
 from dqaudit.store import AuditStore
-from dqaudit.workspace.config import Workspace
+from dqaudit.workspace.config import SCHEDULE_TIMEZONE, Workspace
 from dqaudit.workspace.risk import FREQUENCIES, RiskConfig, check_cron
 
 
 @dataclass(frozen=True)
 class Cadence:
+    """How often a suite is audited: a cron expression and the name it has."""
+
     cron: str
     label: str
+
+    def describe(self, timezone: str = SCHEDULE_TIMEZONE) -> str:
+        """Exactly when its slots fall, in words: ``at 06:00, on day 1 of the month,
+        Europe/London``."""
+        return f"{describe_cron(self.cron)}, {timezone}"
 
 
 @dataclass(frozen=True)
 class ScheduleEntry:
+    """One suite's place in the schedule; times are UTC (``timezone`` is the one its
+    cron slots are read in, for showing them)."""
+
     suite: Suite
     score: int
     band: str | None
     cadence: Cadence
     last_complete: datetime | None
     next_due: datetime
+    timezone: str = SCHEDULE_TIMEZONE
 
     def is_due(self, now: datetime) -> bool:
         return self.next_due <= now
+
+
+def describe_cron(cron: str) -> str:
+    """A cron expression in words, 24-hour clock (``at 06:00, on day 1 of the month``)."""
+    from cron_descriptor import ExpressionDescriptor, Options
+
+    options = Options()
+    options.use_24hour_time_format = True
+    options.verbose = False
+    text = ExpressionDescriptor(cron, options).get_description()
+    return text[:1].lower() + text[1:]
 
 
 def cadence(suite: Suite, risk: RiskConfig) -> Cadence:
@@ -64,15 +90,26 @@ def last_complete_runs(store: AuditStore, include_drafts: bool = False) -> dict[
     return store.runs.last_complete_starts(include_drafts)
 
 
-def next_due(cron: str, last: datetime | None, now: datetime) -> datetime:
-    """Due now if never run; else the first slot after the last complete run."""
+def next_due(
+    cron: str, last: datetime | None, now: datetime, timezone: str = SCHEDULE_TIMEZONE
+) -> datetime:
+    """Due now if never run; else the first slot after the last complete run, the cron
+    read in ``timezone`` (the result is in UTC)."""
     if last is None:
         return now
-    return croniter(cron, last).get_next(datetime)
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    local = last.astimezone(ZoneInfo(timezone))
+    slot: datetime = croniter(cron, local).get_next(datetime)
+    return slot.astimezone(UTC)
 
 
 def schedule(
-    store: AuditStore, suites: list[Suite], risk: RiskConfig, now: datetime | None = None
+    store: AuditStore,
+    suites: list[Suite],
+    risk: RiskConfig,
+    now: datetime | None = None,
+    timezone: str = SCHEDULE_TIMEZONE,
 ) -> list[ScheduleEntry]:
     """Each suite's cadence, last complete run and next due time, highest risk first."""
     now = now or store.clock()
@@ -88,7 +125,8 @@ def schedule(
                 band=risk.band_name(suite.risk_score),
                 cadence=rhythm,
                 last_complete=previous,
-                next_due=next_due(rhythm.cron, previous, now),
+                next_due=next_due(rhythm.cron, previous, now, timezone),
+                timezone=timezone,
             )
         )
     entries.sort(key=lambda e: (-e.score, e.suite.name))
@@ -102,5 +140,6 @@ def workspace_schedule(
     risk = workspace.config.risk
     if band is not None:
         risk.require_band(band)
-    entries = schedule(store, load_workspace_suites(workspace), risk, now)
+    timezone = workspace.config.schedule.timezone
+    entries = schedule(store, load_workspace_suites(workspace), risk, now, timezone)
     return [e for e in entries if band is None or e.band == band]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from dqaudit.governance.approvals import SuiteDiff, SuiteState
 from dqaudit.governance.retention import PurgeResult
@@ -109,15 +110,30 @@ def describe_verification(result: Verification) -> str:
 
 
 def describe_schedule(entries: list[ScheduleEntry], now: datetime) -> str:
+    """The schedule, times shown in the timezone its cron slots are read in, then exactly
+    when each cadence falls due."""
     if not entries:
         return "no suites in the workspace"
+    zone = ZoneInfo(entries[0].timezone)
+
+    def local(value: datetime | None) -> str:
+        return _when(value.astimezone(zone) if value else None)
+
     lines = [f"{'suite':<28} {'band':<8} {'cadence':<26} {'last complete':<17} next due"]
     for entry in entries:
-        due = "DUE NOW" if entry.is_due(now) else _when(entry.next_due)
+        due = "DUE NOW" if entry.is_due(now) else local(entry.next_due)
         lines.append(
             f"{entry.suite.name:<28} {entry.band or '-':<8} {entry.cadence.label:<26} "
-            f"{_when(entry.last_complete):<17} {due}"
+            f"{local(entry.last_complete):<17} {due}"
         )
+    lines.append("")
+    lines.append(f"times in {entries[0].timezone} (schedule.timezone)")
+    lines.append("a suite falls due at the first slot of its cadence after its last")
+    lines.append("complete run (at once if it never ran):")
+    described = dict.fromkeys(
+        f"{entry.cadence.label}: {entry.cadence.describe(entry.timezone)}" for entry in entries
+    )
+    lines.extend(f"  {text}" for text in described)
     return "\n".join(lines)
 
 

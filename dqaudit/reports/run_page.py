@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-import dqaudit
 from dqaudit.actions.rule_context import rule_context
 from dqaudit.digests import sha256_bytes
 from dqaudit.errors import FieldError, InputError
@@ -31,6 +30,7 @@ from dqaudit.expectations.suite import Rule, load_workspace_suites, suite_from_d
 from dqaudit.expectations.wording import describe_rule
 from dqaudit.governance import trail
 from dqaudit.store import AuditStore, StoredRuleResult, StoredRun
+from dqaudit.version import __version__
 from dqaudit.workspace.config import Workspace
 
 RECORDS_SHOWN = 20
@@ -117,7 +117,7 @@ def render_run_page(
         timezone=workspace.config.report.timezone,
         records_shown=records,
         sensitive=sorted(sensitive),
-        version=dqaudit.__version__,
+        version=__version__,
         failed=sum(1 for rule in rules if rule["outcome"] == "failed"),
     )
 

@@ -29,6 +29,7 @@ from dqaudit.store.runs import (
     StoredBadRow,
     StoredRuleResult,
     StoredRun,
+    record_label,
 )
 from dqaudit.store.statuses import ExceptionStatus, FindingStatus, KeySource, RunStatus
 from dqaudit.store.trail import GENESIS, Protection, TrailEntry, entry_hash
@@ -66,5 +67,6 @@ __all__ = [
     "host_name",
     "os_user",
     "process_alive",
+    "record_label",
     "utc_now",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -75,6 +75,28 @@ class FailingRecord:
     values: dict[str, Any]
     key_source: KeySource = KeySource.COLUMN
 
+    def label(self, key_columns: Sequence[str] | None) -> str:
+        """How people see the record: its key, or ``line 812 (no Crime ID)``."""
+        return record_label(self.key, self.key_source, key_columns)
+
+
+def record_label(
+    key: str, key_source: KeySource | str | None, key_columns: Sequence[str] | None
+) -> str:
+    """A failing record's display label, for every view of it (console, plans, CSVs).
+
+    A record identified by its key columns is shown by its key as it is. One identified
+    by its line (its key was blank in the file, or the dataset has no key) is labelled as
+    such, naming the key it lacks: ``line 812 (no Crime ID)``, ``line 9 (no force/ref)``,
+    or ``line 812`` where no key column is set at all.
+    """
+    if key_source != KeySource.LINE:
+        return key
+    columns = [str(column) for column in key_columns or ()]
+    if not columns:
+        return f"line {key}"
+    return f"line {key} (no {'/'.join(columns)})"
+
 
 @dataclass(frozen=True)
 class StoredRun:
@@ -113,9 +135,15 @@ class StoredRun:
     rules: tuple[StoredRuleResult, ...] = ()
     failing_keys: dict[int, list[str]] = field(default_factory=dict)
     bad_rows: tuple[StoredBadRow, ...] = ()
+    # Per rule, those of its failing keys that are line numbers (the row's key was blank).
+    line_keys: dict[int, list[str]] = field(default_factory=dict)
 
     def rule_at(self, position: int) -> StoredRuleResult | None:
         return next((rule for rule in self.rules if rule.position == position), None)
+
+    def label(self, key: str, key_source: KeySource | str | None) -> str:
+        """A failing record's display label under this run's key columns."""
+        return record_label(key, key_source, self.key_columns)
 
 
 class RunRepository(Repository):
@@ -172,14 +200,18 @@ class RunRepository(Repository):
                 )
             )
             keys: dict[int, list[str]] = {}
+            lines: dict[int, list[str]] = {}
             if with_keys:
                 records = schema.failing_records
-                for position, record_key in connection.execute(
-                    sa.select(records.c.position, records.c.record_key)
+                all_lines = _whole_run_by_line(row.key_source)
+                for position, record_key, key_source in connection.execute(
+                    sa.select(records.c.position, records.c.record_key, records.c.key_source)
                     .where(records.c.run_id == full_id)
                     .order_by(records.c.position, records.c.seq)
                 ):
                     keys.setdefault(position, []).append(record_key)
+                    if all_lines or key_source == KeySource.LINE:
+                        lines.setdefault(position, []).append(record_key)
             bad = schema.bad_rows
             bad_rows = tuple(
                 StoredBadRow(int(line), reason, action)
@@ -223,19 +255,25 @@ class RunRepository(Repository):
             rules=rules,
             failing_keys=keys,
             bad_rows=bad_rows,
+            line_keys=lines,
         )
 
     def failing_records(self, run_id: str, position: int) -> Iterator[FailingRecord]:
         """Stream one rule's failing records (key, values read, key source), in order."""
         records = schema.failing_records
         with self._read() as connection:
+            run_key_source = connection.execute(
+                sa.select(schema.runs.c.key_source).where(schema.runs.c.run_id == run_id)
+            ).scalar()
+            all_lines = _whole_run_by_line(run_key_source)
             rows = connection.execution_options(yield_per=READ_BATCH).execute(
                 sa.select(records.c.record_key, records.c.record_values, records.c.key_source)
                 .where(records.c.run_id == run_id, records.c.position == position)
                 .order_by(records.c.seq)
             )
             for record_key, values, key_source in rows:
-                yield FailingRecord(record_key, values or {}, KeySource(key_source))
+                source = KeySource.LINE if all_lines else KeySource(key_source)
+                yield FailingRecord(record_key, values or {}, source)
 
     def failing_keys(self, run_id: str, position: int, limit: int | None = None) -> list[str]:
         """One rule's failing keys in order (the first ``limit`` of them)."""
@@ -299,6 +337,13 @@ class RunRepository(Repository):
         with self._read() as connection:
             rows = connection.execute(query.group_by(runs.c.suite_name)).all()
         return {name: as_utc(started) for name, started in rows}
+
+
+def _whole_run_by_line(run_key_source: str | None) -> bool:
+    """A run keyed by line as a whole (no key columns; or, before stores kept a source
+    per record, any blank key) has every record identified by its line, whatever the
+    record's own column says (stores migrated to version 6 default it to "column")."""
+    return run_key_source == KeySource.LINE
 
 
 def _summary(row: Any) -> RunSummary:

@@ -29,6 +29,10 @@ CONFIG_NAME = "dqaudit.yml"
 # Failing-record details are personal data (DPA 2018 Part 3): keep them about a year and a
 # quarter, long enough to verify fixes across a full annual audit cycle, then purge.
 DEFAULT_RETENTION_DAYS = 400
+# Schedules read their cron slots in UTC unless schedule.timezone says otherwise: a
+# workspace made before that setting keeps its due times ('dqaudit init' writes
+# Europe/London).
+SCHEDULE_TIMEZONE = "UTC"
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -94,9 +98,16 @@ class RetentionConfig(_Strict):
 
 
 class ScheduleConfig(_Strict):
-    """Scheduled runs: how long a run's lock holds before a crashed holder's lock expires."""
+    """Scheduled runs: the timezone cron slots are read in (``monthly`` is 06:00 on the
+    1st there), and how long a run's lock holds before a crashed holder's lock expires."""
 
+    timezone: str = SCHEDULE_TIMEZONE
     lock_minutes: int = Field(default=120, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return known_timezone(value)
 
 
 class WorkspaceConfig(_Strict):
