@@ -148,15 +148,17 @@ def refresh_extracts(sample_data: Path, month: Month, folder: Path) -> None:
                 f"dataset '{item['dataset']}', which the manifest does not list"
             )
         by_file.setdefault(spec["path"], []).append(item)
-    for relative, items in by_file.items():
-        restore_cells(
-            folder / relative, items, f"{sample_data / 'manifest.json'}: month {month.number}"
-        )
+    where = f"{sample_data / 'manifest.json'}: month {month.number}"
+    for name, items in by_file.items():
+        target = folder / name
+        if not target.resolve().is_relative_to(folder.resolve()):  # hostile: ../../etc
+            raise InputError(f"{where}: dataset path '{name}' is outside the extracts")
+        restore_cells(target, items, where)
 
 
 def restore_cells(path: Path, items: list[dict[str, Any]], where: str) -> None:
     """Rewrite a CSV extract with some cells put back (written as generate.py writes)."""
-    if path.resolve().parent != path.parent.resolve() or not path.is_file():
+    if not path.is_file():
         raise InputError(f"{where}: {path} is not an extract file")
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
     header = rows[0] if rows else []

@@ -356,7 +356,7 @@ def _exported_keys(
         keys = store.runs.failing_keys(run_id, position, limit=item["records"])
         return [(key, key) for key in keys]
     context = rule_context(store, run_id, None, "", None)
-    shown = []
+    shown: list[tuple[str, str]] = []
     for record in store.runs.failing_records(run_id, position):
         if len(shown) >= item["records"]:
             break

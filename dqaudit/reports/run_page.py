@@ -209,7 +209,7 @@ def _suite_rules(workspace: Workspace, run: StoredRun, document: str | None) -> 
         except InputError:
             candidates = []
         exact = [s for s in candidates if s.hash == run.suite_hash]
-        suite = (exact or candidates or [None])[0]
+        suite = (exact or candidates)[0] if (exact or candidates) else None
     if suite is None:
         return {}
     found: dict[str, Rule] = {}
