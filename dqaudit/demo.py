@@ -52,16 +52,17 @@ def installed_sample_data() -> Path:
     return Path(installed.__file__).resolve().parent
 
 
-def prepare_demo_workspace(sample_data: Path, out: Path) -> Path:
-    """Write ``out/dqaudit.yml``: the sample workspace reading copies of the extracts in
-    ``out/extracts/`` (refreshed each month), the suites in place, the store in ``out``."""
+def prepare_demo_workspace(sample_data: Path, out: Path, extracts: Path | None = None) -> Path:
+    """Write ``out/dqaudit.yml``: the sample workspace with absolute paths, the store in
+    ``out``; its datasets read the sample extracts where they are, or their copies in
+    ``extracts`` (the demo's, refreshed each month)."""
     source = sample_data / "workspace" / CONFIG_NAME
     if not source.is_file():
         raise InputError(f"sample data folder {sample_data}: {source.name} not found in workspace/")
     settings = yaml.safe_load(source.read_text(encoding="utf-8"))
     base = source.parent.resolve()
     root = sample_data.resolve()
-    extracts = (out / EXTRACTS).resolve()
+    copies = (extracts or root).resolve()
     for system in settings.get("systems", {}).values():
         for dataset in system.get("datasets", {}).values():
             options = dataset.get("options", {})
@@ -69,7 +70,7 @@ def prepare_demo_workspace(sample_data: Path, out: Path) -> Path:
                 if key in options:
                     original = (base / options[key]).resolve()
                     try:
-                        options[key] = str(extracts / original.relative_to(root))
+                        options[key] = str(copies / original.relative_to(root))
                     except ValueError:  # outside the sample data: read it where it is
                         options[key] = str(original)
     settings["suites"] = str((base / settings.get("suites", "suites")).resolve())
@@ -167,7 +168,7 @@ def run_demo(
             f"{out} already holds a demo audit store (audit.db); the demo dates its history "
             "in the past, so give a new --out folder (or remove the old one)"
         )
-    prepare_demo_workspace(sample, out)
+    prepare_demo_workspace(sample, out, out / EXTRACTS)
     months = load_months(sample)
     workspace = load_workspace(out)
     say = progress or (lambda _line: None)
