@@ -107,7 +107,8 @@ def plan_runs(
         if system is not None and suite.system != system:
             continue
         dataset_config = workspace.dataset(suite.system, suite.dataset, suite.source)
-        derivation.check_inputs(suite, workspace.config.systems[suite.system].datasets)
+        systems = workspace.config.systems
+        derivation.check_inputs(suite, systems[suite.system].datasets, systems)
         band = workspace.config.risk.band_name(suite.risk_score)
         planned.append(PlannedRun(suite, suite.system, suite.dataset, dataset_config, band))
     planned.sort(key=lambda run: (-run.risk_score, run.suite.name))

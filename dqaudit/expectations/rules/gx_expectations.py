@@ -1,6 +1,7 @@
 """The rule library as Great Expectations 1.x custom expectations.
 
-This is the only module of the library that imports GX. Importing it registers every
+This and its companion ``gx_audit_expectations`` (the audit rule families of issue 12,
+imported here) are the only modules of the library that import GX. Importing it registers every
 expectation (and its metric) with GX, so suites can name them like core expectations and
 GX can serialise them; ``gx_adapter`` imports it when it loads GX. Each metric delegates
 to the GX-free rule logic: a pandas function over the whole column and, for identifier
@@ -35,6 +36,11 @@ from great_expectations.expectations.metrics.map_metric_provider.multicolumn_con
 )
 
 from dqaudit.expectations.rules import check_characters, codelists, formats, geometry, sql, timing
+from dqaudit.expectations.rules.gx_audit_expectations import (
+    ExpectColumnPairValuesToBeAreaCodeInForce,
+    ExpectColumnPairValuesToBeSharedByAtMost,
+    ExpectMulticolumnValuesToMatchBoundaryVersion,
+)
 
 PAIR_DOMAIN_KEYS = (
     "batch_id",
@@ -362,4 +368,7 @@ EXPECTATIONS = (
     ExpectMulticolumnValuesToMatchBoundaryArea,
     ExpectMulticolumnDatetimesToBeInOrder,
     ExpectColumnPairValuesToBeWithinHours,
+    ExpectColumnPairValuesToBeAreaCodeInForce,
+    ExpectMulticolumnValuesToMatchBoundaryVersion,
+    ExpectColumnPairValuesToBeSharedByAtMost,
 )
