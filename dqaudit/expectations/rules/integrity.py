@@ -24,9 +24,9 @@ UPRN held as a database integer.
 
 Two forms share these semantics: :func:`reference_exists` over pandas frames (the form
 derivations run today) and :func:`reference_exists_sql`, a SQLAlchemy expression (an
-EXISTS subquery against the other dataset's table in the same database) for the SQL
-pushdown backend; both are tested to give the same answer on SQLite, PostgreSQL and
-MariaDB.
+EXISTS subquery against the other dataset's table in the same database; an IN subquery
+on MariaDB) for the SQL pushdown backend; both are tested to give the same answer on
+SQLite, PostgreSQL and MariaDB.
 """
 
 from __future__ import annotations
@@ -87,10 +87,14 @@ def _composite(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.Series, 
     if len(parts) == 1:
         return parts[0], missing
     # length-prefixed parts, so ("ab", "c") and ("a", "bc") never collide
-    joined = parts[0].str.len().astype("string") + ":" + parts[0]
+    joined = _sized(parts[0])
     for part in parts[1:]:
-        joined = joined + "|" + part.str.len().astype("string") + ":" + part
+        joined = joined + "|" + _sized(part)
     return joined, missing
+
+
+def _sized(part: pd.Series) -> pd.Series:
+    return part.str.len().astype("Int64").astype("string") + ":" + part
 
 
 def reference_exists(
@@ -141,17 +145,27 @@ def reference_exists_sql(
     reference_columns: Sequence[str] | None,
     engine: str,
 ) -> sa.ColumnElement[bool]:
-    """``EXISTS (SELECT 1 FROM reference WHERE reference.col = source.col ...)``.
+    """Whether the row's value is in the reference, as a condition on rows of ``source``.
 
-    Correlated on ``source``, so it can stand in a WHERE clause or a select list of a
-    query over ``source``. Both sides are compared as text, byte for byte on MariaDB
-    (``sql.exact``), which is what :func:`reference_exists` does in pandas.
+    PostgreSQL and SQLite: ``EXISTS (SELECT 1 FROM reference WHERE reference.col =
+    source.col ...)``, correlated on ``source``. MariaDB: ``(source.col, ...) IN (SELECT
+    reference.col, ... FROM reference WHERE <no part NULL>)``, because MariaDB's subquery
+    cache keys a correlated subquery on the outer column under its collation, so with the
+    default case-insensitive collations 'abc' reuses the answer computed for 'ABC' and a
+    correlated EXISTS gives wrong answers even over binary comparisons. Both sides are
+    compared as text, byte for byte on MariaDB (``sql.exact``), as :func:`reference_exists`
+    does in pandas. Either form can stand in a WHERE clause or a select list over
+    ``source``.
     """
     pairs = _pairs(source, reference, columns, reference_columns or columns)
-    matches = [
-        sql.exact(sql.as_text(theirs), engine) == sql.exact(sql.as_text(mine), engine)
-        for mine, theirs in pairs
-    ]
+    mine = [sql.exact(sql.as_text(column), engine) for column, _ in pairs]
+    theirs = [sql.exact(sql.as_text(column), engine) for _, column in pairs]
+    if engine == "mariadb":
+        known = sa.select(*theirs).where(*(column.is_not(None) for _, column in pairs))
+        if len(pairs) == 1:
+            return mine[0].in_(known)
+        return sa.tuple_(*mine).in_(known)
+    matches = [t == m for m, t in zip(mine, theirs, strict=True)]
     return sa.exists().where(*matches).correlate(source)
 
 
