@@ -258,3 +258,16 @@ def test_rules_list_shows_each_audit_rule_and_derivation_with_its_source() -> No
     assert "reference_exists" in result.stdout and "HC Deb 8 January 2003" in result.stdout
     for code_list in ("policeuk_crime_type", "policeuk_outcome", "nutmeg_qualifying_offences"):
         assert code_list in result.stdout
+
+
+def test_approval_fingerprints_the_other_systems_dataset_a_suite_reads() -> None:
+    from dqaudit.expectations.suite import load_suite
+    from dqaudit.governance.approvals import referenced_files
+    from dqaudit.workspace.config import load_workspace
+
+    workspace = load_workspace(SAMPLE_DATA / "workspace")
+    suite = load_suite(SAMPLE_DATA / "workspace" / "suites" / "custody_detainees.json")
+    files = {path.relative_to(SAMPLE_DATA).as_posix() for path in referenced_files(suite, workspace)}
+    # pnc/nominals (another system) and custody_records (its own), so a change to either
+    # shows in 'suite status' as the approved suite's inputs having changed
+    assert {"pnc/nominals.csv", "custody/custody_records.csv"} <= files
