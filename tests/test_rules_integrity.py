@@ -271,3 +271,22 @@ def test_approval_fingerprints_the_other_systems_dataset_a_suite_reads() -> None
     # pnc/nominals (another system) and custody_records (its own), so a change to either
     # shows in 'suite status' as the approved suite's inputs having changed
     assert {"pnc/nominals.csv", "custody/custody_records.csv"} <= files
+
+
+def test_an_input_read_in_its_database_is_refused_naming_the_dataset() -> None:
+    from dqaudit.connectors.base import DatabaseExtract, Fingerprint, FrameExtract
+
+    spec = {
+        "kind": "reference_exists",
+        "inputs": {"reference": "pnc/nominals"},
+        "options": {"columns": ["pnc_id"]},
+    }
+    frame = FrameExtract(PERSONS, Fingerprint("x", "-", len(PERSONS), list(PERSONS.columns)))
+    pushed = DatabaseExtract(
+        target=None,  # type: ignore[arg-type]
+        fingerprint=Fingerprint("db", "-", 2, ["pnc_id"]),
+        select_sql="SELECT pnc_id FROM nominals",
+        table="nominals",
+    )
+    with pytest.raises(InputError, match="reads dataset 'pnc/nominals', which is validated in"):
+        derivation.derive(_suite(spec), frame, lambda name: pushed)

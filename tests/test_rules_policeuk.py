@@ -118,12 +118,12 @@ def test_each_status_of_a_crime_id_against_last_months_extract() -> None:
         ]
     )  # fmt: skip
     status = policeuk.crime_id_continuity(current, previous, policeuk.ContinuityOptions())
-    assert status["crime_id_continuity"].tolist() == ["same", "changed", "reused", "new", pd.NA]
+    assert status["crime_id_continuity"].tolist() == ["same", "rekeyed", "reused", "new", pd.NA]
 
 
 def test_consecutive_real_city_of_london_months_of_2019_keep_their_crime_ids() -> None:
     """Each published month holds its own crimes, so no ID of one month may recur in the
-    next; over the eleven month pairs of 2019 none does (no reused or changed ID)."""
+    next; over the eleven month pairs of 2019 none does (no reused or rekeyed ID)."""
     folder = realdata(CITY)
     months = [read_street(folder / f"2019-{m:02d}-city-of-london-street.csv") for m in range(1, 13)]
     compared = 0
@@ -151,7 +151,7 @@ def test_a_re_extracted_real_month_shows_the_ids_that_moved() -> None:
     again.loc[reused, "Crime ID"] = january["Crime ID"].dropna().iloc[0]
     status = policeuk.crime_id_continuity(again, previous, policeuk.ContinuityOptions())
     values = status["crime_id_continuity"]
-    assert sorted(values.index[values == "changed"]) == sorted(rekeyed)
+    assert sorted(values.index[values == "rekeyed"]) == sorted(rekeyed)
     assert list(values.index[values == "reused"]) == [reused]
     assert (values == "same").sum() == february["Crime ID"].notna().sum() - 4
     assert (values == "new").sum() == 0

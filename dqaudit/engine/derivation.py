@@ -176,6 +176,12 @@ def derive(suite: Any, extract: Extract, load: Loader, timezone: str = DEFAULT_T
         for dataset in step.inputs.values():
             if dataset not in inputs:
                 inputs[dataset] = load(dataset)
+                if isinstance(inputs[dataset], DatabaseExtract):
+                    raise InputError(
+                        f"{suite.source}: derivation {step.kind} reads dataset '{dataset}', "
+                        "which is validated in its database (pushdown); derived datasets are "
+                        "built with pandas, so read that dataset without pushdown"
+                    )
                 fingerprint = inputs[dataset].fingerprint
                 references.append(
                     ReferenceFile(

@@ -126,7 +126,7 @@ AUDIT_DERIVATIONS: tuple[BuiltinDerivation, ...] = (
     BuiltinDerivation(
         "crime_id_continuity",
         (PANDAS,),
-        "compares this police.uk extract with the previous one: same, new, changed or "
+        "compares this police.uk extract with the previous one: same, new, rekeyed or "
         "reused Crime ID",
         {"kind": "crime_id_continuity", "inputs": {"previous": "street_previous"}},
         ("crime_id_continuity",),

@@ -17,7 +17,7 @@ input ``previous``), and adds one column, ``crime_id_continuity``, per current r
 - ``same``: the ID was in the previous extract, for the same month and crime type;
 - ``new``: the ID was not in the previous extract, and no crime of the previous extract
   that has vanished from this one looks like it (a newly recorded crime);
-- ``changed``: the ID was not in the previous extract, but a crime of the previous
+- ``rekeyed``: the ID was not in the previous extract, but a crime of the previous
   extract with the same month, crime type, location and LSOA is there no longer: the
   same crime under a new ID, which breaks the link to its published outcomes;
 - ``reused``: the ID was in the previous extract for another month or crime type;
@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-SAME, NEW, CHANGED, REUSED = "same", "new", "changed", "reused"
+SAME, NEW, REKEYED, REUSED = "same", "new", "rekeyed", "reused"
 RESULT_COLUMN = "crime_id_continuity"
 
 
@@ -93,7 +93,7 @@ def crime_id_continuity(
     )
     status = np.select(
         [~has_id, in_previous & same, in_previous, looks_vanished],
-        [None, SAME, REUSED, CHANGED],
+        [None, SAME, REUSED, REKEYED],
         default=NEW,
     )
     result = pd.Series(status, index=current.index, dtype="string")
