@@ -267,7 +267,9 @@ def test_approval_fingerprints_the_other_systems_dataset_a_suite_reads() -> None
 
     workspace = load_workspace(SAMPLE_DATA / "workspace")
     suite = load_suite(SAMPLE_DATA / "workspace" / "suites" / "custody_detainees.json")
-    files = {path.relative_to(SAMPLE_DATA).as_posix() for path in referenced_files(suite, workspace)}
+    files = {
+        path.relative_to(SAMPLE_DATA).as_posix() for path in referenced_files(suite, workspace)
+    }
     # pnc/nominals (another system) and custody_records (its own), so a change to either
     # shows in 'suite status' as the approved suite's inputs having changed
     assert {"pnc/nominals.csv", "custody/custody_records.csv"} <= files
