@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import boundary_versions, locations
 

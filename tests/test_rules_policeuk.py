@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.expectations.rules import codelists, policeuk
 from tests.conftest import SAMPLE_DATA, realdata
 
