@@ -76,7 +76,8 @@ class ExpectColumnPairValuesToBeAreaCodeInForce(ColumnPairMapExpectation):
     version, each feature with ``area_property`` and its ``valid_from`` (inclusive) and
     ``valid_to`` (exclusive, blank while in force) dates. Retired codes, codes used before
     they existed and unknown codes fail; dates are local days in ``timezone``.
-    Engines: pandas.
+    Source: the force's own dated boundary layer (no national standard; the force report's
+    2012/13 neighbourhood and sector boundary changes). Engines: pandas.
     """
 
     areas: str = pydantic.Field(description="GeoJSON layer of every boundary version")
@@ -133,7 +134,8 @@ class MulticolumnValuesDqauditMatchBoundaryVersion(MulticolumnMapMetricProvider)
 class ExpectMulticolumnValuesToMatchBoundaryVersion(MulticolumnMapExpectation):
     """Expect the point (first two columns) to lie in the polygon that the recorded area
     code (third column) had on the date (fourth column), in the dated boundary layer
-    ``areas`` (see ExpectColumnPairValuesToBeAreaCodeInForce). Engines: pandas.
+    ``areas`` (see ExpectColumnPairValuesToBeAreaCodeInForce). Source: the force's own
+    dated boundary layer. Engines: pandas.
     """
 
     areas: str = pydantic.Field(description="GeoJSON layer of every boundary version")
@@ -180,7 +182,8 @@ class ExpectColumnPairValuesToBeSharedByAtMost(ColumnPairMapExpectation):
     """Expect no point (column_A, column_B) to be shared by more than ``max_rows`` rows:
     points used by an implausible number of incidents are default or unconfirmed
     locations. Coordinates compare as numbers, rounded to ``round_to`` units when it is
-    positive; text that is not a number fails. Engines: pandas.
+    positive; text that is not a number fails. Source: none published; ``max_rows`` is
+    the force's threshold for unconfirmed incident locations. Engines: pandas.
     """
 
     max_rows: int = pydantic.Field(ge=1, description="Most rows that may share one point")
