@@ -19,7 +19,7 @@ from dqaudit.errors import InputError
 from dqaudit.expectations.suite import load_workspace_suites
 from dqaudit.governance import approvals
 from dqaudit.reports.publish import write_simb_report
-from dqaudit.store.database import AuditStore
+from dqaudit.store import AuditStore
 from dqaudit.workspace.config import CONFIG_NAME, Workspace, load_workspace
 
 

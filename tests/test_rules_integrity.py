@@ -292,3 +292,27 @@ def test_an_input_read_in_its_database_is_refused_naming_the_dataset() -> None:
     )
     with pytest.raises(InputError, match="reads dataset 'pnc/nominals', which is validated in"):
         derivation.derive(_suite(spec), frame, lambda name: pushed)
+
+
+def test_suite_lint_reads_the_other_systems_header_for_a_cross_system_input(
+    tmp_path: Path,
+) -> None:
+    import json as json_module
+
+    from dqaudit.demo import prepare_demo_workspace
+    from tests.conftest import invoke
+
+    workspace = prepare_demo_workspace(SAMPLE_DATA, tmp_path / "ws")
+    document = json_module.loads(
+        (SAMPLE_DATA / "workspace" / "suites" / "custody_detainees.json").read_text()
+    )
+    clean = tmp_path / "custody_detainees.json"
+    clean.write_text(json_module.dumps(document))
+    result = invoke("suite", "lint", str(clean), "-w", str(workspace))
+    assert result.exit_code == 0, result.output
+    document["meta"]["dqaudit"]["derivation"][0]["options"]["reference_columns"] = ["pnc"]
+    broken = tmp_path / "custody_detainees_broken.json"
+    broken.write_text(json_module.dumps(document))
+    result = invoke("suite", "lint", str(broken), "-w", str(workspace))
+    assert result.exit_code == 1
+    assert "'pnc'" in result.output and "pnc/nominals" in result.output

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,9 @@ from dqaudit.errors import DqauditError, ExitCode, InputError
 from dqaudit.expectations.rules.references import suite_reference_files
 from dqaudit.expectations.suite import Suite, load_workspace_suites
 from dqaudit.governance import approvals, locks, trail
+from dqaudit.governance.rule_library import current_version
 from dqaudit.governance.schedule import cadence, last_complete_runs, next_due
-from dqaudit.store import database as store_module
-from dqaudit.store.database import AuditStore
-from dqaudit.store.run_references import record_references
+from dqaudit.store import AuditStore, RunStatus
 from dqaudit.workspace.config import CONFIG_NAME, DatasetConfig, Workspace
 
 Progress = Callable[[str], None]
@@ -74,11 +73,13 @@ class BatchOutcome:
     runs: list[RunOutcome]
     skipped: list[tuple[str, str]] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    # suites refused because 'suite lint' finds errors in them: (name, every problem)
+    invalid: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
         worst = max((run.exit_code for run in self.runs), default=ExitCode.OK)
-        return max(worst, ExitCode.BAD_INPUT) if self.refused else worst
+        return max(worst, ExitCode.BAD_INPUT) if self.refused or self.invalid else worst
 
 
 def load_suites(workspace: Workspace) -> list[Suite]:
@@ -90,19 +91,23 @@ def plan_runs(
     workspace: Workspace,
     system: str | None = None,
     suite_names: Sequence[str] | None = None,
+    invalid: list[tuple[str, list[str]]] | None = None,
 ) -> list[PlannedRun]:
-    """Bind each selected suite (all, or those named) to its dataset, highest risk first."""
-    suites = load_suites(workspace)
+    """Bind each selected suite (all, or those named) to its dataset, highest risk first.
+
+    Every selected suite is checked whole first ('suite lint'); one with errors is added
+    to ``invalid`` with all its problems and left out, or, without ``invalid``, stops the
+    batch with an InputError listing them.
+    """
+    from dqaudit.governance.lint import check_suites
+
     for name, times in Counter(suite_names or ()).items():
         if times > 1:
             raise InputError(f"suites: '{name}' is named {times} times; name each suite once")
-    for name in suite_names or ():
-        if not any(s.name == name for s in suites):
-            known = ", ".join(s.name for s in suites) or "none"
-            raise InputError(f"no suite named '{name}' in {workspace.suites_dir} (suites: {known})")
     if system is not None and system not in workspace.config.systems:
         known = ", ".join(sorted(workspace.config.systems))
         raise InputError(f"no system '{system}' in {workspace.config_path} (systems: {known})")
+    suites = check_suites(workspace, system, suite_names, invalid)  # names a missing one
     planned = []
     for suite in suites:
         if suite_names and suite.name not in suite_names:
@@ -135,16 +140,23 @@ def run_audits(
     they are due run. Either way the other suites still run.
     """
     say = progress or (lambda _message: None)
-    planned = plan_runs(workspace, system, suite_names)
+    invalid: list[tuple[str, list[str]]] = []
+    planned = plan_runs(workspace, system, suite_names, invalid)
     for plan in planned:  # a bad cron is an error before any run
         if due_only or "schedule" in (plan.suite.meta.get("dqaudit") or {}):
             cadence(plan.suite, workspace.config.risk)
     store = AuditStore(workspace.store_url)
-    batch = BatchOutcome(batch_id=uuid.uuid4().hex, runs=[])
+    batch = BatchOutcome(batch_id=uuid.uuid4().hex, runs=[], invalid=invalid)
     lease = timedelta(minutes=workspace.config.schedule.lock_minutes)
+    version = current_version()
     try:
         trail.record_config(store, workspace.config_path)
-        states = {p.suite.name: approvals.suite_state(store, workspace, p.suite) for p in planned}
+        states = {
+            p.suite.name: approvals.suite_state(
+                store, workspace, p.suite, rule_library_version=version
+            )
+            for p in planned
+        }
         runnable = []
         for plan in planned:
             state = states[plan.suite.name]
@@ -157,6 +169,11 @@ def run_audits(
                 for reference in state.changed_references:
                     say(
                         f"warning: {plan.suite.name}: reference file changed since approval: {reference}"
+                    )
+                if state.rule_library is not None and state.approval is not None:
+                    say(
+                        f"warning: {plan.suite.name}: the built-in rule library changed since "
+                        "the SIMB approved this suite"
                     )
             else:
                 batch.refused.append((plan.suite.name, state.status))
@@ -176,9 +193,9 @@ def run_audits(
                     draft = not states[name].runnable
                     label = " (DRAFT)" if draft else ""
                     say(f"[{number}/{len(runnable)}] {name} ({plan.system}/{plan.dataset}){label}")
-                    outcome = _run_one(store, workspace.root, plan, batch.batch_id, draft)
+                    outcome = _run_one(store, workspace.root, plan, batch.batch_id, draft, version)
                     batch.runs.append(outcome)
-                    if outcome.status == store_module.COMPLETE and not draft:
+                    if outcome.status == RunStatus.COMPLETE and not draft:
                         update_findings(store, workspace, outcome.run_id, plan.suite)
     finally:
         store.close()
@@ -188,20 +205,30 @@ def run_audits(
 def _due(store: AuditStore, workspace: Workspace, plan: PlannedRun, drafts: bool) -> bool:
     """Checked under the suite's lock, so a run another scheduler just finished counts.
     With ``drafts`` (--allow-draft) a draft run counts too, so it is not rerun each call."""
-    now = datetime.now(UTC)
+    now = store.clock()
     rhythm = cadence(plan.suite, workspace.config.risk)
     last = last_complete_runs(store, include_drafts=drafts).get(plan.suite.name)
     return next_due(rhythm.cron, last, now) <= now
 
 
 def _run_one(
-    store: AuditStore, root: Path, plan: PlannedRun, batch_id: str, draft: bool = False
+    store: AuditStore,
+    root: Path,
+    plan: PlannedRun,
+    batch_id: str,
+    draft: bool = False,
+    rule_library_version: str | None = None,
 ) -> RunOutcome:
     run_id = store.start_run(
-        plan.suite, batch_id, system=plan.system, dataset=plan.dataset, draft=draft
+        plan.suite,
+        batch_id,
+        system=plan.system,
+        dataset=plan.dataset,
+        draft=draft,
+        rule_library_version=rule_library_version,
     )
     store.record_risk(run_id, plan.risk_score, plan.band)
-    outcome = RunOutcome(run_id, plan.suite.name, plan.system, plan.dataset, ERROR, None)
+    outcome = RunOutcome(run_id, plan.suite.name, plan.system, plan.dataset, RunStatus.ERROR, None)
     outcome.draft, outcome.band = draft, plan.band
     try:
         outcome = _execute(store, root, plan, run_id, outcome)
@@ -244,22 +271,22 @@ def _execute(
             extract, plan.suite, key=config.key or None, timezone=config.timezone, sink=sink
         )
         store.record_results(run_id, extract, result)
-        record_references(store, run_id, references)
+        store.record_references(run_id, references)
         if result.status == ERROR:
             message = result.to_dict()["error"]
-            store.finish_run(run_id, ERROR, ERROR, message)
+            store.finish_run(run_id, RunStatus.ERROR, ERROR, message)
             outcome.error, outcome.exit_code = message, ExitCode.ENGINE_ERROR
             return outcome
-        store.finish_run(run_id, store_module.COMPLETE, result.status)
+        store.finish_run(run_id, RunStatus.COMPLETE, result.status)
     except DqauditError as exc:
-        store.finish_run(run_id, ERROR, ERROR, exc.message)
+        store.finish_run(run_id, RunStatus.ERROR, ERROR, exc.message)
         outcome.error, outcome.exit_code = exc.message, exc.exit_code
         return outcome
     except BaseException:
-        store.finish_run(run_id, store_module.INTERRUPTED, None, "interrupted")
-        outcome.status = store_module.INTERRUPTED
+        store.finish_run(run_id, RunStatus.INTERRUPTED, None, "interrupted")
+        outcome.status = RunStatus.INTERRUPTED
         raise
-    outcome.status, outcome.outcome = store_module.COMPLETE, result.status
+    outcome.status, outcome.outcome = RunStatus.COMPLETE, result.status
     outcome.rows = result.rows
     outcome.rules = len(result.results)
     outcome.failed_rules = [
@@ -273,7 +300,10 @@ def _store_records(
     store: AuditStore, run_id: str, position: int, first: int, records: list[FailingRecord]
 ) -> None:
     store.add_failing_records(
-        run_id, position, first, [(record.key, record.values) for record in records]
+        run_id,
+        position,
+        first,
+        [(record.key, record.values, record.key_source) for record in records],
     )
 
 

@@ -67,6 +67,10 @@ def audit_run(
     for run in batch.runs:
         if run.error:
             click.echo(f"Error: {run.suite_name}: {run.error}", err=True)
+    for name, problems in batch.invalid:
+        click.echo(f"Error: suite {name} was not run: {len(problems)} error(s):", err=True)
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
     if batch.refused:
         refused = ", ".join(f"{name} ({status})" for name, status in batch.refused)
         click.echo(
@@ -110,13 +114,11 @@ def audit_show(run_id: str, workspace: Path | None, as_json: bool) -> None:
     """Show one run: its metadata, each rule's outcome and the failing keys."""
     from dqaudit.audits.run_document import run_document
     from dqaudit.commands.console import describe_stored_run
-    from dqaudit.store.run_references import run_references
 
     store = open_store(workspace)
     run = store.get_run(run_id)
-    document = run_document(run)
-    document["run"]["reference_files"] = run_references(store, run["run_id"])
+    document = run_document(run, store.run_references(run.run_id))
     if as_json:
         click.echo(json.dumps(document, default=str))
     else:
-        click.echo(describe_stored_run(document, run["rules"]))
+        click.echo(describe_stored_run(document, run.rules))

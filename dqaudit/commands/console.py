@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from dqaudit.audits.audit_run import BatchOutcome
     from dqaudit.engine.results import SuiteResult
+    from dqaudit.store import RunSummary, StoredRuleResult
 
 SHOWN_KEYS = 5
 MARKS = {True: "PASS", False: "FAIL", None: "ERROR"}
@@ -53,7 +56,7 @@ def describe_batch(batch: BatchOutcome) -> str:
     """The summary after ``audit run``: one line per run, skipped and refused suites."""
     lines = [f"batch {batch.batch_id[:12]}: {len(batch.runs)} run(s)"]
     if not batch.runs:
-        lines = ["nothing to run" if not batch.skipped else "nothing run"]
+        lines = ["nothing to run" if not (batch.skipped or batch.invalid) else "nothing run"]
     for run in batch.runs:
         verdict = (run.outcome or run.status).upper()
         failing = ", ".join(f"{rule_id} ({count})" for rule_id, count in run.failed_rules)
@@ -65,24 +68,28 @@ def describe_batch(batch: BatchOutcome) -> str:
         )
     for name, reason in batch.skipped:
         lines.append(f"  SKIPPED {name:<28} {reason}")
+    for name, problems in batch.invalid:
+        lines.append(
+            f"  INVALID {name:<28} {len(problems)} error(s); see 'dqaudit suite lint {name}'"
+        )
     for name, status in batch.refused:
         lines.append(f"  REFUSED {name:<28} {status}: not approved by the SIMB")
     return "\n".join(lines)
 
 
-def describe_runs(runs: list[dict[str, Any]]) -> str:
+def describe_runs(runs: Sequence[RunSummary]) -> str:
     if not runs:
         return "no runs recorded yet"
     lines = [
         f"{'run':<12}  {'started (UTC)':<16}  {'status':<11}  {'outcome':<7}  {'band':<8}  suite"
     ]
     for run in runs:
-        started = run["started_at"].strftime("%Y-%m-%d %H:%M")
-        draft = "  DRAFT" if run.get("draft") else ""
+        started = run.started_at.strftime("%Y-%m-%d %H:%M")
+        draft = "  DRAFT" if run.draft else ""
         lines.append(
-            f"{run['run_id'][:12]}  {started:<16}  {run['status']:<11}  "
-            f"{run['outcome'] or '-':<7}  {run.get('band') or '-':<8}  "
-            f"{run['suite_name']} ({run['system']}/{run['dataset']}){draft}"
+            f"{run.run_id[:12]}  {started:<16}  {run.status:<11}  "
+            f"{run.outcome or '-':<7}  {run.band or '-':<8}  "
+            f"{run.suite_name} ({run.system}/{run.dataset}){draft}"
         )
     return "\n".join(lines)
 
@@ -99,9 +106,11 @@ def _count(count: int | None, percent: float | None, mostly: Any = None) -> str:
     return text
 
 
-def describe_stored_run(document: dict[str, Any], rules: list[dict[str, Any]] | None = None) -> str:
+def describe_stored_run(
+    document: dict[str, Any], rules: Sequence[StoredRuleResult] | None = None
+) -> str:
     """``rules`` (the stored rule results) add each rule's share passed to the view."""
-    percent = {r["position"]: r.get("unexpected_percent") for r in rules or []}
+    percent = {r.position: r.unexpected_percent for r in rules or []}
     run = document["run"]
     lines = [
         f"run {run['run_id']} (batch {run['batch_id']})",

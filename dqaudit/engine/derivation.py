@@ -128,6 +128,26 @@ def _options(options_type: type, given: Any, where: str) -> Any:
         raise InputError(f"{where}: {exc}") from None
 
 
+def added_columns(step: Step) -> tuple[str, ...]:
+    """The columns a step adds to the dataset (``reference_exists`` names its own)."""
+    from dqaudit.expectations.rules.catalogue import DERIVATIONS
+
+    added = getattr(step.options, "added", None)
+    if callable(added):
+        columns: tuple[str, ...] = added()
+        return columns
+    return next(d.columns for d in DERIVATIONS if d.kind == step.kind)
+
+
+def required_columns(step: Step) -> tuple[list[str], dict[str, list[str]]] | None:
+    """For a kind of ``derived_kinds``: the columns it reads from the dataset and from each
+    input (None for the older kinds, whose readers know their options)."""
+    if step.kind not in derived_kinds.KINDS:
+        return None
+    needs = {name: list(columns) for name, columns in step.options.required().items()}
+    return needs.pop("", []), needs
+
+
 def input_dataset(suite_system: str | None, name: str) -> tuple[str | None, str]:
     """(system, dataset) an input names: ``dataset`` in the suite's system, or
     ``system/dataset`` in another."""

@@ -64,6 +64,9 @@ class ReferenceOptions:
     def required(self) -> dict[str, tuple[str, ...]]:
         return {"": self.checked(), "reference": self.looked_up()}
 
+    def added(self) -> tuple[str, ...]:
+        return (self.result(),)
+
     def validate(self, where: str) -> None:
         if not self.columns:
             raise InputError(f"{where}.options.columns must name the column(s) to look up")
