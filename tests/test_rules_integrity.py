@@ -290,7 +290,7 @@ def test_an_input_read_in_its_database_is_refused_naming_the_dataset() -> None:
         select_sql="SELECT pnc_id FROM nominals",
         table="nominals",
     )
-    with pytest.raises(InputError, match="reads dataset 'pnc/nominals', which is validated in"):
+    with pytest.raises(InputError, match="derivation input 'pnc/nominals' is read with pushdown"):
         derivation.derive(_suite(spec), frame, lambda name: pushed)
 
 

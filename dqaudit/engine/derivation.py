@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from dqaudit.connectors.base import DatabaseExtract, Extract
+from dqaudit.connectors.base import DatabaseExtract, Extract, FrameExtract
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import addresses, custody, derived_kinds
 from dqaudit.expectations.rules.references import ReferenceFile
@@ -189,23 +189,28 @@ def derive(suite: Any, extract: Extract, load: Loader, timezone: str = DEFAULT_T
     plan = steps(suite)
     if not plan:
         return Derived(extract)
+    if not isinstance(extract, FrameExtract):
+        raise InputError(
+            f"{suite.source}: meta.dqaudit.derivation builds its dataset in memory; read the "
+            "dataset into memory (sql connector mode: pull) to run this suite"
+        )
     frame = extract.frame
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
         frame = frame.reset_index(drop=True)
     references: list[ReferenceFile] = []
-    inputs: dict[str, Extract] = {}
+    inputs: dict[str, FrameExtract] = {}
     added: list[pd.DataFrame] = []
     for step in plan:
         for dataset in step.inputs.values():
             if dataset not in inputs:
-                inputs[dataset] = load(dataset)
-                if isinstance(inputs[dataset], DatabaseExtract):
+                loaded = load(dataset)
+                if not isinstance(loaded, FrameExtract):
                     raise InputError(
-                        f"{suite.source}: derivation {step.kind} reads dataset '{dataset}', "
-                        "which is validated in its database (pushdown); derived datasets are "
-                        "built with pandas, so read that dataset without pushdown"
+                        f"{suite.source}: derivation input '{dataset}' is read with pushdown; "
+                        "a derivation reads its inputs into memory (sql connector mode: pull)"
                     )
-                fingerprint = inputs[dataset].fingerprint
+                inputs[dataset] = loaded
+                fingerprint = loaded.fingerprint
                 references.append(
                     ReferenceFile(
                         f"derivation input {dataset}",
