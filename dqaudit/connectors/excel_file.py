@@ -127,8 +127,7 @@ def read_excel(
     if not records:
         earliest = bad.sorted_rows()[0]
         raise InputError(
-            f"{where}: every record is a bad row (first at row {earliest.line}: "
-            f"{earliest.reason})"
+            f"{where}: every record is a bad row (first at row {earliest.line}: {earliest.reason})"
         )
     _check_cell_sizes(where, records, lines, first, max_field_size)
     frame = _text_frame(records, names)

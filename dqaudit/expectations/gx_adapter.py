@@ -460,12 +460,7 @@ class SqlValidation:
             )
             domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
         source: Any = get_sqlalchemy_selectable(domain)
-        return (
-            sa.select(*selected)
-            .select_from(source)
-            .where(condition)
-            .order_by(*order)
-        )
+        return sa.select(*selected).select_from(source).where(condition).order_by(*order)
 
     def _validator(self) -> Any:
         from great_expectations.validator.validator import Validator
