@@ -27,13 +27,15 @@ def test_demo_finds_exactly_the_manifest_defects(sample_data: Path, tmp_path: Pa
     result = invoke("demo", "--out", str(out), "--sample-data", str(sample_data))
     assert result.exit_code == 0, result.output
     suites = len(list((sample_data / "workspace" / "suites").glob("*.json")))
-    assert suites == 8  # PNC, gazetteer and custody, from the rule library's templates
+    # PNC, gazetteer, custody, police.uk, incidents and casework, from the library's templates
+    assert suites == 16
     assert f"dqaudit demo: {suites} audit(s) run" in result.stdout
     assert "FAILED  custody_records" in result.stdout
     assert str(out / "audit.db") in result.stdout
     plans = sorted((out / "actions").glob("*.xlsx"))
-    owners = {"pnc-bureau", "gazetteer", "custody-systems"}
-    assert len(plans) == 3 and all(any(o in p.name for o in owners) for p in plans)
+    owners = {"pnc-bureau", "gazetteer", "custody-systems", "geospatial", "contact-systems"}
+    owners |= {"missing-persons"}
+    assert len(plans) == 6 and all(any(o in p.name for o in owners) for p in plans)
     assert (out / "simb-summary.html").read_text().count("OFFICIAL-SENSITIVE") >= 2
 
     expected = expected_keys(sample_data)
