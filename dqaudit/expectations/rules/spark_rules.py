@@ -1,0 +1,320 @@
+"""The police rule library as Spark column expressions, with the pandas rules' verdicts.
+
+Every function here returns a boolean ``pyspark.sql.Column`` that is True where the
+pandas function of the same rule returns True, row for row (tests/test_spark_rules.py
+compares them on the published examples, the hand-built cases and generated values).
+Nothing is re-stated that the pandas rules already say: the regexes, the identifier forms
+(their digit fields and check numbers) and the code lists are read from
+``check_characters``, ``formats`` and ``codelists``, so a change there reaches Spark too.
+Only two things are Spark's own: how a form's check number is written over columns
+(``_SPARK_NUMBERS``, for forms whose pandas number uses numpy functions) and the regex
+anchoring.
+
+- Identifiers, formats, code lists: native expressions (``rlike``, ``substr``, exact
+  64-bit integer arithmetic, ``isin``). Java's ``$`` also matches before a final line
+  terminator, so patterns are anchored with ``\\z`` as Python's ``fullmatch`` is.
+  Casts use ``try_cast``: Spark 4 runs in ANSI mode, where a failed cast is an error.
+- Timeliness and order: datetime text is read by the pandas code itself
+  (``timing.parse_local``) in a vectorised pandas UDF, because pandas' ISO 8601 reading
+  and its DST choices (ambiguous -> summer time, missing hour -> shifted forward) have no
+  exact Spark equivalent; the elapsed hours and the ordering are native.
+- Geometry: a vectorised pandas UDF over the same shapely code (needs pyarrow).
+
+UDFs are built when a rule's expression is built, never at import: under Spark Connect
+a UDF can only be made once a session exists. Reference files (code lists, boundaries)
+are read on the driver first, so a bad file is an InputError before any job runs; a
+boundary file must be readable at the same path on the executors (true for local[*]).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+# pandas is imported at module level: pyspark reads a pandas UDF's type hints from the
+# function's module globals.
+import pandas as pd
+
+from dqaudit.expectations.rules import check_characters, codelists, formats, geometry, timing
+from dqaudit.timezones import DEFAULT_TIMEZONE
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
+
+ColumnFields = dict[str, Any]
+
+
+def _functions() -> Any:
+    from pyspark.sql import functions
+
+    return functions
+
+
+def column(name: str) -> Column:
+    """A top-level column by its exact name: dots and backticks are part of the name."""
+    return _functions().col("`" + name.replace("`", "``") + "`")
+
+
+def as_text(value: Column) -> Column:
+    """The value as text, so a rule also reads numeric columns (UPRNs stored as BIGINT)."""
+    return value.cast("string")
+
+
+def full_match(value: Column, pattern: str) -> Column:
+    """Whether the whole text matches ``pattern`` (written without anchors), never null.
+
+    ``\\z`` is the end of input; Java's ``$`` would also match before a final newline.
+    """
+    F = _functions()
+    return F.coalesce(as_text(value).rlike(f"^(?:{pattern})\\z"), F.lit(False))
+
+
+def _null_is_valid(value: Column, verdict: Column) -> Column:
+    """Nulls are valid, as in the pandas rules: a missing value is for a not-null rule."""
+    F = _functions()
+    return value.isNull() | F.coalesce(verdict, F.lit(False))
+
+
+# --- formats and code lists ---------------------------------------------------------------
+
+
+def matches(value: Column, pattern: str) -> Column:
+    """``formats.matches`` in Spark: True where the whole value matches; nulls are True."""
+    return _null_is_valid(value, full_match(value, pattern))
+
+
+def valid_format(name: str) -> Callable[[Column], Column]:
+    """The Spark validator of the named format of ``formats.PATTERNS``."""
+    pattern = formats.PATTERNS[name]
+    return lambda value: matches(value, pattern)
+
+
+def in_code_list(value: Column, code_list: str) -> Column:
+    """Whether the value is a code of the list, compared exactly (binary collation)."""
+    codes = list(codelists.load(code_list).codes)
+    return _null_is_valid(value, as_text(value).isin(codes))
+
+
+# --- identifiers with a check character ----------------------------------------------------
+
+
+def _power_of_ten(width: Column, largest: int) -> Column:
+    """10 ** width as an exact BIGINT, for widths 0..largest."""
+    F = _functions()
+    result = F.lit(None).cast("bigint")
+    for k in range(largest, -1, -1):
+        result = F.when(width == k, F.lit(10**k).cast("bigint")).otherwise(result)
+    return result
+
+
+def _cro_sf_number(v: ColumnFields, w: ColumnFields) -> Column:
+    # check_characters._cro_sf_number: YY then the serial padded to five digits, or six.
+    F = _functions()
+    return v["yy"] * _power_of_ten(F.greatest(w["serial"], F.lit(5)), 6) + v["serial"]
+
+
+# Spark versions of a form's check number where the pandas one uses numpy functions; every
+# other form's ``number`` is plain arithmetic and is applied to columns as it is.
+_SPARK_NUMBERS: dict[str, Callable[[ColumnFields, ColumnFields], Column]] = {
+    "SF SFYY/N{1,6}C": _cro_sf_number,
+}
+
+
+def _bound(bound: check_characters.Bound, length: Column) -> Column:
+    side, k = bound
+    return _functions().lit(k) if side == check_characters.L else length - k
+
+
+def _form_valid(text: Column, form: check_characters.Form) -> Column:
+    """Well formed in ``form`` with the right check letter (False, never null, otherwise)."""
+    F = _functions()
+    length = F.length(text)
+    values: ColumnFields = {}
+    widths: ColumnFields = {}
+    for name, (start, end, _most) in form.fields.items():
+        first, stop = _bound(start, length), _bound(end, length)
+        values[name] = text.substr(first + 1, stop - first).try_cast("bigint")
+        widths[name] = stop - first
+    number_of = _SPARK_NUMBERS.get(form.name, form.number)
+    number = number_of(values, widths)
+    alphabet = F.lit(check_characters.CHECK_ALPHABET)
+    expected = alphabet.substr((number % 23).cast("int") + 1, F.lit(1))
+    check = text.substr(length, F.lit(1))
+    matched = full_match(text, check_characters._plain(form))
+    return F.when(matched, F.coalesce(check == expected, F.lit(False))).otherwise(F.lit(False))
+
+
+def _valid_forms(value: Column, forms: tuple[check_characters.Form, ...]) -> Column:
+    text = as_text(value)
+    verdict = _form_valid(text, forms[0])
+    for form in forms[1:]:
+        verdict = verdict | _form_valid(text, form)
+    return _null_is_valid(value, verdict)
+
+
+def valid_pnc_id(value: Column) -> Column:
+    """``check_characters.valid_pnc_id`` in Spark."""
+    return _valid_forms(value, check_characters.PNC_ID_FORMS)
+
+
+def valid_cro_number(value: Column) -> Column:
+    """``check_characters.valid_cro_number`` in Spark."""
+    return _valid_forms(value, check_characters.CRO_FORMS)
+
+
+def valid_asn(value: Column) -> Column:
+    """``check_characters.valid_asn`` in Spark (the 17-digit number fits a BIGINT exactly)."""
+    return _valid_forms(value, check_characters.ASN_FORMS)
+
+
+# --- timeliness and order -----------------------------------------------------------------
+
+PARSED_TYPE = "ns long, bad boolean"
+
+
+def parsed_datetimes(value: Column, timezone: str = DEFAULT_TIMEZONE) -> Column:
+    """A struct (ns: UTC nanoseconds or null, bad: present but not a datetime).
+
+    Read by ``timing.parse_local`` itself in a vectorised pandas UDF (built now, so a
+    session must exist), so Spark reads every datetime text exactly as pandas does.
+    """
+    from pyspark.sql.functions import pandas_udf
+
+    zone = str(timezone)
+
+    @pandas_udf(PARSED_TYPE)  # type: ignore[call-overload,untyped-decorator]
+    def parse(values: pd.Series) -> pd.DataFrame:
+        stamps, bad = timing.parse_local(values, zone)
+        nanoseconds = pd.Series(
+            stamps.to_numpy(dtype="datetime64[ns]").astype("int64"), dtype="Int64"
+        )
+        nanoseconds[stamps.isna().to_numpy()] = pd.NA
+        return pd.DataFrame({"ns": nanoseconds, "bad": bad})
+
+    return parse(value)
+
+
+def within_hours(
+    start: Column, end: Column, max_hours: float, timezone: str = DEFAULT_TIMEZONE
+) -> Column:
+    """``timing.within_hours`` in Spark: end at or after start, at most ``max_hours`` later."""
+    F = _functions()
+    begin, finish = parsed_datetimes(start, timezone), parsed_datetimes(end, timezone)
+    hours = (finish["ns"] - begin["ns"]).cast("double") / F.lit(float(timing.NS_PER_HOUR))
+    ok = hours.isNotNull() & (hours >= 0) & (hours <= F.lit(float(max_hours)))
+    return F.coalesce(ok & ~begin["bad"] & ~finish["bad"], F.lit(False))
+
+
+def in_order(values: list[Column], timezone: str = DEFAULT_TIMEZONE) -> Column:
+    """``timing.in_order`` in Spark: the datetimes, in list order, never go backwards."""
+    F = _functions()
+    ok = F.lit(True)
+    latest = F.lit(-(2**63)).cast("bigint")
+    for value in values:
+        parsed = parsed_datetimes(value, timezone)
+        stamp, missing = parsed["ns"], parsed["ns"].isNull()
+        ok = ok & ~parsed["bad"] & (missing | (stamp >= latest))
+        latest = F.when(missing, latest).otherwise(F.greatest(latest, stamp))
+    return F.coalesce(ok, F.lit(False))
+
+
+# --- geometry -----------------------------------------------------------------------------
+
+
+def within_boundary(
+    x: Column,
+    y: Column,
+    boundary: str | Path,
+    crs: str = geometry.BRITISH_NATIONAL_GRID,
+    tolerance_m: float = 0.0,
+    metric_crs: str = geometry.BRITISH_NATIONAL_GRID,
+) -> Column:
+    """``geometry.within_boundary`` in Spark, through a vectorised pandas UDF."""
+    from pyspark.sql.functions import pandas_udf
+
+    path = str(Path(boundary).resolve())
+    geometry.load_layer(path)  # a bad file is an InputError on the driver, before any job
+
+    @pandas_udf("boolean")  # type: ignore[call-overload,untyped-decorator]
+    def inside(xs: pd.Series, ys: pd.Series) -> pd.Series:
+        return geometry.within_boundary(
+            xs, ys, path, crs=crs, tolerance_m=tolerance_m, metric_crs=metric_crs
+        )
+
+    return inside(x, y)
+
+
+def area_agrees(
+    x: Column,
+    y: Column,
+    codes: Column,
+    areas: str | Path,
+    area_property: str,
+    crs: str = geometry.BRITISH_NATIONAL_GRID,
+    metric_crs: str = geometry.BRITISH_NATIONAL_GRID,
+) -> Column:
+    """``geometry.area_agrees`` in Spark, through a vectorised pandas UDF."""
+    from pyspark.sql.functions import pandas_udf
+
+    path = str(Path(areas).resolve())
+    geometry.load_layer(path).codes(area_property)  # errors on the driver
+
+    @pandas_udf("boolean")  # type: ignore[call-overload,untyped-decorator]
+    def agrees(xs: pd.Series, ys: pd.Series, recorded: pd.Series) -> pd.Series:
+        return geometry.area_agrees(
+            xs, ys, recorded, path, area_property, crs=crs, metric_crs=metric_crs
+        )
+
+    return agrees(x, y, codes)
+
+
+# --- the rules by expectation type --------------------------------------------------------
+
+# Column rules: (value column, kwargs) -> validity. The expectation types are those of
+# catalogue.RULES; every one listed here runs on Spark.
+COLUMN_RULES: dict[str, Callable[..., Column]] = {
+    "expect_column_values_to_be_valid_pnc_id": lambda value, **_: valid_pnc_id(value),
+    "expect_column_values_to_be_valid_cro_number": lambda value, **_: valid_cro_number(value),
+    "expect_column_values_to_be_valid_asn": lambda value, **_: valid_asn(value),
+    **{
+        f"expect_column_values_to_be_valid_{name}": (
+            lambda value, _name=name, **_: valid_format(_name)(value)
+        )
+        for name in formats.PATTERNS
+    },
+    "expect_column_values_to_be_in_code_list": lambda value, code_list, **_: in_code_list(
+        value, code_list
+    ),
+}
+PAIR_RULES: dict[str, Callable[..., Column]] = {
+    "expect_column_pair_values_to_be_within_hours": lambda a, b, max_hours, timezone=(DEFAULT_TIMEZONE), **_: (
+        within_hours(a, b, max_hours, timezone)
+    ),
+    "expect_column_pair_values_to_be_within_boundary": lambda a, b, boundary, **kw: within_boundary(
+        a,
+        b,
+        boundary,
+        crs=kw.get("crs", geometry.BRITISH_NATIONAL_GRID),
+        tolerance_m=float(kw.get("tolerance_m", 0.0)),
+        metric_crs=kw.get("metric_crs", geometry.BRITISH_NATIONAL_GRID),
+    ),
+}
+MULTICOLUMN_RULES: dict[str, Callable[..., Column]] = {
+    "expect_multicolumn_datetimes_to_be_in_order": lambda values, timezone=DEFAULT_TIMEZONE, **_: (
+        in_order(values, timezone)
+    ),
+    "expect_multicolumn_values_to_match_boundary_area": lambda values, areas, area_property, **kw: (
+        area_agrees(
+            *values,
+            areas,
+            area_property,
+            crs=kw.get("crs", geometry.BRITISH_NATIONAL_GRID),
+            metric_crs=kw.get("metric_crs", geometry.BRITISH_NATIONAL_GRID),
+        )
+    ),
+}
+SPARK_RULE_TYPES = frozenset([*COLUMN_RULES, *PAIR_RULES, *MULTICOLUMN_RULES])
+# Rules whose Spark expression runs Python (a pandas UDF): they need pyarrow and a Python
+# on the executors that imports dqaudit.
+UDF_RULE_TYPES = frozenset([*PAIR_RULES, *MULTICOLUMN_RULES])
