@@ -180,7 +180,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def spark() -> Any:
     import sys
 
-    from dqaudit.connectors.spark_session import spark_unavailable
+    from dqaudit.connectors.spark_session import quiet_pyspark_logs, spark_unavailable
 
     reason = spark_unavailable()
     if reason:
@@ -203,5 +203,6 @@ def spark() -> Any:
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
+    quiet_pyspark_logs()
     yield session
     session.stop()

@@ -19,6 +19,7 @@ such as ``spark.jars`` or ``spark.driver.extraJavaOptions`` would run code.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -134,6 +135,7 @@ def open_session(
     if master and remote:
         raise InputError(f"{where}: give at most one of the options 'master' and 'remote'")
     config = dict(config or {})
+    quiet_pyspark_logs()
     if remote:
         return _remote_session(str(remote), config, where)
     from pyspark.sql import SparkSession
@@ -201,8 +203,22 @@ def _new_session(master: str | None, config: dict[str, str], where: str) -> Spar
             f"{where}: cannot start Spark (master {master or 'from spark-submit'}): "
             f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
         ) from None
+    if not _is_connect(session):
+        session.sparkContext.setLogLevel("ERROR")  # the JVM's warnings are not the user's
     running = _master_of(session)
     return SparkSessionInfo(session, f"session {running}", _is_connect(session), True)
+
+
+def quiet_pyspark_logs() -> None:
+    """pyspark logs every analysis error it raises, with its Java stack, to stderr.
+
+    dqaudit turns those errors into messages of its own, so the loggers are silenced. They
+    must be made by PySparkLogger (it passes extra arguments a plain Logger refuses).
+    """
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _is_connect(session: Any) -> bool:
