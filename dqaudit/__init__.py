@@ -13,13 +13,13 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "load_suite", "run_suite"]
 
 if TYPE_CHECKING:
-    from dqaudit.engine.runner import run_suite
+    from dqaudit.engine.run import run_suite
     from dqaudit.expectations.suite import load_suite
 
 
 def __getattr__(name: str) -> Any:
     if name == "run_suite":
-        from dqaudit.engine.runner import run_suite
+        from dqaudit.engine.run import run_suite
 
         return run_suite
     if name == "load_suite":

@@ -21,6 +21,7 @@ from dqaudit.commands.actions import actions
 from dqaudit.commands.audit import audit
 from dqaudit.commands.connectors import connectors, extract
 from dqaudit.commands.governance import purge, schedule, trail
+from dqaudit.commands.repeats import refuse_repeated_options
 from dqaudit.commands.report import report
 from dqaudit.commands.rules import rules
 from dqaudit.commands.shell import (
@@ -33,8 +34,25 @@ from dqaudit.commands.suite import suite
 from dqaudit.errors import ExitCode
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: dqaudit's version and the rule-library version (its content hash)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from dqaudit.expectations.rules.library import library_version
+
+    click.echo(f"dqaudit, version {__version__}\nrule library {library_version()}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dqaudit")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version (and the rule-library version) and exit.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
@@ -144,7 +162,7 @@ def _check(
     options: tuple[str, ...],
 ) -> Any:
     from dqaudit.audits.check import check_source
-    from dqaudit.connectors.adhoc import parse_options
+    from dqaudit.commands.connector_options import parse_options
 
     settings = parse_options(options)
     return check_source(suite_path, file, connector=connector_type, options=settings, key=key)
@@ -202,6 +220,7 @@ cli.add_command(schedule)
 cli.add_command(trail)
 cli.add_command(purge)
 cli.add_command(report)
+refuse_repeated_options(cli)  # every command, including those attached above
 
 
 def main() -> None:

@@ -197,13 +197,14 @@ FEMALE_FORENAMES = [
     "SAMINA",
 ]
 
-# 2011 census self-defined ethnicity codes (18) plus NS (not stated): the 18+1,
+# 2011 census self-defined ethnicity codes (18) plus NS (not stated): the 18+1 of the
+# CJS Exchange Data Standards Catalogue 6.0 (Arab is O2, Chinese A4; O1 is a 16+1 code),
 # weighted roughly like a West Midlands custody population.
 SELF_DEFINED_ETHNICITY = [
     ("W1", 50), ("W2", 1), ("W3", 1), ("W9", 6),
     ("M1", 3), ("M2", 1), ("M3", 1), ("M9", 1),
     ("A1", 4), ("A2", 9), ("A3", 2), ("A4", 1), ("A9", 2),
-    ("B1", 4), ("B2", 3), ("B9", 1), ("O1", 2), ("O9", 1), ("NS", 7),
+    ("B1", 4), ("B2", 3), ("B9", 1), ("O2", 2), ("O9", 1), ("NS", 7),
 ]
 # Officer-defined ethnicity (IC codes) most often recorded for each group.
 OFFICER_ETHNICITY_FOR = {
@@ -217,12 +218,12 @@ OTHER_FORCES = ["01", "04", "05", "21", "22", "23", "30", "31", "33", "43"]
 WMP_ASN_UNITS = ["BE", "BN", "BW", "CV", "DY", "SH", "SW", "WS", "WV"]
 OTHER_ASN_UNITS = ["ZD", "AA", "CB", "HQ", "NA"]
 
-OFFENCE_CODES = [  # illustrative CJS-style offence codes
+OFFENCE_CODES = [  # illustrative codes in the CJS offence code structure (COML: common law)
     ("TH68010", 14), ("TH68001", 6), ("TH68023", 4), ("CD71001", 8),
     ("CD71038", 3), ("OF61016", 9), ("OF61131", 5), ("PU86017", 6),
     ("MD71230", 7), ("MD71104", 4), ("RT88007", 5), ("RT88191", 3),
     ("FI68001", 3), ("BG68019", 4), ("CJ88116", 3), ("WE59003", 2),
-    ("SX03001", 1), ("HA00001", 2),
+    ("SX03001", 1), ("COML025", 2),
 ]
 DISPOSAL_CODES = [
     ("CHG", 30), ("SUM", 8), ("CAU", 8), ("CCA", 3), ("YCC", 2), ("CRS", 8),
@@ -411,8 +412,10 @@ def next_uprn(rng: random.Random, counters: dict) -> int:
 
 def address_status(rng: random.Random) -> tuple[str, str | None]:
     """BLPU logical status and a state that fits it."""
-    status = weighted(rng, [("1", 88), ("3", 3), ("5", 2), ("6", 2), ("7", 1), ("8", 4)])
-    state = {"1": "2", "3": "2", "5": None, "6": "1", "7": None, "8": "4"}[status]
+    # A BLPU never has logical status 3 (alternative: an LPI's status), so none is drawn;
+    # its old share went to 6 in place, so the draws of every other row are unchanged.
+    status = weighted(rng, [("1", 88), ("6", 3), ("5", 2), ("6", 2), ("7", 1), ("8", 4)])
+    state = {"1": "2", "5": None, "6": "1", "7": None, "8": "4"}[status]
     if status == "1" and rng.random() < 0.04:
         state = "3"
     return status, state
@@ -451,7 +454,8 @@ def build_addresses(rng: random.Random) -> list[dict]:
                     "northing": min(max(northing + rng.randint(-3, 3), n0), n1),
                     "logical_status": status,
                     "blpu_state": state,
-                    "rpc": weighted(rng, [("1", 87), ("2", 13)]),
+                    # OS RPCCode: 1-3 are precise (3: transitional, high accuracy).
+                    "rpc": weighted(rng, [("1", 85), ("2", 13), ("3", 2)]),
                     "neighbourhood_code": street["neighbourhood"],
                 }
             )
@@ -859,7 +863,7 @@ def inject_nominals(inj: Injector) -> None:
         [
             ("officer-defined IC code in the self-defined field", lambda r: "IC1"),
             ("code not in the 18+1 list", lambda r: "W5"),
-            ("code not in the 18+1 list", lambda r: "B3"),
+            ("legacy 16+1 code O1 (Chinese; A4 in the 18+1)", lambda r: "O1"),
             ("free text", lambda r: "white"),
             ("category letter only", lambda r: "A"),
         ],
@@ -1024,7 +1028,7 @@ def inject_addresses(inj: Injector) -> None:
         [
             ("code not in the BLPU list", lambda r: "2"),
             ("letter code", lambda r: "A"),
-            ("code not in the BLPU list", lambda r: "4"),
+            ("alternative (3): an LPI status, never a BLPU's", lambda r: "3"),
             ("zero-padded code", lambda r: "01"),
         ],
     )

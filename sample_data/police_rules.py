@@ -149,6 +149,7 @@ def inject_nominal_rules(inj) -> None:
             ("lower-case", lambda r: r["ni_number"].lower()),
             ("five digits", lambda r: r["ni_number"][:2] + r["ni_number"][3:]),
             ("temporary TN prefix", lambda r: "TN" + r["ni_number"][2:]),
+            ("administrative CR prefix (NIM39110)", lambda r: "CR" + r["ni_number"][2:]),
         ],
         where=has_ni,
     )
@@ -337,9 +338,9 @@ def inject_gazetteer_rules(inj) -> None:
         "GAZ-ADR-010",
         "rpc",
         [
-            ("approximate position: 100 m grid corner (RPC 3)", lambda r: "3"),
-            ("approximate position: start of street (RPC 4)", lambda r: "4"),
-            ("approximate position: postcode unit (RPC 5)", lambda r: "5"),
+            ("low accuracy, marked for priority review (RPC 9)", lambda r: "9"),
+            ("approximate position: street location (RPC 4)", lambda r: "4"),
+            ("approximate position: postcode unit position (RPC 5)", lambda r: "5"),
         ],
     )
     approved_live = lambda r: r["logical_status"] == "1" and r["blpu_state"] == "2"  # noqa: E731

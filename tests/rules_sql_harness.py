@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.expectations import gx_adapter
 from dqaudit.expectations.rules import catalogue
 from dqaudit.expectations.rules.sql import engine_name

@@ -127,7 +127,15 @@ def test_gx_errors_exit_3_and_are_never_a_pass(tmp_path: Path) -> None:
     data.write_text("ref,v\n1,x\n2,y\n", encoding="utf-8")
     suite = write_suite(
         tmp_path / "s.json",
-        [rule("expect_column_values_to_be_increasing", "C", column="v")],
+        [  # GX takes the mean of text values and raises inside its metric
+            rule(
+                "expect_column_value_z_scores_to_be_less_than",
+                "C",
+                column="v",
+                threshold=3,
+                double_sided=True,
+            )
+        ],
     )
     result = invoke("check", str(data), "--suite", str(suite), "--json")
     assert result.exit_code == 3
@@ -177,7 +185,8 @@ def test_police_uk_conditional_rule_on_real_data(tmp_path: Path) -> None:
     conditional, unconditional = document["results"]
     assert conditional["success"] is True and conditional["failing_keys"] == []
     assert unconditional["unexpected_count"] == 93
-    assert document["key_source"] == "line"  # ASB rows have a blank key: lines identify rows
+    # Rows keep their Crime ID; only ASB rows, whose key is blank, are named by their line
+    assert document["key_source"] == "column"
     assert unconditional["failing_keys"][0] == "2"
     assert "blank on 93 row(s)" in result.stderr
 

@@ -24,7 +24,7 @@ import pytest
 
 from dqaudit.connectors.base import DatabaseExtract
 from dqaudit.connectors.registry import get_connector
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from tests.conftest import rule
 
 COLUMNS = [

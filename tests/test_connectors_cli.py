@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dqaudit.connectors.adhoc import connector_for, parse_options
+from dqaudit.commands.connector_options import parse_options
+from dqaudit.connectors.adhoc import connector_for
 from dqaudit.errors import InputError
 from tests.conftest import copy_tree, invoke, realdata, rule, write_suite
 
@@ -70,7 +71,7 @@ def test_check_needs_a_file_or_a_connector(tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "s.json", [rule("expect_table_row_count_to_be_between")])
     result = invoke("check", "--suite", str(suite), "--json")
     assert result.exit_code == 2
-    assert "give a FILE to check, or --connector TYPE" in result.stderr
+    assert "give a file to check, or a connector type with its options" in result.stderr
     assert json.loads(result.stdout)["status"] == "error"
 
 
@@ -80,7 +81,7 @@ def test_a_file_given_twice_is_an_error(tmp_path: Path) -> None:
     data.write_text("a\n1\n", encoding="utf-8")
     result = invoke("check", str(data), "--suite", str(suite), "--option", f"path={data}")
     assert result.exit_code == 2
-    assert "either as FILE or as --option path" in result.stderr
+    assert "either as the file to check or as option 'path', not both" in result.stderr
 
 
 def test_header_less_code_point_file_through_options(tmp_path: Path) -> None:
@@ -160,7 +161,7 @@ def test_extract_preview_errors(sample_data: Path, tmp_path: Path) -> None:
 
 
 def test_option_values_read_variables_from_the_environment(tmp_path, monkeypatch) -> None:
-    from dqaudit.connectors.adhoc import parse_options
+    from dqaudit.commands.connector_options import parse_options
     from dqaudit.errors import InputError
 
     monkeypatch.setenv("DQ_TEST_DB_URL", "sqlite:///x.db")

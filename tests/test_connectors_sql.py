@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from dqaudit.connectors.base import DatabaseExtract
 from dqaudit.connectors.registry import get_connector
-from dqaudit.engine.pushdown import run_pushdown
+from dqaudit.engine.run import run_suite
 from dqaudit.errors import EngineError
 from tests.conftest import invoke, write_suite
 from tests.test_conformance import EXPECTED, ROWS, SUITE, create_table, drop_table
@@ -93,7 +93,7 @@ def test_pushdown_keys_come_in_key_order(database: tuple[str, str, str]) -> None
         {"url": url, "table": table, "mode": "pushdown"}, base_dir=Path(".")
     )
     assert isinstance(extract, DatabaseExtract) and extract.fingerprint.rows == len(ROWS)
-    result = run_pushdown(extract, SUITE, key="ref")
+    result = run_suite(extract, SUITE, key="ref")
     for rule_result in result.results:
         if rule_result.failing_keys:
             assert rule_result.failing_keys == sorted(rule_result.failing_keys)
@@ -107,7 +107,7 @@ def test_a_query_can_be_audited_in_both_modes(database: tuple[str, str, str]) ->
         extract = get_connector("sql").extract(
             {"url": url, "query": query, "mode": mode}, base_dir=Path(".")
         )
-        from dqaudit.engine.runner import run_suite
+        from dqaudit.engine.run import run_suite
 
         result = run_suite(extract, SUITE, key="ref")
         keys = {r.rule.rule_id: sorted(r.failing_keys or []) for r in result.results}
@@ -125,20 +125,20 @@ def test_pushdown_streams_every_key_in_batches(database: tuple[str, str, str]) -
         {"url": url, "table": table, "mode": "pushdown"}, base_dir=Path(".")
     )
     batches: list[tuple[int, int, list[tuple[str, dict]]]] = []
-    result = run_pushdown(
+    result = run_suite(
         extract, SUITE, key="ref", sink=lambda *batch: batches.append(batch), batch_size=1
     )
     assert all(len(records) == 1 for _, _, records in batches)
     streamed: dict[int, list[str]] = {}
     for position, first_seq, records in batches:
         assert first_seq == len(streamed.get(position, []))
-        streamed.setdefault(position, []).extend(key for key, _ in records)
+        streamed.setdefault(position, []).extend(record.key for record in records)
     by_id = {r.rule.position: r.rule.rule_id for r in result.results}
     assert {by_id[p]: keys for p, keys in streamed.items()} == {
         rule_id: keys for rule_id, keys in EXPECTED.items() if keys
     }
     # Only the rule's columns leave the database, never whole rows.
-    values = {by_id[p]: records[0][1] for p, _, records in batches}
+    values = {by_id[p]: records[0].values for p, _, records in batches}
     assert set(values["CON-03"]) == {"age"}
     assert set(values["CON-07"]) == {"charge_datetime", "disposal"}
     assert all(r.failing_keys is None for r in result.results if r.unexpected_count)
@@ -158,8 +158,8 @@ def test_a_key_count_that_differs_from_gx_is_an_error(database: tuple[str, str, 
             _sql(url, f"UPDATE {table} SET age = 999 WHERE ref = 'R01'")
             changed.append(True)
 
-    with pytest.raises(EngineError, match=r"GX counted 2 failing rows .* returned 3"):
-        run_pushdown(extract, SUITE, key="ref", sink=sink)
+    with pytest.raises(EngineError, match=r"GX counted 2 failing rows but 3 were listed"):
+        run_suite(extract, SUITE, key="ref", sink=sink)
 
 
 def test_audit_run_stores_pushdown_keys_and_masks_the_password(
@@ -250,9 +250,13 @@ def _ages(url: str, table: str) -> int:
 
 @pytest.mark.parametrize("mode", ["pull", "pushdown"])
 @pytest.mark.parametrize("dialect", ["postgresql", "mariadb"])  # SQLite: no writing functions
-def test_a_select_that_writes_through_a_function_is_refused_by_the_session(
+def test_a_select_that_writes_through_a_function_is_refused(
     dialect: str, request: pytest.FixtureRequest, tmp_path: Path, mode: str
 ) -> None:
+    """The query guard refuses a function off its allow-list before the database is
+    touched; if it ever let one through, the read-only session still refuses the write."""
+    from dqaudit.connectors.sql_session import database_error, open_engine, sql_target
+
     url = request.getfixturevalue("pg_url" if dialect == "postgresql" else "mysql_url")
     table = f"records_{uuid.uuid4().hex[:10]}"
     create_table(url, dialect, table)
@@ -262,8 +266,19 @@ def test_a_select_that_writes_through_a_function_is_refused_by_the_session(
         query = f"query=SELECT t.*, {function}() AS x FROM {table} t"
         result = _check(tmp_path, f"url={url}", query, f"mode={mode}")
         assert result.exit_code == 2, result.output
-        assert "the query tries to write" in result.stderr
-        assert "read-only session refused it" in result.stderr
+        assert f"function {function} is not allowed in an audit query" in result.stderr
+        assert _ages(url, table) == 0
+        # the session underneath, called directly (as if the guard were bypassed)
+        target = sql_target(url, 30)
+        engine = open_engine(target)
+        try:
+            with pytest.raises(sa.exc.DBAPIError) as caught, engine.connect() as connection:
+                connection.execute(sa.text(f"SELECT {function}() AS x"))
+        finally:
+            engine.dispose()
+        message = database_error(caught.value, target).message
+        assert "the query tries to write" in message
+        assert "read-only session refused it" in message
         assert _ages(url, table) == 0
     finally:
         _sql(url, f"DROP FUNCTION {function}")
@@ -302,7 +317,7 @@ def test_a_data_modifying_cte_is_refused(pg_url: str, tmp_path: Path) -> None:
         for mode in ("pull", "pushdown"):
             result = _check(tmp_path, f"url={pg_url}", query, f"mode={mode}")
             assert result.exit_code == 2, result.output
-            assert "the query tries to write" in result.stderr
+            assert "DELETE statement inside the SELECT is not allowed" in result.stderr
         assert int(_sql(pg_url, f"SELECT count(*) FROM {table}")) == len(ROWS)
     finally:
         drop_table(pg_url, table)
@@ -313,7 +328,7 @@ def test_sqlite_is_opened_read_only(tmp_path: Path) -> None:
     create_table(url, "sqlite", "records")
     result = _check(tmp_path, f"url={url}", "query=DELETE FROM records RETURNING *")
     assert result.exit_code == 2, result.output
-    assert "the query tries to write" in result.stderr
+    assert "DELETE statement is not allowed" in result.stderr
     assert int(_sql(url, "SELECT count(*) FROM records")) == len(ROWS)
 
 
@@ -351,12 +366,18 @@ def test_a_query_that_overruns_the_timeout_is_cancelled(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000) "
             "SELECT count(*) AS ref FROM n"
         )
-    elif dialect == "postgresql":
+    elif dialect == "postgresql":  # pg_sleep is not on the query guard's allow-list
         url = request.getfixturevalue("pg_url")
-        slow = "SELECT 'x' AS ref, pg_sleep(10) AS s"
-    else:
+        slow = (
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+            "WHERE i < 500000000) SELECT count(*) AS ref FROM n"
+        )
+    else:  # nor is SLEEP: a join that takes minutes instead
         url = request.getfixturevalue("mysql_url")
-        slow = "SELECT 'x' AS ref, (SELECT SLEEP(10)) AS s"
+        slow = (
+            "SELECT count(*) AS ref FROM information_schema.columns a, "
+            "information_schema.columns b, information_schema.columns c"
+        )
     import time
 
     started = time.monotonic()
@@ -377,7 +398,10 @@ def test_a_query_that_overruns_the_timeout_is_cancelled(
         (["url=sqlite:///{db}", "table=t", "mode=push"], "'mode' must be pull or pushdown"),
         (["url=sqlite:///{db}", "table=t", "timeout=soon"], "'timeout' must be a number"),
         (["url=sqlite:///{db}", "table=missing"], "cannot read table or view 'missing'"),
-        (["url=sqlite:///{db}", "query=SELEC nonsense"], "the query failed"),
+        (["url=sqlite:///{db}", "query=SELEC nonsense"], "'query' (SQLite): is not a SELECT"),
+        (["url=sqlite:///{db}", "query=SELECT FROM WHERE ("], "'query' (SQLite): does not parse"),
+        (["url=sqlite:///{db}", "query=SELECT * FROM missing"], "the query failed"),
+        (["url=sqlite:///{db}", "table=records; DROP TABLE records"], "option 'table' must be"),
         (["url=sqlite:///{db}", "table=records", "colour=blue"], "unknown option 'colour'"),
     ],
 )
@@ -407,7 +431,7 @@ def test_pushdown_needs_a_key(tmp_path: Path) -> None:
         "mode=pushdown",
     )
     assert result.exit_code == 2
-    assert "pushdown names failing rows by key" in result.stderr
+    assert "failing rows are named by key" in result.stderr
 
 
 def test_a_sqlite_file_is_checked_by_its_extension(tmp_path: Path) -> None:

@@ -163,13 +163,14 @@ def test_composite_keys_are_joined_with_a_bar() -> None:
     assert outcome.failing_keys == ["01|B", "20|A"]
 
 
-def test_blank_key_falls_back_to_line_numbers_with_a_warning() -> None:
+def test_only_a_row_with_a_blank_key_is_identified_by_its_line() -> None:
     frame = text_frame(ref=["A", None, "C"], v=[None, None, "x"])
     result = run_suite(
         frame, suite(rule("expect_column_values_to_not_be_null", "V", column="v")), key="ref"
     )
-    assert result.key_source == "line"
-    assert only(result).failing_keys == ["2", "3"]
+    assert result.key_source == "column"
+    assert only(result).failing_keys == ["A", "3"]  # A keeps its key; the blank one is line 3
+    assert only(result).line_keys == ["3"]
     assert "blank on 1 row(s) (first at line 3)" in result.warnings[0]
 
 
@@ -196,12 +197,14 @@ def test_bad_kwargs_are_an_input_error() -> None:
 
 def test_gx_exception_info_is_an_error_never_a_failure_or_pass() -> None:
     # GX fails inside the metric and reports it in exception_info
-    quantile = rule(
-        "expect_column_values_to_be_increasing",  # GX subtracts text values and raises
+    z_scores = rule(
+        "expect_column_value_z_scores_to_be_less_than",  # GX takes the mean of text: raises
         "BROKEN",
         column="a",
+        threshold=3,
+        double_sided=True,
     )
-    result = run_suite(text_frame(a=["x", "y"]), suite(quantile))
+    result = run_suite(text_frame(a=["x", "y"]), suite(z_scores))
     outcome = only(result)
     assert outcome.success is None and outcome.error
     assert outcome.failing_keys is None
@@ -305,9 +308,7 @@ def test_a_row_condition_naming_a_missing_column_is_an_input_error() -> None:
         row_condition='nonexistent == "x"',
         condition_parser="pandas",
     )
-    with pytest.raises(
-        InputError, match=r"rule C, .*row_condition 'nonexistent == \"x\"' does not work"
-    ):
+    with pytest.raises(InputError, match=r"rule C, .*reads column 'nonexistent', which is not in"):
         run_suite(text_frame(a=["1"]), suite(bad))
 
 
@@ -377,3 +378,28 @@ def test_aggregate_rules_over_unreadable_values_fail_never_pass() -> None:
         ),
     )
     assert clean.results[0].success is True
+
+
+def test_increasing_and_decreasing_read_their_values_as_the_rule_says() -> None:
+    # GX subtracts each value from the next; on text that raised, so every run ended in
+    # exit 3. Now the values are read as numbers (or datetimes) first.
+    frame = text_frame(ref=["a", "b", "c", "d", "e"], n=["1", "2", "10", "x", "11"])
+    increasing = rule(
+        "expect_column_values_to_be_increasing", "UP", meta={"value_type": "number"}, column="n"
+    )
+    outcome = only(run_suite(frame, suite(increasing), key="ref"))
+    assert outcome.error is None
+    assert outcome.failing_keys == ["d"]  # "x" cannot be read: it fails, 11 after it does not
+    decreasing = rule(
+        "expect_column_values_to_be_decreasing", "DOWN", meta={"value_type": "number"}, column="n"
+    )
+    outcome = only(run_suite(frame, suite(decreasing), key="ref"))
+    assert outcome.failing_keys == ["b", "c", "d"]  # 10 after 2 is not decreasing, nor x
+
+
+def test_increasing_without_a_value_type_is_an_input_error() -> None:
+    with pytest.raises(InputError, match=r"set meta\.dqaudit\.value_type"):
+        run_suite(
+            text_frame(n=["1"]),
+            suite(rule("expect_column_values_to_be_increasing", "UP", column="n")),
+        )

@@ -486,7 +486,7 @@ def test_scores_follow_the_documented_formulas() -> None:
 def test_scores_count_only_the_rows_a_rule_judged(known: KnownWorkspace, tmp_path: Path) -> None:
     import pandas as pd
 
-    from dqaudit.engine.runner import run_suite
+    from dqaudit.engine.run import run_suite
 
     # 10 rows, 8 of them null: the rule judges 2 values, and 1 of them fails
     frame = pd.DataFrame({"id": [str(i) for i in range(10)], "h": [1.0, 20.0] + [None] * 8})

@@ -10,7 +10,7 @@ import pytest
 
 from dqaudit.connectors.base import Fingerprint, FrameExtract
 from dqaudit.engine import derivation
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import timing
 from dqaudit.expectations.rules.custody import PaceOptions, pace_measures

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import geometry
 from tests.conftest import SAMPLE_DATA, invoke, realdata

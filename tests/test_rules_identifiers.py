@@ -7,20 +7,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import check_characters as cc
-from dqaudit.expectations.rules import codelists, formats
+from dqaudit.expectations.rules import codelists, formats, vehicles
 from dqaudit.expectations.rules.catalogue import RULES
 
 PANDAS_CHECKS = {
     "expect_column_values_to_be_valid_pnc_id": cc.valid_pnc_id,
     "expect_column_values_to_be_valid_cro_number": cc.valid_cro_number,
     "expect_column_values_to_be_valid_asn": cc.valid_asn,
-    "expect_column_values_to_be_valid_uk_postcode": formats.valid("uk_postcode"),
-    "expect_column_values_to_be_valid_ni_number": formats.valid("ni_number"),
-    "expect_column_values_to_be_valid_uk_vrm": formats.valid("uk_vrm"),
+    "expect_column_values_to_be_valid_uk_postcode": formats.valid_postcode,
+    "expect_column_values_to_be_valid_ni_number": formats.valid_ni_number,
+    "expect_column_values_to_be_valid_uk_vrm": vehicles.valid_vrm,
     "expect_column_values_to_be_valid_uprn": formats.valid("uprn"),
+    "expect_column_values_to_be_valid_cjs_offence_code": formats.valid("cjs_offence_code"),
 }
 
 
@@ -122,7 +123,7 @@ def test_asn_hand_built(value: str, expected: bool) -> None:
     ],
 )
 def test_uk_postcode_hand_built(value: str, expected: bool) -> None:
-    assert valid(formats.valid("uk_postcode"), value) == [expected]
+    assert valid(formats.valid_postcode, value) == [expected]
 
 
 @pytest.mark.parametrize(
@@ -144,7 +145,7 @@ def test_uk_postcode_hand_built(value: str, expected: bool) -> None:
     ],
 )
 def test_ni_number_hand_built(value: str, expected: bool) -> None:
-    assert valid(formats.valid("ni_number"), value) == [expected]
+    assert valid(formats.valid_ni_number, value) == [expected]
 
 
 @pytest.mark.parametrize(
@@ -158,13 +159,16 @@ def test_ni_number_hand_built(value: str, expected: bool) -> None:
         ("1 A", True),  # dateless
         ("AB12 CDI", False),  # I never among the random letters
         ("AI12 CDE", False),
-        ("Q123 BCD", False),  # Q is not a prefix year letter
+        # Q plates (DVLA, vehicles of unknown age or identity) are valid: see
+        # tests/test_rules_v2_identifiers.py for the issue-12 counter-examples.
+        ("Q123 BCD", True),
+        ("I123 BCD", False),  # I is never a prefix letter
         ("ab12 cde", False),
         ("AB12  CDE", False),
     ],
 )
 def test_uk_vrm_hand_built(value: str, expected: bool) -> None:
-    assert valid(formats.valid("uk_vrm"), value) == [expected]
+    assert valid(lambda v: vehicles.valid_vrm(v, as_of="2025-01-06"), value) == [expected]
 
 
 @pytest.mark.parametrize(
@@ -213,7 +217,8 @@ def test_pnc_ids_property(data: st.DataObject, year: int, serial: int, short: bo
     else:
         value = f"{year}/{serial:07d}{letter}"
         covered = [2, 3, *range(5, 12)]  # the century is not part of the check
-    _assert_changes_fail(data.draw, cc.valid_pnc_id, value, covered)
+    check = lambda v: cc.valid_pnc_id(v, as_of="2099-12-31")  # noqa: E731 (no future years)
+    _assert_changes_fail(data.draw, check, value, covered)
 
 
 @settings(max_examples=150, deadline=None)
@@ -264,6 +269,8 @@ def test_builtin_code_lists_name_their_source() -> None:
         "blpu_logical_status",
         "blpu_state",
         "pnc_disposal",
+        "self_defined_ethnicity_16_1",
+        "representative_point_code",
     } <= set(names)
     for name in names:
         loaded = codelists.load(name)
@@ -300,7 +307,7 @@ def test_code_list_rule_with_a_csv_file_beside_the_suite(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     "rule",
-    [r for r in RULES if r.family in ("identifier", "code list")],
+    [r for r in RULES if r.family in ("identifier", "code list") and "column" in r.example],
     ids=lambda r: r.expectation_type,
 )
 def test_catalogue_examples_through_gx(rule) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from tests.conftest import invoke, rule, write_suite
 
 # 2024-10-27 is the autumn clock change in the UK: noon to noon is 25 h in London.

@@ -18,7 +18,8 @@ from dqaudit.expectations.rules import check_characters as cc
 from dqaudit.expectations.rules.catalogue import RULES, SQL_ENGINES, require_engine
 from tests.rules_sql_harness import pandas_failing_keys, sql_failing_keys
 
-SQL_RULES = [r for r in RULES if "postgresql" in r.engines]
+# Column rules; pair rules with SQL versions have their own tests (test_rules_v2_identifiers).
+SQL_RULES = [r for r in RULES if "postgresql" in r.engines and "column" in r.example]
 TRICKY = ["", " ", "\n", "0", "Z", "W1 ", " W1", "w1"]
 
 
@@ -97,7 +98,7 @@ def test_pull_reads_integer_columns_with_nulls_as_the_database_holds_them(
     import sqlalchemy as sa
 
     from dqaudit.connectors import sql_database
-    from dqaudit.engine.runner import run_suite
+    from dqaudit.engine.run import run_suite
 
     monkeypatch.setattr(sql_database, "PULL_CHUNK_ROWS", chunk_rows)  # 1: an all-NULL chunk
     engine = sa.create_engine(database_url)
@@ -159,17 +160,23 @@ def test_a_pandas_only_rule_on_sql_is_an_error_naming_rule_and_engine(rule, tmp_
         require_engine(rule.expectation_type, "mariadb")
 
 
-def test_pushdown_refuses_a_geometry_rule_before_touching_the_database(tmp_path: Path) -> None:
-    from dqaudit.expectations import gx_adapter
+def test_pushdown_refuses_a_geometry_rule_before_reading_data() -> None:
+    """The plan refuses a rule the backend does not run, before any data is read."""
+    from dqaudit.engine.plan import ExtractSchema, build_plan
+    from dqaudit.expectations.suite import suite_from_dict
 
-    check = gx_adapter.GxCheck(
-        0,
-        "expectation #1 (rule GAZ-GEO-001, expect_column_pair_values_to_be_within_boundary)",
-        "expect_column_pair_values_to_be_within_boundary",
-        {"column_A": "e", "column_B": "n", "boundary": "b.geojson"},
+    suite = suite_from_dict(
+        {
+            "name": "geo",
+            "expectations": [
+                {
+                    "type": "expect_column_pair_values_to_be_within_boundary",
+                    "kwargs": {"column_A": "e", "column_B": "n", "boundary": "b.geojson"},
+                    "meta": {"dqaudit": {"rule_id": "GAZ-GEO-001"}},
+                }
+            ],
+        }
     )
-    asset = gx_adapter.SqlAsset(f"sqlite:///{tmp_path / 'none.db'}", {}, table="t")
-    refused = pytest.raises(InputError, match=r"GAZ-GEO-001.*does not run on the sqlite engine")
-    with refused, gx_adapter.validate_sql(asset, [check]):
-        pass
-    assert not (tmp_path / "none.db").exists()
+    schema = ExtractSchema("db table t", ("ref", "e", "n"), "sqlite", has_lines=False)
+    with pytest.raises(InputError, match=r"GAZ-GEO-001.*does not run on the sqlite engine"):
+        build_plan(suite, schema, "ref")

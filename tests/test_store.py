@@ -58,9 +58,14 @@ def make_extract(rows: int = 10) -> FrameExtract:
     return FrameExtract(frame=frame, fingerprint=fingerprint, line_numbers=None)
 
 
-def record_run(store: AuditStore, extract: FrameExtract) -> str:
-    result = run_suite(extract, SUITE, key="ref")
+def record_run(store: AuditStore, extract: FrameExtract, batch_size: int = 5_000) -> str:
+    """As ``audit run`` does: failing records stream into the store while rules run."""
     run_id = store.start_run(SUITE, "batch1")
+
+    def sink(position: int, first: int, records: list) -> None:
+        store.add_failing_records(run_id, position, first, [(r.key, r.values) for r in records])
+
+    result = run_suite(extract, SUITE, key="ref", sink=sink, batch_size=batch_size)
     store.record_results(run_id, extract, result)
     store.finish_run(run_id, "complete", result.status)
     return run_id
@@ -105,14 +110,9 @@ def test_a_run_stores_outcomes_every_key_and_only_the_rule_columns(store_url: st
     store.close()
 
 
-def test_long_key_streams_are_written_in_batches(
-    store_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from dqaudit.store import database as store_module
-
-    monkeypatch.setattr(store_module, "RECORD_BATCH", 7)
+def test_long_key_streams_are_written_in_batches(store_url: str) -> None:
     store = AuditStore(store_url)
-    run_id = record_run(store, make_extract(rows=100))
+    run_id = record_run(store, make_extract(rows=100), batch_size=7)
     assert len(store.get_run(run_id)["failing_keys"][0]) == 25
     assert [k for k, _ in store.failing_records(run_id, 0)][:3] == ["N0000", "N0004", "N0008"]
     store.close()

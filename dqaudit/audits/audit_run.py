@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import signal
 import uuid
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from dqaudit.actions.findings import update_findings
-from dqaudit.connectors.base import DatabaseExtract
 from dqaudit.connectors.registry import get_connector
 from dqaudit.engine import derivation
-from dqaudit.engine.pushdown import run_pushdown
+from dqaudit.engine.backend import FailingRecord
 from dqaudit.engine.results import ERROR, FAILED
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.errors import DqauditError, ExitCode, InputError
 from dqaudit.expectations.rules.references import suite_reference_files
 from dqaudit.expectations.suite import Suite, load_workspace_suites
@@ -87,21 +87,25 @@ def load_suites(workspace: Workspace) -> list[Suite]:
 
 
 def plan_runs(
-    workspace: Workspace, system: str | None = None, suite_name: str | None = None
+    workspace: Workspace,
+    system: str | None = None,
+    suite_names: Sequence[str] | None = None,
 ) -> list[PlannedRun]:
-    """Bind each selected suite to its dataset, highest risk first."""
+    """Bind each selected suite (all, or those named) to its dataset, highest risk first."""
     suites = load_suites(workspace)
-    if suite_name is not None and not any(s.name == suite_name for s in suites):
-        known = ", ".join(s.name for s in suites) or "none"
-        raise InputError(
-            f"no suite named '{suite_name}' in {workspace.suites_dir} (suites: {known})"
-        )
+    for name, times in Counter(suite_names or ()).items():
+        if times > 1:
+            raise InputError(f"suites: '{name}' is named {times} times; name each suite once")
+    for name in suite_names or ():
+        if not any(s.name == name for s in suites):
+            known = ", ".join(s.name for s in suites) or "none"
+            raise InputError(f"no suite named '{name}' in {workspace.suites_dir} (suites: {known})")
     if system is not None and system not in workspace.config.systems:
         known = ", ".join(sorted(workspace.config.systems))
         raise InputError(f"no system '{system}' in {workspace.config_path} (systems: {known})")
     planned = []
     for suite in suites:
-        if suite_name is not None and suite.name != suite_name:
+        if suite_names and suite.name not in suite_names:
             continue
         suite.require_governance()
         if system is not None and suite.system != system:
@@ -118,7 +122,7 @@ def run_audits(
     workspace: Workspace,
     *,
     system: str | None = None,
-    suite_name: str | None = None,
+    suite_names: Sequence[str] | None = None,
     allow_draft: bool = False,
     due_only: bool = False,
     progress: Progress | None = None,
@@ -130,7 +134,7 @@ def run_audits(
     they are due run. Either way the other suites still run.
     """
     say = progress or (lambda _message: None)
-    planned = plan_runs(workspace, system, suite_name)
+    planned = plan_runs(workspace, system, suite_names)
     for plan in planned:  # a bad cron is an error before any run
         if due_only or "schedule" in (plan.suite.meta.get("dqaudit") or {}):
             cadence(plan.suite, workspace.config.risk)
@@ -233,15 +237,11 @@ def _execute(
         derived = derivation.derive_for_run(plan, extract, root)  # rules across tables
         extract, references = derived.extract, derived.references
         references += suite_reference_files(plan.suite)
-        if isinstance(
-            extract, DatabaseExtract
-        ):  # validated in the database; keys stream to the store
-            sink = functools.partial(store.add_failing_records, run_id)
-            result = run_pushdown(extract, plan.suite, key=config.key or None, sink=sink)
-        else:
-            result = run_suite(
-                extract, plan.suite, key=config.key or None, timezone=config.timezone
-            )
+        # every backend streams failing records into the store as it finds them
+        sink = functools.partial(_store_records, store, run_id)
+        result = run_suite(
+            extract, plan.suite, key=config.key or None, timezone=config.timezone, sink=sink
+        )
         store.record_results(run_id, extract, result)
         record_references(store, run_id, references)
         if result.status == ERROR:
@@ -266,6 +266,14 @@ def _execute(
     ]
     outcome.exit_code = ExitCode.CHECKS_FAILED if result.status == FAILED else ExitCode.OK
     return outcome
+
+
+def _store_records(
+    store: AuditStore, run_id: str, position: int, first: int, records: list[FailingRecord]
+) -> None:
+    store.add_failing_records(
+        run_id, position, first, [(record.key, record.values) for record in records]
+    )
 
 
 @contextmanager

@@ -5,19 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dqaudit.connectors.csv_file import read_csv
 from dqaudit.engine.derivation import refuse_derived
 from dqaudit.engine.results import SuiteResult
-from dqaudit.engine.runner import run_suite
+from dqaudit.engine.run import run_suite
 from dqaudit.expectations.suite import load_suite
-
-
-def check_file(path: str | Path, suite_path: str | Path, key: str | None = None) -> SuiteResult:
-    """Audit one extract file against one suite file: the ad-hoc tool."""
-    suite = load_suite(suite_path)
-    refuse_derived(suite)
-    extract = read_csv(path)
-    return run_suite(extract, suite, key=key)
 
 
 def check_source(

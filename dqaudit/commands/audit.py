@@ -24,7 +24,12 @@ def audit() -> None:
 @audit.command("run")
 @workspace_option
 @click.option("--system", default=None, help="Only the suites of this system.")
-@click.option("--suite", "suite_name", default=None, help="Only the suite with this name.")
+@click.option(
+    "--suite",
+    "suite_names",
+    multiple=True,
+    help="Only the suite with this name (repeatable: --suite A --suite B runs both).",
+)
 @click.option(
     "--allow-draft",
     is_flag=True,
@@ -40,7 +45,7 @@ def audit() -> None:
 def audit_run(
     workspace: Path | None,
     system: str | None,
-    suite_name: str | None,
+    suite_names: tuple[str, ...],
     allow_draft: bool,
     due_only: bool,
 ) -> None:
@@ -53,7 +58,7 @@ def audit_run(
     batch = run_audits(
         loaded,
         system=system,
-        suite_name=suite_name,
+        suite_names=suite_names or None,
         allow_draft=allow_draft,
         due_only=due_only,
         progress=lambda line: click.echo(line, err=True),

@@ -36,7 +36,13 @@ def extract() -> None:
 @extract.command("preview")
 @click.argument("system")
 @click.argument("dataset")
-@click.option("--rows", default=10, show_default=True, help="How many rows to show.")
+@click.option(
+    "--rows",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="How many rows to show.",
+)
 @workspace_option
 @handles_errors
 def extract_preview(system: str, dataset: str, rows: int, workspace: Path | None) -> None:

@@ -20,6 +20,14 @@ import numpy as np
 import pandas as pd
 
 from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
+from dqaudit.connectors.field_limits import (
+    DEFAULT_MAX_FIELD_SIZE,
+    check_plain_fields,
+    csv_field_limit,
+    max_field_size_option,
+    quoted_field_position,
+    too_long,
+)
 from dqaudit.connectors.file_records import (
     BadRows,
     ColumnType,
@@ -34,6 +42,7 @@ from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
 
 ENCODINGS_TRIED = ("utf-8", "cp1252")
+BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -56,11 +65,13 @@ def read_csv(
     columns: list[str] | None = None,
     on_bad_row: str = "error",
     types: dict[str, ColumnType] | None = None,
+    max_field_size: int = DEFAULT_MAX_FIELD_SIZE,
 ) -> FrameExtract:
     """Read a CSV file as text; errors name the file and line at fault.
 
     ``on_bad_row`` (error, skip or report) decides what a ragged row or a value that is
     not of its declared type does; ``types`` declares column types (see file_records).
+    A field longer than ``max_field_size`` characters is an error (see field_limits).
     """
     path = Path(path)
     if len(delimiter) != 1 or len(quotechar) != 1:
@@ -72,18 +83,24 @@ def read_csv(
     sha256 = sha256_bytes(data)
     plain = delimiter.isascii() and quotechar.isascii() and quotechar.encode("ascii") not in data
     if plain:
+        check_plain_fields(path, data, encoding, delimiter.encode("ascii"), max_field_size)
         shape = _PlainShape.of(data, delimiter.encode("ascii"))
         del data  # pandas reads the file itself: faster, and the bytes need not stay in memory
         frame, lines = _read_plain(path, shape, encoding, delimiter, header, columns, bad)
     else:
-        layout = _scan_quoted(path, data, encoding, delimiter, quotechar, header, bad)
-        names = _column_names(path, layout.header, columns, layout.fields)
-        if len(layout.record_lines) == 0:
-            _no_records(path, layout.header is not None, bad)
-        if layout.dropped:
-            frame = _quoted_rows(data, encoding, delimiter, quotechar, layout, names)
-        else:
-            frame = _parse(path, io.BytesIO(data), encoding, delimiter, quotechar, header, names)
+        with csv_field_limit(max_field_size):
+            layout = _scan_quoted(
+                path, data, encoding, delimiter, quotechar, header, bad, max_field_size
+            )
+            names = _column_names(path, layout.header, columns, layout.fields)
+            if len(layout.record_lines) == 0:
+                _no_records(path, layout.header is not None, bad)
+            if layout.dropped:
+                frame = _quoted_rows(data, encoding, delimiter, quotechar, layout, names)
+            else:
+                frame = _parse(
+                    path, io.BytesIO(data), encoding, delimiter, quotechar, header, names
+                )
         lines = layout.record_lines
     if _file_state(path) != before:
         raise InputError(f"{path}: the file changed while it was being read; read it again")
@@ -231,13 +248,18 @@ def detect_encoding(path: Path, data: bytes, encoding: str | None) -> str:
         except LookupError:
             raise InputError(f"{path}: unknown encoding '{encoding}'") from None
         except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
+            # utf-8-sig reports positions after the BOM it removed: count from the file's start
+            bom = len(BOM) if encoding == "utf-8-sig" and data.startswith(BOM) else 0
+            offset = exc.start + bom
+            line = data.count(b"\n", 0, offset) + 1
+            column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
             raise InputError(
-                f"{path}: line {line} is not valid {encoding} (byte {data[exc.start]:#04x}); "
-                "give the file's real encoding"
+                f"{path}: line {line} is not valid {encoding} (byte {data[offset]:#04x} at "
+                f"byte {column} of the line, offset {offset} in the file); give the file's "
+                "real encoding"
             ) from None
         return encoding
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(BOM):
         return detect_encoding(path, data, "utf-8-sig")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:65536]:
         raise InputError(
@@ -318,6 +340,7 @@ def _scan_quoted(
     quotechar: str,
     header: bool,
     bad: BadRows,
+    max_field_size: int,
 ) -> CsvLayout:
     """Record start lines with the csv module, which understands quoted newlines."""
     text = data.decode(encoding).lstrip("\ufeff")
@@ -339,6 +362,11 @@ def _scan_quoted(
             lines.append(start)
             fields.append(len(row))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            line, column = quoted_field_position(
+                text, previous_end + 1, delimiter, quotechar, max_field_size
+            )
+            raise too_long(path, line, column, "more than that", max_field_size) from None
         raise InputError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
     expected = len(header_fields) if header_fields is not None else (fields[0] if fields else 0)
     line_array = np.asarray(lines, dtype=np.int64)
@@ -408,6 +436,7 @@ class CsvConnector:
             "columns",
             "on_bad_row",
             "types",
+            "max_field_size",
         }
     )
 
@@ -428,4 +457,5 @@ class CsvConnector:
             columns=column_names_option(options, where),
             on_bad_row=bad_row_policy(options, where),
             types=column_types(options.get("types"), where),
+            max_field_size=max_field_size_option(options, where),
         )

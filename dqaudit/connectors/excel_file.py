@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
+from dqaudit.connectors.field_limits import DEFAULT_MAX_FIELD_SIZE, max_field_size_option
 from dqaudit.connectors.file_records import (
     BadRows,
     ColumnType,
@@ -27,6 +28,13 @@ from dqaudit.connectors.file_records import (
     column_names_option,
     column_types,
     read_file_bytes,
+)
+from dqaudit.connectors.workbook_checks import (
+    LIMIT_OPTIONS,
+    WorkbookLimits,
+    check_workbook,
+    formulas_option,
+    limits_option,
 )
 from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
@@ -44,19 +52,31 @@ def read_excel(
     columns: list[str] | None = None,
     on_bad_row: str = "error",
     types: dict[str, ColumnType] | None = None,
+    limits: WorkbookLimits | None = None,
+    formulas: str = "error",
+    max_field_size: int = DEFAULT_MAX_FIELD_SIZE,
 ) -> FrameExtract:
     """Read one sheet as text; ``sheet`` is a name or a 1-based position (default: first).
 
     ``header_row`` is the sheet row holding the column names (rows above it, such as a
     title, are ignored); with ``header=False`` it is the first row of records and
-    ``columns`` names them.
+    ``columns`` names them. Before the reader expands anything, the workbook is checked
+    against ``limits`` and for formulas without a cached value (see workbook_checks); a
+    cell longer than ``max_field_size`` characters is an error naming it.
     """
     path = Path(path)
+    limits = limits or WorkbookLimits()
     data = read_file_bytes(path)
     sha256 = sha256_bytes(data)
+    check_workbook(path, data, sheet, limits, formulas)
     worksheet = _open_sheet(path, data, sheet)
     name = worksheet.name
     where = f"{path} [sheet {name}]"
+    if worksheet.height * worksheet.width > limits.max_cells:
+        raise InputError(
+            f"{where}: the sheet's grid is {worksheet.height:,} rows by {worksheet.width:,} "
+            f"columns, more than max_cells ({limits.max_cells:,})"
+        )
     if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
         raise InputError(f"{where}: header_row must be a row number from 1, not {header_row!r}")
     # The whole grid from A1, so that list positions are sheet rows and columns.
@@ -103,6 +123,7 @@ def read_excel(
         raise InputError(
             f"{where}: every record is a bad row (first at row {first.line}: {first.reason})"
         )
+    _check_cell_sizes(where, records, lines, first, max_field_size)
     frame = _text_frame(records, names)
     line_numbers = np.asarray(lines, dtype=np.int64)
     frame, line_numbers = apply_types(frame, line_numbers, types or {}, bad)
@@ -190,6 +211,20 @@ def _header_names(
     return first, names
 
 
+def _check_cell_sizes(
+    where: str, records: list[list[Any]], lines: list[int], first: int, limit: int
+) -> None:
+    """The first cell (in sheet order) holding more than ``limit`` characters, refused."""
+    for position, record in enumerate(records):
+        for index, value in enumerate(record):
+            if isinstance(value, str) and len(value) > limit:
+                raise InputError(
+                    f"{where}: cell {_cell(lines[position], first + index)} holds "
+                    f"{len(value):,} characters, more than max_field_size ({limit:,}); "
+                    "check the workbook, or raise max_field_size"
+                )
+
+
 def _text_frame(records: list[list[Any]], names: list[str]) -> pd.DataFrame:
     columns = {}
     for index, name in enumerate(names):
@@ -239,7 +274,20 @@ class ExcelConnector:
     """The ``excel`` connector: one sheet of a workbook, every cell as text."""
 
     description = "Excel workbooks (.xlsx, .xlsm, .xls, .ods): one sheet, cells as text"
-    options = frozenset({"path", "sheet", "header_row", "header", "columns", "on_bad_row", "types"})
+    options = frozenset(
+        {
+            "path",
+            "sheet",
+            "header_row",
+            "header",
+            "columns",
+            "on_bad_row",
+            "types",
+            "formulas",
+            "max_field_size",
+            *LIMIT_OPTIONS,
+        }
+    )
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
         from dqaudit.connectors.registry import check_options
@@ -258,4 +306,7 @@ class ExcelConnector:
             columns=column_names_option(options, where),
             on_bad_row=bad_row_policy(options, where),
             types=column_types(options.get("types"), where),
+            limits=limits_option(options, where),
+            formulas=formulas_option(options, where),
+            max_field_size=max_field_size_option(options, where),
         )

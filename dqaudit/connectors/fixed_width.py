@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.csv_file import detect_encoding
+from dqaudit.connectors.field_limits import DEFAULT_MAX_FIELD_SIZE, max_field_size_option
 from dqaudit.connectors.file_records import (
     BadRows,
     ColumnType,
@@ -31,6 +31,7 @@ from dqaudit.connectors.file_records import (
 )
 from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
+from dqaudit.workspace.yaml_input import read_yaml_file
 
 FIELD_SETTINGS = frozenset({"name", "start", "width", "type", "format"})
 LAYOUT_SETTINGS = frozenset({"fields", "encoding", "record_length"})
@@ -60,16 +61,7 @@ class Layout:
 def load_layout(path: str | Path) -> Layout:
     """Read and check a layout; errors name the layout file and the field at fault."""
     path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"layout file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read layout file {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}: not valid YAML{where}") from None
+    document = read_yaml_file(path, "layout file").data
     if not isinstance(document, dict) or not isinstance(document.get("fields"), list):
         raise InputError(f"{path}: a layout needs 'fields', a list of name/start/width/type")
     unknown = set(document) - LAYOUT_SETTINGS
@@ -129,9 +121,21 @@ def read_fixed_width(
     *,
     encoding: str | None = None,
     on_bad_row: str = "error",
+    max_field_size: int = DEFAULT_MAX_FIELD_SIZE,
 ) -> FrameExtract:
-    """Read a fixed-width file with its layout; every record keeps its line number."""
+    """Read a fixed-width file with its layout; every record keeps its line number.
+
+    No field is wider than its layout says, so ``max_field_size`` bounds the layout's
+    widths (a record of any other length is a bad row, never cut into fields).
+    """
     path = Path(path)
+    for field in layout.fields:
+        if field.width > max_field_size:
+            raise InputError(
+                f"{layout.path}: field '{field.name}' is {field.width:,} characters wide, "
+                f"more than max_field_size ({max_field_size:,}); check the layout, or raise "
+                "max_field_size"
+            )
     bad = BadRows(str(path), on_bad_row)
     data = read_file_bytes(path)
     encoding = detect_encoding(path, data, encoding or layout.encoding)
@@ -192,7 +196,7 @@ class FixedWidthConnector:
     """The ``fixed_width`` connector: mainframe-style files described by a YAML layout."""
 
     description = "Fixed-width (mainframe-style) files described by a YAML layout"
-    options = frozenset({"path", "layout", "encoding", "on_bad_row"})
+    options = frozenset({"path", "layout", "encoding", "on_bad_row", "max_field_size"})
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
         from dqaudit.connectors.registry import check_options
@@ -209,4 +213,5 @@ class FixedWidthConnector:
             load_layout(layout_path),
             encoding=options.get("encoding"),
             on_bad_row=bad_row_policy(options, where),
+            max_field_size=max_field_size_option(options, where),
         )

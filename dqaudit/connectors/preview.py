@@ -64,7 +64,7 @@ class Preview:
 def preview_dataset(workspace: Workspace, system: str, dataset: str, rows: int = 10) -> Preview:
     """Extract a dataset as an audit would, and keep its first ``rows`` rows."""
     if rows < 0:
-        raise InputError(f"--rows must be 0 or more, not {rows}")
+        raise InputError(f"extract preview: the number of rows must be 0 or more, not {rows}")
     where = f"extract preview {system} {dataset}"
     config = workspace.dataset(system, dataset, where)
     options = config.resolved_options(workspace.config_path, system, dataset)

@@ -6,9 +6,12 @@ Two modes:
   never holds the driver's whole result beside the frame), with the database's own types;
 - ``pushdown`` reads nothing but the table's shape and row count: Great Expectations
   validates inside the database, and only failing keys and the rule's columns of failing
-  rows ever leave it (see dqaudit.engine.pushdown).
+  rows ever leave it (see dqaudit.engine.sql_backend).
 
-Sessions are read-only by the database's own enforcement (see sql_session). The URL
+Sessions are read-only by the database's own enforcement (see sql_session), and a user's
+``query`` is parsed and refused unless it is one SELECT calling only allowed functions,
+before any connection is opened (see query_guard); a ``table`` must be one or two plain
+identifiers. The URL
 normally comes from the environment (``url: ${PNC_DB_URL}``); its password is masked in
 every message, fingerprint and stored run.
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dqaudit.connectors.base import DatabaseExtract, Extract, Fingerprint, FrameExtract
+from dqaudit.connectors.query_guard import check_query, check_table
 from dqaudit.connectors.sql_session import SqlTarget, database_error, open_engine, sql_target
 from dqaudit.digests import sha256_text
 from dqaudit.errors import DqauditError, InputError
@@ -65,11 +69,15 @@ def _timeout(value: Any, where: str) -> float | None:
 def extract_sql(
     target: SqlTarget, *, table: str | None = None, query: str | None = None, mode: str = "pull"
 ) -> Extract:
-    """Read (pull) or describe (pushdown) a table or query through a read-only session."""
+    """Read (pull) or describe (pushdown) a table or query through a read-only session.
+
+    The table name or query is checked before the database is touched.
+    """
+    schema, name = check_table(table) if table else (None, None)
+    query_text = _query_text(query, target.dialect) if query is not None else None
     engine = open_engine(target)
     try:
-        schema, name = _split_table(table) if table else (None, None)
-        select_sql = _select_sql(engine, schema, name, query)
+        select_sql = query_text or _table_select(engine, schema, name or "")
         with engine.connect() as connection:
             if mode == "pull":
                 frame = _pull(connection, select_sql)
@@ -105,23 +113,19 @@ def extract_sql(
     return FrameExtract(frame=frame, fingerprint=fingerprint)
 
 
-def _split_table(table: str) -> tuple[str | None, str]:
-    table = str(table).strip()
-    if "." in table:
-        schema, name = table.rsplit(".", 1)
-        return schema, name
-    return None, table
+def _query_text(query: str, dialect: str) -> str:
+    """The user's query as it is run (and fingerprinted), once the guard has passed it."""
+    text = str(query).strip().rstrip(";").strip()
+    if not text:
+        raise InputError("sql connector: option 'query' is empty")
+    check_query(text, dialect)
+    return text
 
 
-def _select_sql(engine: Any, schema: str | None, name: str | None, query: str | None) -> str:
-    """The SELECT that is run (and fingerprinted): the user's query, or SELECT * FROM table."""
+def _table_select(engine: Any, schema: str | None, name: str) -> str:
+    """SELECT * FROM the table, quoted by SQLAlchemy for its database."""
     import sqlalchemy as sa
 
-    if query is not None:
-        text = str(query).strip().rstrip(";").strip()
-        if not text:
-            raise InputError("sql connector: option 'query' is empty")
-        return text
     statement = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema))
     return str(statement.compile(engine))
 

@@ -8,7 +8,14 @@ not by inspecting SQL (which misses data-modifying CTEs such as
   connection options, so every transaction of the session is read-only;
 - MariaDB/MySQL: the session is made read-only (``tx_read_only``/``transaction_read_only``,
   and ``max_statement_time``/``max_execution_time``) by the driver's init command;
-- SQLite: the file is opened with ``mode=ro`` (and ``PRAGMA query_only``).
+- SQLite: the file is opened with ``mode=ro`` (and ``PRAGMA query_only``), extension
+  loading is off, and an authorizer on every connection denies ATTACH/DETACH (which
+  ``VACUUM INTO`` also uses to create its file), every write, schema change and setting
+  change, and the ``load_extension`` function.
+
+A read-only transaction does not stop every write (``dblink_exec`` opens a second session;
+``SELECT ... INTO OUTFILE`` writes a server file), so a user's query is also checked
+before it is sent: see query_guard.
 
 The same connection arguments are handed to Great Expectations for pushdown, so GX's own
 engine is read-only too. Other databases are refused rather than trusted.
@@ -35,6 +42,8 @@ READ_ONLY_SIGNS = (
     "readonly database",  # SQLite
     "attempt to write",  # SQLite
     "query_only",  # SQLite PRAGMA query_only
+    "not authorized",  # SQLite: the audit session's authorizer denied it
+    "authorization denied",  # SQLite: the same, for a statement that attaches (VACUUM INTO)
     "data-modifying statement",  # PostgreSQL: a writing CTE inside a cursor or subquery
 )
 TIMEOUT_SIGNS = (
@@ -85,7 +94,9 @@ def sql_target(url: str, timeout: float | None, base_dir: Path | None = None) ->
 
 
 def _postgres_target(target: SqlTarget, parsed: Any) -> SqlTarget:
-    settings = ["-c default_transaction_read_only=on"]
+    # standard_conforming_strings: backslashes in '...' are plain characters, as the query
+    # guard's parser reads them, so a quote cannot mean one thing to each of them
+    settings = ["-c default_transaction_read_only=on", "-c standard_conforming_strings=on"]
     if target.timeout:
         settings.append(f"-c statement_timeout={int(target.timeout * 1000)}")
     connect_args = {
@@ -160,10 +171,61 @@ class _SqliteReadOnly:
         uri = f"file:{quote(self.path)}?mode=ro"
         connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         connection.execute("PRAGMA query_only = 1")
+        if hasattr(connection, "enable_load_extension"):  # absent where SQLite lacks it
+            connection.enable_load_extension(False)
+        connection.set_authorizer(sqlite_authorizer)
         if self.timeout:
             deadline = time.monotonic() + self.timeout
             connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
         return connection
+
+
+# What an audit session may do on SQLite: read tables and call functions (not
+# load_extension), and read settings or table descriptions with PRAGMA.
+_SQLITE_ALLOWED_ACTIONS = frozenset(
+    {
+        sqlite3.SQLITE_READ,
+        sqlite3.SQLITE_SELECT,
+        sqlite3.SQLITE_FUNCTION,
+        sqlite3.SQLITE_PRAGMA,
+        sqlite3.SQLITE_TRANSACTION,
+        sqlite3.SQLITE_SAVEPOINT,
+        getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+    }
+)
+# PRAGMAs that take a table or index name and only describe it (SQLAlchemy uses them).
+_SQLITE_DESCRIBING_PRAGMAS = frozenset(
+    {
+        "table_info",
+        "table_xinfo",
+        "table_list",
+        "index_list",
+        "index_info",
+        "index_xinfo",
+        "foreign_key_list",
+    }
+)
+_SQLITE_DENIED_FUNCTIONS = frozenset({"load_extension", "writefile", "readfile", "edit"})
+
+
+def sqlite_authorizer(
+    action: int, first: str | None, second: str | None, database: str | None, trigger: str | None
+) -> int:
+    """SQLite's authorizer for audit sessions: anything not a read is denied.
+
+    ATTACH and DETACH are denied (``VACUUM INTO`` attaches its output file, so it is
+    denied too), as are INSERT/UPDATE/DELETE, CREATE/DROP/ALTER, REINDEX, ANALYZE and
+    virtual tables; a PRAGMA may read a setting but not change one.
+    """
+    if action not in _SQLITE_ALLOWED_ACTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION:
+        name = (second or "").lower()
+        return sqlite3.SQLITE_DENY if name in _SQLITE_DENIED_FUNCTIONS else sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA and second is not None:
+        name = (first or "").lower()
+        return sqlite3.SQLITE_OK if name in _SQLITE_DESCRIBING_PRAGMAS else sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 def _with(target: SqlTarget, engine_url: str, kwargs: dict[str, Any]) -> SqlTarget:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dqaudit.expectations.suite import Rule, Suite
-
-if TYPE_CHECKING:
-    import numpy as np
 
 
 class Outcome(StrEnum):
@@ -25,7 +22,13 @@ PASSED, FAILED, ERROR = Outcome.PASSED, Outcome.FAILED, Outcome.ERROR
 
 @dataclass
 class RuleResult:
-    """The outcome of one expectation; ``failing_positions`` index the extract's rows."""
+    """The outcome of one expectation.
+
+    ``failing_keys`` holds every failing key (None for a table-level rule, or when the
+    keys were streamed to the audit store instead); ``line_keys`` those of them that are
+    line numbers, because the row's key was blank. ``warnings`` are this rule's own:
+    values a condition or a typed rule could not read, a condition selecting no row.
+    """
 
     rule: Rule
     success: bool | None
@@ -35,7 +38,8 @@ class RuleResult:
     element_count: int | None = None
     unexpected_percent: float | None = None
     observed_value: Any = None
-    failing_positions: np.ndarray | None = field(default=None, repr=False)
+    line_keys: list[str] | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -127,6 +127,33 @@ def is_known_expectation(expectation_type: str) -> bool:
     return True
 
 
+def selected_rows_condition(column: str) -> dict[str, Any]:
+    """The only row condition GX is ever given: "the helper column ``column`` is 1".
+
+    dqaudit evaluates a rule's own row condition itself (see dqaudit.expectations.
+    conditions) into that column, so GX never parses or executes condition text from a
+    suite. GX 1.x's serialised Condition form is used because GX 1.9+ deprecates
+    condition strings; pandas turns it into ```column` == 1`` for ``DataFrame.query``,
+    SQL into ``column = 1`` (checked on GX 1.24).
+    """
+    return {"type": "comparison", "column": {"name": column}, "operator": "==", "parameter": 1}
+
+
+def check_kwargs(check: GxCheck) -> None:
+    """Validate a check's kwargs against the expectation's own model (InputError naming
+    the kwarg), so a bad kwarg is found when a plan is built, not mid-run."""
+    _gx()
+    _context()
+    with _quiet_gx():
+        _build_expectation(check)
+
+
+def is_row_level(expectation_type: str) -> bool:
+    """Whether the expectation judges rows (so it has failing keys) or the whole table."""
+    _gx()
+    return _is_row_level(expectation_type)
+
+
 def _is_row_level(expectation_type: str) -> bool:
     from great_expectations.expectations.expectation import (
         ColumnMapExpectation,
@@ -413,9 +440,6 @@ def validate_sql(asset: SqlAsset, checks: list[GxCheck]) -> Iterator[SqlValidati
     GX gets the same engine arguments as dqaudit's own engine, so its sessions are
     read-only too. The datasource is removed (and its connections closed) on exit.
     """
-    from dqaudit.expectations.rules.catalogue import require_engines
-
-    require_engines([(c.expectation_type, c.label) for c in checks], asset.connection_string)
     context = _context()
     suite = _suite(checks)
     name = f"dqaudit-{uuid.uuid4().hex}"

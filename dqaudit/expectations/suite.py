@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dqaudit.digests import sha256_text
 from dqaudit.errors import InputError
+from dqaudit.expectations.conditions import Condition, columns_of, parse_condition
 
 if TYPE_CHECKING:
     from dqaudit.workspace.config import Workspace
@@ -50,6 +51,7 @@ class Rule:
     remediation: str | None = None
     value_type: str | None = None
     datetime_format: str | None = None
+    condition: Condition | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -72,6 +74,19 @@ class Rule:
             if isinstance(value, list):
                 names.extend(v for v in value if isinstance(v, str) and v not in names)
         return names
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Every data column the rule reads: its kwargs' columns, then its row condition's.
+
+        This is the one answer to "which columns does a rule read": it decides which
+        values (personal data) are stored with each failing record, so the condition is
+        parsed, never searched for names as text.
+        """
+        names = list(self.columns)
+        if self.condition is not None:
+            names.extend(c for c in columns_of(self.condition) if c not in names)
+        return tuple(names)
 
 
 @dataclass(frozen=True)
@@ -259,12 +274,19 @@ def _rule_from_dict(item: Any, index: int, source: str, risk_scale: int) -> Rule
     value_type = _optional_str(governance, "value_type", gwhere)
     if value_type is not None and value_type not in VALUE_TYPES:
         raise InputError(f"{gwhere}.value_type '{value_type}' must be 'number' or 'datetime'")
+    rule_id = _optional_str(governance, "rule_id", gwhere)
+    condition = None
+    if kwargs.get("row_condition") is not None:
+        named = f"rule {rule_id}, " if rule_id else ""
+        label = f"{source}: expectation #{index + 1} ({named}{expectation_type})"
+        condition = parse_condition(kwargs["row_condition"], kwargs.get("condition_parser"), label)
     return Rule(
         position=index,
         expectation_type=expectation_type,
+        condition=condition,
         kwargs=dict(kwargs),
         meta=dict(meta),
-        rule_id=_optional_str(governance, "rule_id", gwhere),
+        rule_id=rule_id,
         dimension=dimension,
         likelihood=_risk_value(governance, "likelihood", gwhere, risk_scale),
         impact=_risk_value(governance, "impact", gwhere, risk_scale),

@@ -35,6 +35,11 @@ AGGREGATE_TYPES = frozenset(
 PAIR_ORDER_TYPE = "expect_column_pair_values_a_to_be_greater_than_b"
 PAIR_EQUAL_TYPE = "expect_column_pair_values_to_be_equal"
 MULTI_SUM_TYPE = "expect_multicolumn_sum_to_equal"
+# Rules that compare each value with the one before it (file order): GX subtracts values,
+# so text must be read as numbers or datetimes first.
+ORDER_TYPES = frozenset(
+    {"expect_column_values_to_be_increasing", "expect_column_values_to_be_decreasing"}
+)
 SET_TYPES = frozenset(
     {"expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set"}
 )
@@ -91,6 +96,16 @@ def typed_rule(rule: Rule) -> TypedRule | None:
             ),
             {},
         )
+    if kind in ORDER_TYPES:
+        if not rule.value_type:
+            raise InputError(
+                f"{rule.label} compares each value with the one before it; set "
+                "meta.dqaudit.value_type to 'number' or 'datetime' so they are compared as "
+                "such, not as text"
+            )
+        # An unreadable value takes the stand-in that puts it out of order, so it fails.
+        side = "low" if kind.endswith("increasing") else "high"
+        return TypedRule((Conversion("column", kwargs["column"], rule.value_type, side, fmt),), {})
     if kind == MULTI_SUM_TYPE:
         columns = kwargs.get("column_list") or []
         return TypedRule(tuple(Conversion("column_list", c, "number", "high") for c in columns), {})

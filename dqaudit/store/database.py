@@ -175,7 +175,8 @@ class AuditStore:
         return run_id
 
     def record_results(self, run_id: str, extract: Extract, result: SuiteResult) -> None:
-        """Store the extract's fingerprint, each rule's outcome and every failing record."""
+        """Store the extract's fingerprint and each rule's outcome (failing records were
+        streamed in by ``add_failing_records`` while the rules ran)."""
         fingerprint = extract.fingerprint
         with self._write() as connection:
             connection.execute(
@@ -215,10 +216,6 @@ class AuditStore:
                         error=rule_result.error,
                     )
                 )
-        for rule_result in result.results:
-            for batch in _record_batches(run_id, extract, rule_result):
-                with self._write() as connection:
-                    connection.execute(schema.failing_records.insert(), batch)
         self._record_bad_rows(run_id, result)
 
     def add_failing_records(
@@ -425,40 +422,6 @@ class _guarded:
             return self._context.__exit__(*exc_info)
         except SQLAlchemyError as exc:
             raise self._store.error(exc) from None
-
-
-def _record_batches(
-    run_id: str, extract: Extract, rule_result: Any
-) -> Iterator[list[dict[str, Any]]]:
-    positions = rule_result.failing_positions
-    if positions is None or not len(positions):
-        return
-    columns = [c for c in _columns_read(rule_result.rule, extract) if c in extract.frame.columns]
-    keys = rule_result.failing_keys
-    for start in range(0, len(positions), RECORD_BATCH):
-        chunk = positions[start : start + RECORD_BATCH]
-        values = extract.frame.iloc[chunk][columns]
-        values = values.astype(object).where(values.notna(), None).to_dict("records")
-        values = [{k: _json_value(v) for k, v in record.items()} for record in values]
-        yield [
-            {
-                "run_id": run_id,
-                "position": rule_result.rule.position,
-                "seq": start + offset,
-                "record_key": keys[start + offset],
-                "record_values": record,
-            }
-            for offset, record in enumerate(values)
-        ]
-
-
-def _columns_read(rule: Any, extract: Extract) -> list[str]:
-    """The columns a rule reads: its kwargs' columns and any named in its row condition."""
-    columns = list(rule.columns)
-    condition = rule.kwargs.get("row_condition")
-    if isinstance(condition, str):
-        columns.extend(c for c in extract.frame.columns if c in condition and c not in columns)
-    return columns
 
 
 def _json_value(value: Any) -> Any:

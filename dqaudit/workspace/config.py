@@ -23,6 +23,7 @@ from dqaudit.timezones import DEFAULT_TIMEZONE, known_timezone
 from dqaudit.workspace.action_settings import ActionsConfig, SmtpConfig
 from dqaudit.workspace.report_settings import ReportConfig
 from dqaudit.workspace.risk import RiskConfig
+from dqaudit.workspace.yaml_input import read_yaml_file
 
 CONFIG_NAME = "dqaudit.yml"
 # Failing-record details are personal data (DPA 2018 Part 3): keep them about a year and a
@@ -172,8 +173,8 @@ def find_workspace(start: str | Path | None = None) -> Path:
     folder = Path(start or os.environ.get("DQAUDIT_WORKSPACE") or ".")
     if not (folder / CONFIG_NAME).is_file():
         raise InputError(
-            f"no {CONFIG_NAME} in {folder.resolve()}; run 'dqaudit init {folder}' or pass "
-            "--workspace DIR"
+            f"no {CONFIG_NAME} in {folder.resolve()}; create a workspace there with "
+            f"'dqaudit init {folder}', or name the workspace folder that holds one"
         )
     return folder.resolve()
 
@@ -182,17 +183,9 @@ def load_workspace(folder: str | Path | None = None) -> Workspace:
     """Read and check ``dqaudit.yml``; errors name the line and setting at fault."""
     root = find_workspace(folder)
     path = root / CONFIG_NAME
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    try:
-        node = yaml.compose(text)
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise InputError(f"{path}: {where}not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    # bounded: size, aliases and their expansion are checked before anything walks it
+    parsed = read_yaml_file(path, "workspace settings file")
+    document, node = parsed.data, parsed.node
     if not isinstance(document, dict):
         raise InputError(f"{path}: expected settings (a mapping) with a 'systems' section")
     try:

@@ -1,4 +1,5 @@
-"""Every built-in rule: what it checks, the engines it runs on, and an example.
+"""Every built-in rule: what it checks, its published source, the engines it runs on, and
+an example.
 
 This is plain data (no GX, no pandas) so ``dqaudit rules list`` is instant, and it is the
 one place that says which engines a rule supports: a rule asked to run anywhere else is
@@ -44,6 +45,8 @@ class BuiltinRule:
     invalid: tuple[str, ...] = ()
     # kwargs naming files; relative paths are read from the suite file's folder.
     reference_kwargs: tuple[str, ...] = field(default=())
+    # The published standard, act or list the rule checks against (shown by rules list).
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class BuiltinDerivation:
     summary: str
     example: dict[str, Any]
     columns: tuple[str, ...]
+    source: str = ""
 
 
 RULES: tuple[BuiltinRule, ...] = (
@@ -65,7 +69,9 @@ RULES: tuple[BuiltinRule, ...] = (
         "PNC ID YYYY/NNNNNNNC or YY/N{1,7}C with its modulus-23 check letter",
         {"column": "pnc_id"},
         ("2001/0171310W", "2008/0056560Z", "79/163001B"),
-        ("2001/0171310X", "2001/171310W", "2001/0171310w"),
+        ("2001/0171310X", "2001/171310W", "2001/0171310w", "2999/0171310M"),
+        source="CJS Exchange Data Standards Catalogue 6.0, Police National Computer Id; "
+        "PNC modulus-23 check character",
     ),
     BuiltinRule(
         "expect_column_values_to_be_valid_cro_number",
@@ -75,42 +81,53 @@ RULES: tuple[BuiltinRule, ...] = (
         {"column": "cro_number"},
         ("45123/08Y", "SF95/1234C"),
         ("45123/08Z", "1234567/08Y"),
+        source="CJS Exchange Data Standards Catalogue 6.0, Criminal Records Office Number; "
+        "modulus-23 check character",
     ),
     BuiltinRule(
         "expect_column_values_to_be_valid_asn",
         "identifier",
         ALL_ENGINES,
-        "Arrest/Summons Number, 20-character or display form, check letter over FF+SS+YY+sequence",
+        "Arrest/Summons Number, 20- or 21-character or display form, check letter over "
+        "FF+SS+YY+sequence",
         {"column": "asn"},
-        ("1101ZD0100000448754K", "11/01ZD/01/448754K"),
-        ("1101ZD0100000448754L", "1101zd0100000448754K"),
+        ("1101ZD0100000448754K", "11B01ZD0100000448754K", "11/01ZD/01/448754K"),
+        ("1101ZD0100000448754L", "1101zd0100000448754K", "11B01ZD0100000448754L"),
+        source="Ministry of Justice Bichard7 ASN validation (bichard7-next-core isAsnValid.ts)",
     ),
     BuiltinRule(
         "expect_column_values_to_be_valid_uk_postcode",
         "identifier",
         ALL_ENGINES,
-        "UK postcode in the national standard format (letters barred by position, GIR 0AA)",
+        "UK postcode in the national standard format (letters barred by position, GIR 0AA); "
+        "format: strict|lenient, allow_bfpo, allow_overseas_territories",
         {"column": "postcode"},
         ("B1 1AY", "EC1A 1BB", "GIR 0AA"),
-        ("B1 1AC", "b1 1ay", "B11AY", "QA1 1AA"),
+        ("B1 1AC", "b1 1ay", "B11AY", "QA1 1AA", "BFPO 1234"),
+        source="Royal Mail PAF Programmers' Guide / BS 7666 postcode format (e-GIF postcode "
+        "data type); BFPO addressing; overseas territory postcodes",
     ),
     BuiltinRule(
         "expect_column_values_to_be_valid_ni_number",
         "identifier",
         ALL_ENGINES,
-        "National Insurance number: allowed prefix, six digits, suffix A-D",
+        "National Insurance number: allowed prefix (never-allocated and administrative "
+        "prefixes fail), six digits, suffix A-D; allow_blank_suffix",
         {"column": "ni_number"},
         ("AB123456C", "AB 12 34 56 C"),
-        ("DA123456A", "GB123456A", "AB123456E"),
+        ("DA123456A", "GB123456A", "AB123456E", "CR123456A", "AB123456"),
+        source="HMRC National Insurance Manual NIM39110; CJS data standards (blank suffix)",
     ),
     BuiltinRule(
         "expect_column_values_to_be_valid_uk_vrm",
         "identifier",
         ALL_ENGINES,
-        "Vehicle registration mark: current, prefix, suffix, dateless and Northern Ireland",
+        "Vehicle registration mark: current, prefix (Q plates too), suffix, dateless and "
+        "Northern Ireland, issued by as_of (default today): 01 never, 50/00 not before 2050",
         {"column": "vrm"},
-        ("AB12 CDE", "A123 BCD", "ABC 123D", "ABZ 1234"),
-        ("AB12 CDI", "ab12 cde", "AB12  CDE"),
+        ("AB12 CDE", "A123 BCD", "Q123 BCD", "ABC 123D", "ABZ 1234"),
+        ("AB12 CDI", "ab12 cde", "AB12  CDE", "AB01 CDE", "AB00 CDE", "AB50 CDE"),
+        source="DVLA INF104, Vehicle registration numbers and number plates",
     ),
     BuiltinRule(
         "expect_column_values_to_be_valid_uprn",
@@ -120,6 +137,17 @@ RULES: tuple[BuiltinRule, ...] = (
         {"column": "uprn"},
         ("100070000001", "1"),
         ("0100070000001", "1.0007E+11", "1000700000012345"),
+        source="GeoPlace / Ordnance Survey: the UPRN is a positive integer of up to 12 digits",
+    ),
+    BuiltinRule(
+        "expect_column_values_to_be_valid_cjs_offence_code",
+        "identifier",
+        ALL_ENGINES,
+        "CJS offence code AAYYNNN, COMLNNN or XX00NNN with an optional A/B/C/I qualifier",
+        {"column": "offence_code"},
+        ("COML025", "MD71101", "TH68010", "XX00001", "TH68010A"),
+        ("COML25", "md71101", "TH6810", "TH68010D", "MD 71101"),
+        source="CJS Data Standards Catalogue 6.0, CJS Offence Code",
     ),
     BuiltinRule(
         "expect_column_values_to_be_in_code_list",
@@ -128,8 +156,9 @@ RULES: tuple[BuiltinRule, ...] = (
         "value is a code of a named code list (a data file naming its source)",
         {"column": "self_defined_ethnicity", "code_list": "self_defined_ethnicity"},
         ("W1", "NS"),
-        ("W5", "w1", "IC1"),
+        ("W5", "w1", "IC1", "O1"),
         reference_kwargs=("code_list",),
+        source="the code list's own data file (publisher, edition, address; see Code lists)",
     ),
     BuiltinRule(
         "expect_column_pair_values_to_be_within_boundary",
@@ -143,6 +172,7 @@ RULES: tuple[BuiltinRule, ...] = (
             "crs": "EPSG:27700",
         },
         reference_kwargs=("boundary",),
+        source="the force's boundary file (e.g. police force areas from data.police.uk)",
     ),
     BuiltinRule(
         "expect_multicolumn_values_to_match_boundary_area",
@@ -156,6 +186,7 @@ RULES: tuple[BuiltinRule, ...] = (
             "crs": "EPSG:27700",
         },
         reference_kwargs=("areas",),
+        source="the force's own neighbourhood/sector boundary layer (not a published list)",
     ),
     BuiltinRule(
         "expect_multicolumn_datetimes_to_be_in_order",
@@ -171,6 +202,7 @@ RULES: tuple[BuiltinRule, ...] = (
             ],
             "timezone": "Europe/London",
         },
+        source="PACE 1984 ss.30, 37 and 41: arrest, arrival, authorised detention, release",
     ),
     BuiltinRule(
         "expect_column_pair_values_to_be_within_hours",
@@ -183,6 +215,15 @@ RULES: tuple[BuiltinRule, ...] = (
             "max_hours": 24,
             "mostly": 0.9,
         },
+        source="Code of Practice for the Police National Computer (2005), timeliness",
+    ),
+    BuiltinRule(
+        "expect_column_pair_values_to_be_valid_uk_vrm_on_date",
+        "identifier",
+        ALL_ENGINES,
+        "VRM (column_A) well formed and issued by the record's date (column_B, ISO date)",
+        {"column_A": "vrm", "column_B": "seen_date"},
+        source="DVLA INF104, Vehicle registration numbers and number plates",
     ),
 )
 
@@ -193,6 +234,7 @@ DERIVATIONS: tuple[BuiltinDerivation, ...] = (
         "one row per detention from the custody records and their PACE reviews",
         {"kind": "pace_detentions", "inputs": {"reviews": "reviews"}},
         PACE_DERIVED_COLUMNS,
+        source="Police and Criminal Evidence Act 1984 ss.40-44 and Code C",
     ),
     BuiltinDerivation(
         "postcode_directory",
@@ -200,6 +242,7 @@ DERIVATIONS: tuple[BuiltinDerivation, ...] = (
         "looks each postcode up in a reference directory (e.g. OS Code-Point Open)",
         {"kind": "postcode_directory", "inputs": {"directory": "postcode_directory"}},
         ("postcode_in_directory", "distance_to_postcode_m"),
+        source="OS Code-Point Open (postcode unit centroids), or the force's directory",
     ),
     BuiltinDerivation(
         "duplicate_addresses",
@@ -207,6 +250,7 @@ DERIVATIONS: tuple[BuiltinDerivation, ...] = (
         "counts the UPRNs that share one normalised address",
         {"kind": "duplicate_addresses"},
         ("normalised_address", "uprns_at_address"),
+        source="GeoPlace DEC-Addresses: one UPRN per addressable object",
     ),
 )
 
@@ -257,13 +301,25 @@ def reference_kwargs(expectation_type: str) -> tuple[str, ...]:
 
 
 def describe() -> str:
-    """The text of ``dqaudit rules list``: each rule, its engines and an example."""
+    """The text of ``dqaudit rules list``: the library version, then each rule with its
+    source, engines and an example, the derived datasets, and the code lists' sources."""
     import json
 
-    lines = ["Built-in rules (custom Great Expectations expectations):", ""]
+    from dqaudit.expectations.rules import codelists
+    from dqaudit.expectations.rules.library import library_version
+
+    lines = [
+        f"Rule library version: {library_version()}",
+        "  (a SHA-256 of the rule logic and the built-in code lists: it changes whenever a",
+        "  built-in rule or list could give a different verdict)",
+        "",
+        "Built-in rules (custom Great Expectations expectations):",
+        "",
+    ]
     for rule in RULES:
         lines.append(f"{rule.expectation_type}  [{rule.family}]")
         lines.append(f"    {rule.summary}")
+        lines.append(f"    source:   {rule.source or 'not stated'}")
         lines.append(f"    engines:  {', '.join(rule.engines)}")
         lines.append(
             f"    example:  {json.dumps({'type': rule.expectation_type, 'kwargs': rule.example})}"
@@ -280,11 +336,21 @@ def describe() -> str:
     for derivation in DERIVATIONS:
         lines.append(f"{derivation.kind}")
         lines.append(f"    {derivation.summary}")
+        lines.append(f"    source:   {derivation.source or 'not stated'}")
         lines.append(f"    engines:  {', '.join(derivation.engines)}")
         lines.append(f"    adds:     {', '.join(derivation.columns)}")
         lines.append(f"    example:  {json.dumps({'derivation': derivation.example})}")
         lines.append("")
-    from dqaudit.expectations.rules.codelists import builtin_names
-
-    lines.append(f"Code lists: {', '.join(builtin_names())}")
-    return "\n".join(lines)
+    lines.append("Code lists (code_list: a name below, or the path of a force's .yml/.csv file):")
+    lines.append("")
+    for name in codelists.builtin_names():
+        code_list = codelists.load(name)
+        lines.append(f"{name}  ({len(code_list.codes)} codes)")
+        lines.append(f"    {code_list.title}")
+        if code_list.public:
+            lines.append(f"    source:   {code_list.publisher}, {code_list.edition}")
+            lines.append(f"    url:      {code_list.url}")
+        else:
+            lines.append("    source:   not published; replace it with the force's own list")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")

@@ -1,5 +1,15 @@
 """PNC ID, CRO number and Arrest/Summons Number: format and modulus-23 check character.
 
+Sources: the PNC ID and CRO number layouts and check-character algorithm as used by the
+Police National Computer and published in the CJS data standards (CJS Exchange Data
+Standards Catalogue, "Police National Computer Id" and "Criminal Records Office Number");
+the Arrest/Summons Number as validated by the Ministry of Justice's open-source Bichard7
+(ministryofjustice/bichard7-next-core, ``isAsnValid.ts`` and ``Asn.ts``): a two-digit year,
+a 6- or 7-character organisation unit (force, unit and system, with a one-character
+top-level code in the 7-character, 21-character ASN), an 11-digit sequence and the check
+letter over force + system + year + sequence. The published examples in the tests
+(2001/0171310W, 1101ZD0100000448754K) come from those sources.
+
 Each identifier ends in a check letter from the 23-letter alphabet ``ZABCDEFGHJKLMNPQRTUVWXY``
 (index 0 is Z; I, O and S are left out), chosen by a number built from the identifier's
 digits modulo 23. Whole columns are checked at once: one regex match per form proves a
@@ -20,7 +30,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from dqaudit.expectations.rules import sql
+from dqaudit.expectations.rules import record_dates, sql
 
 CHECK_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
 _LETTERS = np.array(list(CHECK_ALPHABET))
@@ -72,7 +82,7 @@ PNC_ID_FORMS = (
     Form(
         "full YYYY/NNNNNNNC",
         r"[0-9]{2}(?P<yy>[0-9]{2})/(?P<serial>[0-9]{7})(?P<check>[A-Z])",
-        {"yy": ((L, 2), (L, 4), 2), "serial": ((L, 5), (L, 12), 7)},
+        {"yyyy": ((L, 0), (L, 4), 4), "yy": ((L, 2), (L, 4), 2), "serial": ((L, 5), (L, 12), 7)},
         _pnc_number,
     ),
     Form(
@@ -81,6 +91,13 @@ PNC_ID_FORMS = (
         {"yy": ((L, 0), (L, 2), 2), "serial": ((L, 3), (R, 1), 7)},
         _pnc_number,
     ),
+)
+# The full form keyed without its slash (20010171310W), accepted when a rule allows it.
+PNC_ID_WITHOUT_SLASH = Form(
+    "full without slash YYYYNNNNNNNC",
+    r"[0-9]{2}(?P<yy>[0-9]{2})(?P<serial>[0-9]{7})(?P<check>[A-Z])",
+    {"yyyy": ((L, 0), (L, 4), 4), "yy": ((L, 2), (L, 4), 2), "serial": ((L, 4), (L, 11), 7)},
+    _pnc_number,
 )
 CRO_FORMS = (
     Form(
@@ -106,6 +123,18 @@ ASN_FORMS = (
             "ff": ((L, 2), (L, 4), 2),
             "ss": ((L, 6), (L, 8), 2),
             "seq": ((L, 8), (L, 19), 11),
+        },
+        _asn_number,
+    ),
+    Form(
+        "full 21 YYTFFUUSSNNNNNNNNNNNC",
+        r"(?P<yy>[0-9]{2})(?P<top>[A-Z0-9])(?P<ff>[0-9]{2})(?P<uu>[A-Z0-9]{2})(?P<ss>[0-9]{2})"
+        r"(?P<seq>[0-9]{11})(?P<check>[A-Z])",
+        {
+            "yy": ((L, 0), (L, 2), 2),
+            "ff": ((L, 3), (L, 5), 2),
+            "ss": ((L, 7), (L, 9), 2),
+            "seq": ((L, 9), (L, 20), 11),
         },
         _asn_number,
     ),
@@ -146,10 +175,12 @@ def _field(
     return value, stop - first
 
 
-def _valid(values: pd.Series, forms: tuple[Form, ...]) -> pd.Series:
+def _valid(values: pd.Series, forms: tuple[Form, ...], latest_year: int | None = None) -> pd.Series:
     """True where the value is well formed in one of ``forms`` with the right check letter.
 
-    Nulls are True: as in GX core, a missing value is for a not-null rule to judge.
+    A form with a four-digit year (``yyyy``) also needs that year to be no later than
+    ``latest_year``. Nulls are True: as in GX core, a missing value is for a not-null rule
+    to judge.
     """
     text = values.astype("string") if values.dtype != "string" else values
     ok = np.zeros(len(values), dtype=bool)
@@ -166,14 +197,28 @@ def _valid(values: pd.Series, forms: tuple[Form, ...]) -> pd.Series:
             {k: v for k, (v, _) in parts.items()}, {k: w for k, (_, w) in parts.items()}
         )
         check = matrix[np.arange(len(matrix)), lengths - 1]
-        ok[np.flatnonzero(matched)] |= _LETTER_BYTES[number % 23] == check
+        good = _LETTER_BYTES[number % 23] == check
+        if latest_year is not None and "yyyy" in parts:
+            good &= parts["yyyy"][0] <= latest_year
+        ok[np.flatnonzero(matched)] |= good
     ok |= values.isna().to_numpy()
     return pd.Series(ok, index=values.index)
 
 
-def valid_pnc_id(values: pd.Series) -> pd.Series:
-    """PNC ID: ``YYYY/NNNNNNNC`` or ``YY/N{1,7}C``; check = letter of int(YY + serial padded to 7)."""
-    return _valid(values, PNC_ID_FORMS)
+def pnc_id_forms(allow_without_slash: bool = False) -> tuple[Form, ...]:
+    return (*PNC_ID_FORMS, PNC_ID_WITHOUT_SLASH) if allow_without_slash else PNC_ID_FORMS
+
+
+def valid_pnc_id(
+    values: pd.Series, allow_without_slash: bool = False, as_of: str | None = None
+) -> pd.Series:
+    """PNC ID: ``YYYY/NNNNNNNC`` or ``YY/N{1,7}C``; check = letter of int(YY + serial padded to 7).
+
+    A four-digit year later than ``as_of``'s (default: today's) is a PNC ID that cannot
+    exist yet. The short form's two-digit year names no century, so it is not dated.
+    """
+    latest = record_dates.as_of_day(as_of) // 10_000
+    return _valid(values, pnc_id_forms(allow_without_slash), latest)
 
 
 def valid_cro_number(values: pd.Series) -> pd.Series:
@@ -182,7 +227,8 @@ def valid_cro_number(values: pd.Series) -> pd.Series:
 
 
 def valid_asn(values: pd.Series) -> pd.Series:
-    """ASN: 20 characters ``YYFFUUSS`` + 11-digit sequence + check, or ``YY/FFUU/SS/NC``."""
+    """ASN: 20 characters ``YYFFUUSS`` + 11-digit sequence + check, the 21-character form
+    with a top-level code before the force (``YYTFFUUSS``...), or ``YY/FFUU/SS/NC``."""
     return _valid(values, ASN_FORMS)
 
 
@@ -195,17 +241,32 @@ def _checked(text: Any, number: Any, check_at: Any) -> Any:
     return sql.substr(text, check_at, 1) == letter
 
 
-def pnc_id_sql(column: Any, engine: str) -> Any:
+def pnc_id_sql(
+    column: Any, engine: str, allow_without_slash: bool = False, as_of: str | None = None
+) -> Any:
     text = sql.as_text(column)
     n = sql.length(text, engine)
     i = sql.to_integer
+    latest = record_dates.as_of_day(as_of) // 10_000
+    in_time = i(sql.substr(text, 1, 4)) <= latest
     full = i(sql.substr(text, 3, 2)) * 10**7 + i(sql.substr(text, 6, 7))
     short = i(sql.substr(text, 1, 2)) * 10**7 + i(sql.substr(text, 4, n - 4))
-    return sa.case(
-        (sql.full_match(column, _plain(PNC_ID_FORMS[0]), engine), _checked(text, full, 13)),
+    whens = [
+        (
+            sql.full_match(column, _plain(PNC_ID_FORMS[0]), engine),
+            sa.and_(_checked(text, full, 13), in_time),
+        ),
         (sql.full_match(column, _plain(PNC_ID_FORMS[1]), engine), _checked(text, short, n)),
-        else_=sa.false(),
-    )
+    ]
+    if allow_without_slash:
+        bare = i(sql.substr(text, 3, 2)) * 10**7 + i(sql.substr(text, 5, 7))
+        whens.append(
+            (
+                sql.full_match(column, _plain(PNC_ID_WITHOUT_SLASH), engine),
+                sa.and_(_checked(text, bare, 12), in_time),
+            )
+        )
+    return sa.case(*whens, else_=sa.false())
 
 
 def cro_number_sql(column: Any, engine: str) -> Any:
@@ -240,10 +301,13 @@ def asn_sql(column: Any, engine: str) -> Any:
 
     s = sql.substr
     full = number(s(text, 1, 2), s(text, 3, 2), s(text, 7, 2), s(text, 9, 11))
+    full_21 = number(s(text, 1, 2), s(text, 4, 2), s(text, 8, 2), s(text, 10, 11))
     display = number(s(text, 1, 2), s(text, 4, 2), s(text, 9, 2), s(text, 12, n - 12))
+    full_form, full_21_form, display_form = ASN_FORMS
     return sa.case(
-        (sql.full_match(column, _plain(ASN_FORMS[0]), engine), _checked(text, full, 20)),
-        (sql.full_match(column, _plain(ASN_FORMS[1]), engine), _checked(text, display, n)),
+        (sql.full_match(column, _plain(full_form), engine), _checked(text, full, 20)),
+        (sql.full_match(column, _plain(full_21_form), engine), _checked(text, full_21, 21)),
+        (sql.full_match(column, _plain(display_form), engine), _checked(text, display, n)),
         else_=sa.false(),
     )
 

@@ -3,6 +3,10 @@
 A ``code_list`` is either the name of a built-in list (a YAML file in ``codelists/``) or a
 path to a force's own YAML or CSV file, so a local table can replace an illustrative one
 without touching code. CSV files take their codes from a ``code`` column, or the first.
+
+A YAML list must name its ``source``; the built-in ones also give ``publisher``,
+``edition`` and ``url``, and say ``public: false`` when the list is not published (the
+PNC disposal table), so ``dqaudit rules list`` can show where every code comes from.
 """
 
 from __future__ import annotations
@@ -13,9 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from dqaudit.errors import InputError
+from dqaudit.workspace.yaml_input import parse_yaml
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "codelists"
 FILE_SUFFIXES = (".yml", ".yaml", ".csv")
@@ -28,6 +31,10 @@ class CodeList:
     source: str
     codes: tuple[str, ...]
     labels: tuple[str, ...]
+    publisher: str = ""
+    edition: str = ""
+    url: str = ""
+    public: bool = True
 
 
 def builtin_names() -> list[str]:
@@ -52,6 +59,9 @@ def load(reference: str) -> CodeList:
     return _load_file(str(path))
 
 
+CODE_LIST_MAX_BYTES = 16 * 1024 * 1024
+
+
 @cache
 def _load_file(path: str) -> CodeList:
     file = Path(path)
@@ -67,10 +77,8 @@ def _load_file(path: str) -> CodeList:
 
 
 def _from_yaml(file: Path, text: str) -> CodeList:
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{file}: malformed YAML: {exc}") from None
+    # bounded like every user YAML file (aliases, size); code lists may be long
+    document = parse_yaml(text, file, max_bytes=CODE_LIST_MAX_BYTES).data
     if not isinstance(document, dict) or not isinstance(document.get("codes"), list):
         raise InputError(f"{file}: a code list needs 'source' and a list of 'codes'")
     if not str(document.get("source") or "").strip():
@@ -89,6 +97,10 @@ def _from_yaml(file: Path, text: str) -> CodeList:
         source=str(document["source"]).strip(),
         codes=tuple(codes),
         labels=tuple(labels),
+        publisher=str(document.get("publisher") or "").strip(),
+        edition=str(document.get("edition") or "").strip(),
+        url=str(document.get("url") or "").strip(),
+        public=document.get("public", True) is not False,
     )
 
 

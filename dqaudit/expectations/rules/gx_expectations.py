@@ -1,6 +1,7 @@
 """The rule library as Great Expectations 1.x custom expectations.
 
-This is the only module of the library that imports GX. Importing it registers every
+This module and ``gx_identifiers`` (the identifier and code-list rules, imported here) are
+the only modules of the library that import GX. Importing this one registers every
 expectation (and its metric) with GX, so suites can name them like core expectations and
 GX can serialise them; ``gx_adapter`` imports it when it loads GX. Each metric delegates
 to the GX-free rule logic: a pandas function over the whole column and, for identifier
@@ -12,39 +13,39 @@ follow ``ignore_row_if``. Whether a value that is present is valid is the rule's
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Literal
 
 import pandas as pd
 from great_expectations.compatibility import pydantic
-from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchemyExecutionEngine
+from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import (
-    ColumnMapExpectation,
     ColumnPairMapExpectation,
     MulticolumnMapExpectation,
 )
 from great_expectations.expectations.metrics.map_metric_provider import (
-    ColumnMapMetricProvider,
     ColumnPairMapMetricProvider,
     MulticolumnMapMetricProvider,
-    column_condition_partial,
     column_pair_condition_partial,
 )
 from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
     multicolumn_condition_partial,
 )
 
-from dqaudit.expectations.rules import check_characters, codelists, formats, geometry, sql, timing
-
-PAIR_DOMAIN_KEYS = (
-    "batch_id",
-    "table",
-    "column_A",
-    "column_B",
-    "row_condition",
-    "condition_parser",
-    "ignore_row_if",
+from dqaudit.expectations.rules import geometry, timing
+from dqaudit.expectations.rules.gx_identifiers import (
+    PAIR_DOMAIN_KEYS,
+    ExpectColumnPairValuesToBeValidUkVrmOnDate,
+    ExpectColumnValuesToBeInCodeList,
+    ExpectColumnValuesToBeValidAsn,
+    ExpectColumnValuesToBeValidCjsOffenceCode,
+    ExpectColumnValuesToBeValidCroNumber,
+    ExpectColumnValuesToBeValidNiNumber,
+    ExpectColumnValuesToBeValidPncId,
+    ExpectColumnValuesToBeValidUkPostcode,
+    ExpectColumnValuesToBeValidUkVrm,
+    ExpectColumnValuesToBeValidUprn,
 )
+
 MULTI_DOMAIN_KEYS = (
     "batch_id",
     "table",
@@ -53,163 +54,6 @@ MULTI_DOMAIN_KEYS = (
     "condition_parser",
     "ignore_row_if",
 )
-
-
-def _sql_engine(kwargs: dict[str, Any]) -> str:
-    engine = kwargs.get("_sqlalchemy_engine")
-    dialect = getattr(engine, "dialect", None) or kwargs.get("_dialect")
-    return sql.engine_name(dialect)
-
-
-def _column_metric(
-    name: str,
-    pandas_check: Callable[..., pd.Series],
-    sql_check: Callable[..., Any] | None,
-    value_keys: tuple[str, ...] = (),
-) -> type:
-    """A column-map metric provider: True marks a valid value."""
-
-    def _pandas(cls: Any, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return pandas_check(column, **{key: kwargs[key] for key in value_keys})
-
-    attributes: dict[str, Any] = {
-        "condition_metric_name": name,
-        "condition_value_keys": value_keys,
-        "_pandas": column_condition_partial(engine=PandasExecutionEngine)(_pandas),
-        "__module__": __name__,
-    }
-    if sql_check is not None:
-
-        def _sqlalchemy(cls: Any, column: Any, **kwargs: Any) -> Any:
-            engine = _sql_engine(kwargs)
-            if engine not in ("postgresql", "sqlite", "mariadb"):
-                raise NotImplementedError(f"{name} is not implemented for the {engine} engine")
-            return sql_check(column, engine, **{key: kwargs[key] for key in value_keys})
-
-        attributes["_sqlalchemy"] = column_condition_partial(engine=SqlAlchemyExecutionEngine)(
-            _sqlalchemy
-        )
-    class_name = "".join(part.capitalize() for part in name.replace(".", "_").split("_"))
-    return type(class_name, (ColumnMapMetricProvider,), attributes)
-
-
-def _code_list_pandas(values: pd.Series, code_list: str) -> pd.Series:
-    codes = codelists.load(code_list).codes
-    text = values.astype("string") if values.dtype != "string" else values
-    return (text.isin(codes) | values.isna()).astype(bool)
-
-
-def _code_list_sql(column: Any, engine: str, code_list: str) -> Any:
-    return sql.in_values(column, list(codelists.load(code_list).codes), engine)
-
-
-_column_metric(
-    "column_values.dqaudit_valid_pnc_id",
-    check_characters.valid_pnc_id,
-    check_characters.pnc_id_sql,
-)
-_column_metric(
-    "column_values.dqaudit_valid_cro_number",
-    check_characters.valid_cro_number,
-    check_characters.cro_number_sql,
-)
-_column_metric(
-    "column_values.dqaudit_valid_asn", check_characters.valid_asn, check_characters.asn_sql
-)
-for _format in formats.PATTERNS:
-    _column_metric(
-        f"column_values.dqaudit_valid_{_format}",
-        formats.valid(_format),
-        formats.sql_condition(_format),
-    )
-_column_metric(
-    "column_values.dqaudit_in_code_list", _code_list_pandas, _code_list_sql, ("code_list",)
-)
-
-
-class ExpectColumnValuesToBeValidPncId(ColumnMapExpectation):
-    """Expect PNC IDs, ``YYYY/NNNNNNNC`` or ``YY/N{1,7}C``, with a correct check letter.
-
-    The check letter is ``ZABCDEFGHJKLMNPQRTUVWXY``[int(YY + serial padded to 7) mod 23],
-    YY being the last two digits of the year: 2001/0171310W, 2008/0056560Z, 79/163001B.
-    Engines: pandas, PostgreSQL, SQLite, MariaDB.
-    """
-
-    map_metric = "column_values.dqaudit_valid_pnc_id"
-    success_keys = ("mostly",)
-
-
-class ExpectColumnValuesToBeValidCroNumber(ColumnMapExpectation):
-    """Expect CRO numbers, ``N{1,6}/YYC`` or ``SFYY/N{1,6}C``, with a correct check letter.
-
-    Standard form: letter of int(YY + serial padded to 6) mod 23; SF form: serial padded
-    to 5. Engines: pandas, PostgreSQL, SQLite, MariaDB.
-    """
-
-    map_metric = "column_values.dqaudit_valid_cro_number"
-    success_keys = ("mostly",)
-
-
-class ExpectColumnValuesToBeValidAsn(ColumnMapExpectation):
-    """Expect Arrest/Summons Numbers with a correct check letter.
-
-    Full form ``YYFFUUSSNNNNNNNNNNNC`` (20 characters) or the display form with slashes and
-    the sequence's leading zeros dropped (11/01ZD/01/448754K). The check letter is taken
-    over int(FF + SS + YY + sequence padded to 11), the unit excluded, in exact integer
-    arithmetic. Engines: pandas, PostgreSQL, SQLite, MariaDB.
-    """
-
-    map_metric = "column_values.dqaudit_valid_asn"
-    success_keys = ("mostly",)
-
-
-class ExpectColumnValuesToBeValidUkPostcode(ColumnMapExpectation):
-    """Expect postcodes in the national standard format, upper case, one space (GIR 0AA too).
-
-    Engines: pandas, PostgreSQL, SQLite, MariaDB.
-    """
-
-    map_metric = "column_values.dqaudit_valid_uk_postcode"
-    success_keys = ("mostly",)
-
-
-class ExpectColumnValuesToBeValidNiNumber(ColumnMapExpectation):
-    """Expect National Insurance numbers: allowed prefix letters, six digits, suffix A-D.
-
-    Engines: pandas, PostgreSQL, SQLite, MariaDB.
-    """
-
-    map_metric = "column_values.dqaudit_valid_ni_number"
-    success_keys = ("mostly",)
-
-
-class ExpectColumnValuesToBeValidUkVrm(ColumnMapExpectation):
-    """Expect UK vehicle registration marks: current, prefix, suffix, dateless or NI format.
-
-    Engines: pandas, PostgreSQL, SQLite, MariaDB.
-    """
-
-    map_metric = "column_values.dqaudit_valid_uk_vrm"
-    success_keys = ("mostly",)
-
-
-class ExpectColumnValuesToBeValidUprn(ColumnMapExpectation):
-    """Expect UPRNs: 1 to 12 digits, no leading zero. Engines: pandas, PostgreSQL, SQLite, MariaDB."""
-
-    map_metric = "column_values.dqaudit_valid_uprn"
-    success_keys = ("mostly",)
-
-
-class ExpectColumnValuesToBeInCodeList(ColumnMapExpectation):
-    """Expect values to be codes of a code list: a built-in list's name or a YAML/CSV file.
-
-    Codes are compared exactly (case and spaces count) on every engine.
-    Engines: pandas, PostgreSQL, SQLite, MariaDB.
-    """
-
-    code_list: str = pydantic.Field(description="Built-in code list name, or a .yml/.csv file")
-    map_metric = "column_values.dqaudit_in_code_list"
-    success_keys = ("mostly", "code_list")
 
 
 # --- gazetteer ---------------------------------------------------------------------------
@@ -239,6 +83,8 @@ class ExpectColumnPairValuesToBeWithinBoundary(ColumnPairMapExpectation):
     ``crs`` is the points' CRS (EPSG:27700 British National Grid by default, EPSG:4326 for
     longitude/latitude); the boundary is WGS84 unless the file declares otherwise.
     ``tolerance_m`` accepts points that close outside. Text that is not a number fails.
+    Source: the force's own boundary file (e.g. the police force area boundaries published
+    on data.police.uk); the projection is the OS British National Grid (EPSG:27700).
     Engines: pandas (shapely, pyproj).
     """
 
@@ -276,6 +122,7 @@ class ExpectMulticolumnValuesToMatchBoundaryArea(MulticolumnMapExpectation):
     """Expect the recorded area code (third column) to be the code of the polygon that the
     point (first two columns) falls in: the boundary-change audit for neighbourhoods and
     sectors. ``areas`` is a GeoJSON layer whose features carry ``area_property``.
+    Source: the force's own neighbourhood/sector boundary layer (not a published list).
     Engines: pandas (shapely, pyproj).
     """
 
@@ -313,7 +160,8 @@ class ExpectMulticolumnDatetimesToBeInOrder(MulticolumnMapExpectation):
     """Expect the datetimes of each row never to go backwards in ``column_list`` order
     (arrest <= arrival <= detention authorised <= release). Values are read as
     timezone-aware datetimes in ``timezone``; blanks are skipped; text that is not a
-    datetime fails. Engines: pandas.
+    datetime fails. Source: the order of events in PACE 1984 ss.30, 37 and 41 (arrest,
+    arrival at the station, authorised detention, release). Engines: pandas.
     """
 
     timezone: str = timing.DEFAULT_TIMEZONE
@@ -339,7 +187,8 @@ class ExpectColumnPairValuesToBeWithinHours(ColumnPairMapExpectation):
     PNC is late even when its arrest datetime is missing too, so by default (``neither``)
     no row is ignored. ``ignore_row_if: both_values_are_missing`` opts out of that for
     rows with neither datetime; ``either_value_is_missing`` is refused. Durations are real
-    elapsed hours in ``timezone``. Engines: pandas.
+    elapsed hours in ``timezone``. Source: Code of Practice for the Police National Computer
+    (2005), timeliness of entry. Engines: pandas.
     """
 
     max_hours: float = pydantic.Field(gt=0)
@@ -357,7 +206,9 @@ EXPECTATIONS = (
     ExpectColumnValuesToBeValidNiNumber,
     ExpectColumnValuesToBeValidUkVrm,
     ExpectColumnValuesToBeValidUprn,
+    ExpectColumnValuesToBeValidCjsOffenceCode,
     ExpectColumnValuesToBeInCodeList,
+    ExpectColumnPairValuesToBeValidUkVrmOnDate,
     ExpectColumnPairValuesToBeWithinBoundary,
     ExpectMulticolumnValuesToMatchBoundaryArea,
     ExpectMulticolumnDatetimesToBeInOrder,
