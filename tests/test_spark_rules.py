@@ -21,23 +21,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dqaudit.expectations.rules import check_characters as cc
-from dqaudit.expectations.rules import formats, geometry, timing
+from dqaudit.expectations.rules import geometry, timing, vehicles
 from dqaudit.expectations.rules import spark_rules as sr
 from dqaudit.expectations.rules.catalogue import RULES
 from tests import test_rules_identifiers as pandas_cases
+from tests import test_rules_v2_identifiers as v2_cases
 from tests.conftest import SPARK_SOCKET_WARNING
 
 pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings(SPARK_SOCKET_WARNING)]
 
 
-IDENTIFIER_RULES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
-    "expect_column_values_to_be_valid_pnc_id": (cc.valid_pnc_id, sr.valid_pnc_id),
-    "expect_column_values_to_be_valid_cro_number": (cc.valid_cro_number, sr.valid_cro_number),
-    "expect_column_values_to_be_valid_asn": (cc.valid_asn, sr.valid_asn),
-    **{
-        f"expect_column_values_to_be_valid_{name}": (formats.valid(name), sr.valid_format(name))
-        for name in formats.PATTERNS
-    },
+AS_OF = "2025-01-06"  # rules that date a value judge against this day, never the clock
+# (pandas check, Spark check, kwargs) of each column rule, with today's pandas functions.
+IDENTIFIER_RULES: dict[str, tuple[Callable[..., Any], Callable[..., Any], dict[str, Any]]] = {
+    kind: (pandas_cases.PANDAS_CHECKS[kind], sr.COLUMN_RULES[kind], kwargs)
+    for kind, kwargs in {
+        "expect_column_values_to_be_valid_pnc_id": {"as_of": AS_OF},
+        "expect_column_values_to_be_valid_cro_number": {},
+        "expect_column_values_to_be_valid_asn": {},
+        "expect_column_values_to_be_valid_uk_postcode": {},
+        "expect_column_values_to_be_valid_ni_number": {},
+        "expect_column_values_to_be_valid_uk_vrm": {"as_of": AS_OF},
+        "expect_column_values_to_be_valid_uprn": {},
+        "expect_column_values_to_be_valid_cjs_offence_code": {},
+    }.items()
 }
 # The pandas tests' hand-built cases, read from their parametrize marks so that a case
 # added there is checked on Spark too.
@@ -49,12 +56,15 @@ HAND_BUILT = {
     "expect_column_values_to_be_valid_ni_number": pandas_cases.test_ni_number_hand_built,
     "expect_column_values_to_be_valid_uk_vrm": pandas_cases.test_uk_vrm_hand_built,
     "expect_column_values_to_be_valid_uprn": pandas_cases.test_uprn_hand_built,
+    "expect_column_values_to_be_valid_cjs_offence_code": None,
 }
 TRICKY = ["", " ", "\n", "0", "Z", "W1 ", " W1", "w1", "Ⅻ", "١٢٣", None]
 
 
 def _hand_built(test: Any) -> list[str | None]:
     values: list[str | None] = []
+    if test is None:
+        return values
     for mark in getattr(test, "pytestmark", []):
         if mark.name == "parametrize":
             values += [case[0] for case in mark.args[1]]
@@ -91,14 +101,14 @@ def test_identifier_rules_agree_with_pandas_on_published_and_hand_built_cases(sp
     masks = frame.select(
         "i",
         *[
-            check(F.col("v")).alias(str(n))
-            for n, (_, check) in enumerate(IDENTIFIER_RULES.values())
+            check(F.col("v"), **kwargs).alias(str(n))
+            for n, (_, check, kwargs) in enumerate(IDENTIFIER_RULES.values())
         ],
     ).collect()
     by_row = {row["i"]: row for row in masks}
     series = pd.Series(values, dtype=object)
-    for n, (kind, (pandas_check, _)) in enumerate(IDENTIFIER_RULES.items()):
-        expected = pandas_check(series).tolist()
+    for n, (kind, (pandas_check, _, kwargs)) in enumerate(IDENTIFIER_RULES.items()):
+        expected = pandas_check(series, **kwargs).tolist()
         actual = [by_row[i][str(n)] for i in range(len(values))]
         differ = [
             (values[i], expected[i], actual[i])
@@ -109,6 +119,57 @@ def test_identifier_rules_agree_with_pandas_on_published_and_hand_built_cases(sp
         rule = next(r for r in RULES if r.expectation_type == kind)
         assert all(actual[values.index(v)] for v in rule.valid), kind  # published examples
         assert not any(actual[values.index(v)] for v in rule.invalid), kind
+
+
+def _pandas_column_check(kind: str) -> Callable[..., Any]:
+    if kind == "expect_column_values_to_be_in_code_list":
+        from dqaudit.expectations import gx_adapter
+
+        gx_adapter._gx()  # imports the library's GX modules with GX's warnings silenced
+        from dqaudit.expectations.rules.gx_identifiers import _code_list_pandas
+
+        return _code_list_pandas
+    return pandas_cases.PANDAS_CHECKS[kind]
+
+
+def test_rules_with_kwargs_agree_with_pandas_on_the_fixed_rules_cases(spark) -> None:
+    """Every case of tests/test_rules_v2_identifiers.py (lenient postcodes, BFPO, blank NI
+    suffix, PNC IDs without slash and after as_of, Q plates, code lists), in one job."""
+    from pyspark.sql import functions as F
+
+    cases = [c for c in v2_cases.CASES if c.kind in sr.COLUMN_RULES]
+    assert len(cases) >= 10
+    rows = [
+        (n, i, value)
+        for n, case in enumerate(cases)
+        for i, value in enumerate([*case.valid, *case.invalid, None])
+    ]
+    verdict = F.lit(None).cast("boolean")
+    for n, case in enumerate(cases):
+        rule = sr.COLUMN_RULES[case.kind](F.col("v"), **case.kwargs)
+        verdict = F.when(F.col("c") == n, rule).otherwise(verdict)
+    frame = spark.createDataFrame(rows, "c int, i int, v string")
+    found = {
+        (r["c"], r["i"]): r["ok"] for r in frame.select("c", "i", verdict.alias("ok")).collect()
+    }
+    for n, case in enumerate(cases):
+        values = [*case.valid, *case.invalid, None]
+        expected = _pandas_column_check(case.kind)(pd.Series(values, dtype=object), **case.kwargs)
+        assert [found[(n, i)] for i in range(len(values))] == expected.tolist(), case.name
+        assert expected.tolist() == [True] * len(case.valid) + [False] * len(case.invalid) + [True]
+
+
+def test_vrm_on_the_record_date_agrees_with_pandas(spark) -> None:
+    sightings = [(vrm, seen) for vrm, seen, _ in v2_cases.SIGHTINGS]
+    sightings += [("AB24 CDE", None), (None, "2024-01-01"), ("AB74 CDE", "2024-09-01 10:00+01:00")]
+    frame = pd.DataFrame(sightings, columns=["vrm", "seen"], dtype=object)
+    for as_of in ("2024-08-31", "2025-01-06"):
+        expected = vehicles.valid_vrm_on_date(frame.vrm, frame.seen, as_of).tolist()
+        actual = spark_mask(
+            spark, sightings, lambda v, d, a=as_of: sr.valid_vrm_on_date(v, d, a), "vrm", "seen"
+        )
+        assert actual == expected, as_of
+    assert expected[: len(v2_cases.SIGHTINGS)] == [ok for _, _, ok in v2_cases.SIGHTINGS]
 
 
 def _pnc(year: int, serial: int, short: bool) -> str:
@@ -184,11 +245,7 @@ def test_check_characters_agree_with_pandas_on_generated_identifiers(
 
 
 def test_code_list_agrees_with_pandas_and_reads_a_force_file(spark, tmp_path: Path) -> None:
-    from dqaudit.expectations import gx_adapter
-
-    gx_adapter._gx()  # imports the library's GX module with GX's warnings silenced
-    from dqaudit.expectations.rules.gx_expectations import _code_list_pandas
-
+    _code_list_pandas = _pandas_column_check("expect_column_values_to_be_in_code_list")
     local = tmp_path / "outcomes.csv"
     local.write_text("code,label\nA,one\nB ,two\n", encoding="utf-8")
     values = ["W1", "NS", "W5", "w1", "IC1", " W1", "A", "B ", "B", "", None]

@@ -36,11 +36,15 @@ def _kwarg_values(kwargs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, An
 
 @cache
 def register() -> None:
-    """Register the Spark implementation of each library metric with GX (once)."""
+    """Register the Spark implementation of each library metric with GX (once).
+
+    Each Spark provider declares the same metric name, domain keys and value keys as the
+    library's pandas provider, read from GX's registry, so GX resolves the metric alike.
+    """
     from dqaudit.expectations import gx_adapter
 
     gx_adapter._gx()  # GX and the library's expectations first
-    from great_expectations.execution_engine import SparkDFExecutionEngine
+    from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
     from great_expectations.expectations.metrics.map_metric_provider import (
         ColumnMapMetricProvider,
         ColumnPairMapMetricProvider,
@@ -51,80 +55,71 @@ def register() -> None:
     from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
         multicolumn_condition_partial,
     )
+    from great_expectations.expectations.registry import get_metric_provider
 
     from dqaudit.expectations.rules import gx_expectations as library
 
     for expectation in library.EXPECTATIONS:
         kind = _snake(expectation.__name__)
         metric = expectation.map_metric
+        pandas_provider, _ = get_metric_provider(f"{metric}.condition", PandasExecutionEngine())
+        attributes: dict[str, Any] = {
+            "condition_metric_name": metric,
+            "condition_value_keys": tuple(pandas_provider.condition_value_keys),
+            "condition_domain_keys": tuple(pandas_provider.condition_domain_keys),
+            "__module__": __name__,
+        }
         if kind in spark_rules.COLUMN_RULES:
-            build = spark_rules.COLUMN_RULES[kind]
-            keys = ("code_list",) if kind.endswith("_in_code_list") else ()
-
-            def _column(cls: Any, column: Any, _build: Any = build, **kwargs: Any) -> Any:
-                return _build(column, **kwargs)
-
-            type(
-                f"Spark{expectation.__name__}",
-                (ColumnMapMetricProvider,),
-                {
-                    "condition_metric_name": metric,
-                    "condition_value_keys": keys,
-                    "_spark": column_condition_partial(engine=SparkDFExecutionEngine)(_column),
-                    "__module__": __name__,
-                },
+            base: type = ColumnMapMetricProvider
+            attributes["_spark"] = column_condition_partial(engine=SparkDFExecutionEngine)(
+                _column_fn(spark_rules.COLUMN_RULES[kind])
             )
         elif kind in spark_rules.PAIR_RULES:
-            build = spark_rules.PAIR_RULES[kind]
-
-            def _pair(cls: Any, a: Any, b: Any, _build: Any = build, **kwargs: Any) -> Any:
-                kwargs.pop("_metrics", None)
-                return _build(a, b, **kwargs)
-
-            type(
-                f"Spark{expectation.__name__}",
-                (ColumnPairMapMetricProvider,),
-                {
-                    "condition_metric_name": metric,
-                    "condition_domain_keys": library.PAIR_DOMAIN_KEYS,
-                    "condition_value_keys": _value_keys(library, metric),
-                    "_spark": column_pair_condition_partial(engine=SparkDFExecutionEngine)(_pair),
-                    "__module__": __name__,
-                },
+            base = ColumnPairMapMetricProvider
+            attributes["_spark"] = column_pair_condition_partial(engine=SparkDFExecutionEngine)(
+                _pair_fn(spark_rules.PAIR_RULES[kind])
             )
         elif kind in spark_rules.MULTICOLUMN_RULES:
-            build = spark_rules.MULTICOLUMN_RULES[kind]
-
-            def _multi(cls: Any, frame: Any, _build: Any = build, **kwargs: Any) -> Any:
-                kwargs.pop("_metrics", None)
-                values = [spark_rules.column(name) for name in frame.columns]
-                return _build(values, **kwargs)
-
-            type(
-                f"Spark{expectation.__name__}",
-                (MulticolumnMapMetricProvider,),
-                {
-                    "condition_metric_name": metric,
-                    "condition_domain_keys": library.MULTI_DOMAIN_KEYS,
-                    "condition_value_keys": _value_keys(library, metric),
-                    "_spark": multicolumn_condition_partial(engine=SparkDFExecutionEngine)(_multi),
-                    "__module__": __name__,
-                },
+            base = MulticolumnMapMetricProvider
+            attributes["_spark"] = multicolumn_condition_partial(engine=SparkDFExecutionEngine)(
+                _multi_fn(spark_rules.MULTICOLUMN_RULES[kind])
             )
+        else:
+            raise LookupError(f"{kind} has no Spark implementation in spark_rules")
+        type(f"Spark{expectation.__name__}", (base,), attributes)
+
+
+def _values(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The rule's own kwargs: GX adds its resolved metrics as ``_metrics``."""
+    return {key: value for key, value in kwargs.items() if not key.startswith("_")}
+
+
+def _column_fn(build: Any) -> Any:
+    def _spark(cls: Any, column: Any, **kwargs: Any) -> Any:
+        return build(column, **_values(kwargs))
+
+    return _spark
+
+
+def _pair_fn(build: Any) -> Any:
+    def _spark(cls: Any, column_A: Any, column_B: Any, **kwargs: Any) -> Any:
+        return build(column_A, column_B, **_values(kwargs))
+
+    return _spark
+
+
+def _multi_fn(build: Any) -> Any:
+    def _spark(cls: Any, column_list: Any, **kwargs: Any) -> Any:
+        values = [spark_rules.column(name) for name in column_list.columns]
+        return build(values, **_values(kwargs))
+
+    return _spark
 
 
 def _snake(class_name: str) -> str:
     import re
 
     return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
-
-
-def _value_keys(library: Any, metric: str) -> tuple[str, ...]:
-    """The value keys the library's own provider of ``metric`` declares."""
-    for value in vars(library).values():
-        if isinstance(value, type) and getattr(value, "condition_metric_name", None) == metric:
-            return tuple(value.condition_value_keys)
-    raise LookupError(f"no provider of {metric} in {library.__name__}")
 
 
 def validate_spark(dataframe: Any, checks: list[Any]) -> dict[int, Any]:

@@ -36,7 +36,15 @@ from typing import TYPE_CHECKING, Any
 # function's module globals.
 import pandas as pd
 
-from dqaudit.expectations.rules import check_characters, codelists, formats, geometry, timing
+from dqaudit.expectations.rules import (
+    check_characters,
+    codelists,
+    formats,
+    geometry,
+    record_dates,
+    timing,
+    vehicles,
+)
 from dqaudit.timezones import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
@@ -85,15 +93,106 @@ def matches(value: Column, pattern: str) -> Column:
 
 
 def valid_format(name: str) -> Callable[[Column], Column]:
-    """The Spark validator of the named format of ``formats.PATTERNS``."""
-    pattern = formats.PATTERNS[name]
+    """The Spark validator of a format without options (``formats.SIMPLE_PATTERNS``)."""
+    pattern = formats.SIMPLE_PATTERNS[name]
     return lambda value: matches(value, pattern)
+
+
+def valid_postcode(
+    value: Column,
+    format: str = "strict",
+    allow_bfpo: bool = False,
+    allow_overseas_territories: bool = False,
+) -> Column:
+    """``formats.valid_postcode`` in Spark: lenient matching removes every space first."""
+    if format not in formats.POSTCODE_FORMATS:
+        raise ValueError(
+            f"format must be one of {', '.join(formats.POSTCODE_FORMATS)}, not {format!r}"
+        )
+    lenient = format == "lenient"
+    pattern = formats.postcode_pattern(
+        lenient=lenient, bfpo=allow_bfpo, overseas_territories=allow_overseas_territories
+    )
+    text = as_text(value)
+    if lenient:
+        text = _functions().translate(text, " ", "")  # deletes spaces, as str.replace does
+    return _null_is_valid(value, full_match(text, pattern))
+
+
+def valid_ni_number(value: Column, allow_blank_suffix: bool = False) -> Column:
+    """``formats.valid_ni_number`` in Spark."""
+    return matches(value, formats.ni_number_pattern(allow_blank_suffix))
 
 
 def in_code_list(value: Column, code_list: str) -> Column:
     """Whether the value is a code of the list, compared exactly (binary collation)."""
     codes = list(codelists.load(code_list).codes)
     return _null_is_valid(value, as_text(value).isin(codes))
+
+
+# --- vehicle registration marks -----------------------------------------------------------
+
+
+def _letter_day(letter: Column, days: dict[str, int]) -> Column:
+    F = _functions()
+    result = F.lit(-1).cast("bigint")
+    for key, day in sorted(days.items(), reverse=True):
+        result = F.when(letter == key, F.lit(day).cast("bigint")).otherwise(result)
+    return result
+
+
+def vrm_issue_day(value: Column) -> Column:
+    """``vehicles.issue_days`` in Spark: 0 for a dateless mark, -1 if not a mark."""
+    F = _functions()
+    text = as_text(value)
+    age = text.substr(F.lit(3), F.lit(2)).try_cast("bigint")
+    current = (
+        F.when(age == 1, F.lit(record_dates.NEVER).cast("bigint"))
+        .when(age == 0, F.lit(20_500_901).cast("bigint"))
+        .when(age <= 50, (age + 2000) * 10_000 + 301)
+        .otherwise((age + 1950) * 10_000 + 901)
+    )
+    return (
+        F.when(full_match(text, vehicles.CURRENT), current)
+        .when(
+            full_match(text, vehicles.PREFIX),
+            _letter_day(text.substr(F.lit(1), F.lit(1)), vehicles.PREFIX_LETTERS),
+        )
+        .when(
+            full_match(text, vehicles.SUFFIX),
+            _letter_day(text.substr(F.length(text), F.lit(1)), vehicles.SUFFIX_LETTERS),
+        )
+        .when(full_match(text, vehicles.DATELESS), F.lit(0).cast("bigint"))
+        .otherwise(F.lit(-1).cast("bigint"))
+    )
+
+
+def valid_vrm(value: Column, as_of: str | None = None) -> Column:
+    """``vehicles.valid_vrm`` in Spark: well formed and issued by ``as_of`` (default today)."""
+    day = vrm_issue_day(value)
+    return _null_is_valid(value, (day >= 0) & (day <= record_dates.as_of_day(as_of)))
+
+
+def day_numbers(value: Column) -> tuple[Column, Column, Column]:
+    """``record_dates.day_numbers`` in Spark: (YYYYMMDD, missing, present but not a date).
+
+    DATE and TIMESTAMP columns read as ISO text when cast, as the SQL engines read them.
+    """
+    F = _functions()
+    text = as_text(value)
+    iso = full_match(text, record_dates.ISO_DATE_TEXT)
+    digits = F.translate(text.substr(F.lit(1), F.lit(10)), "-", "").try_cast("bigint")
+    missing = value.isNull()
+    return F.when(iso, digits).otherwise(F.lit(0).cast("bigint")), missing, ~missing & ~iso
+
+
+def valid_vrm_on_date(vrm: Column, date: Column, as_of: str | None = None) -> Column:
+    """``vehicles.valid_vrm_on_date`` in Spark: issued by the record's date (or ``as_of``)."""
+    F = _functions()
+    day = vrm_issue_day(vrm)
+    number, missing, not_a_date = day_numbers(date)
+    on = F.when(missing, F.lit(record_dates.as_of_day(as_of)).cast("bigint")).otherwise(number)
+    return _null_is_valid(vrm, (day >= 0) & (day <= on) & ~not_a_date)
 
 
 # --- identifiers with a check character ----------------------------------------------------
@@ -126,8 +225,12 @@ def _bound(bound: check_characters.Bound, length: Column) -> Column:
     return _functions().lit(k) if side == check_characters.L else length - k
 
 
-def _form_valid(text: Column, form: check_characters.Form) -> Column:
-    """Well formed in ``form`` with the right check letter (False, never null, otherwise)."""
+def _form_valid(text: Column, form: check_characters.Form, latest_year: int | None) -> Column:
+    """Well formed in ``form`` with the right check letter (False, never null, otherwise).
+
+    As in ``check_characters._valid``, a form with a four-digit year (``yyyy``) also needs
+    that year to be no later than ``latest_year``.
+    """
     F = _functions()
     length = F.length(text)
     values: ColumnFields = {}
@@ -140,22 +243,29 @@ def _form_valid(text: Column, form: check_characters.Form) -> Column:
     number = number_of(values, widths)
     alphabet = F.lit(check_characters.CHECK_ALPHABET)
     expected = alphabet.substr((number % 23).cast("int") + 1, F.lit(1))
-    check = text.substr(length, F.lit(1))
+    good = text.substr(length, F.lit(1)) == expected
+    if latest_year is not None and "yyyy" in values:
+        good = good & (values["yyyy"] <= latest_year)
     matched = full_match(text, check_characters._plain(form))
-    return F.when(matched, F.coalesce(check == expected, F.lit(False))).otherwise(F.lit(False))
+    return F.when(matched, F.coalesce(good, F.lit(False))).otherwise(F.lit(False))
 
 
-def _valid_forms(value: Column, forms: tuple[check_characters.Form, ...]) -> Column:
+def _valid_forms(
+    value: Column, forms: tuple[check_characters.Form, ...], latest_year: int | None = None
+) -> Column:
     text = as_text(value)
-    verdict = _form_valid(text, forms[0])
+    verdict = _form_valid(text, forms[0], latest_year)
     for form in forms[1:]:
-        verdict = verdict | _form_valid(text, form)
+        verdict = verdict | _form_valid(text, form, latest_year)
     return _null_is_valid(value, verdict)
 
 
-def valid_pnc_id(value: Column) -> Column:
-    """``check_characters.valid_pnc_id`` in Spark."""
-    return _valid_forms(value, check_characters.PNC_ID_FORMS)
+def valid_pnc_id(
+    value: Column, allow_without_slash: bool = False, as_of: str | None = None
+) -> Column:
+    """``check_characters.valid_pnc_id`` in Spark (a four-digit year after ``as_of`` fails)."""
+    latest = record_dates.as_of_day(as_of) // 10_000
+    return _valid_forms(value, check_characters.pnc_id_forms(allow_without_slash), latest)
 
 
 def valid_cro_number(value: Column) -> Column:
@@ -271,23 +381,25 @@ def area_agrees(
 
 # --- the rules by expectation type --------------------------------------------------------
 
-# Column rules: (value column, kwargs) -> validity. The expectation types are those of
-# catalogue.RULES; every one listed here runs on Spark.
+# Column rules: (value column, **the rule's kwargs) -> validity. The expectation types are
+# those of catalogue.RULES; every one listed here runs on Spark.
 COLUMN_RULES: dict[str, Callable[..., Column]] = {
-    "expect_column_values_to_be_valid_pnc_id": lambda value, **_: valid_pnc_id(value),
-    "expect_column_values_to_be_valid_cro_number": lambda value, **_: valid_cro_number(value),
-    "expect_column_values_to_be_valid_asn": lambda value, **_: valid_asn(value),
+    "expect_column_values_to_be_valid_pnc_id": valid_pnc_id,
+    "expect_column_values_to_be_valid_cro_number": valid_cro_number,
+    "expect_column_values_to_be_valid_asn": valid_asn,
+    "expect_column_values_to_be_valid_uk_postcode": valid_postcode,
+    "expect_column_values_to_be_valid_ni_number": valid_ni_number,
+    "expect_column_values_to_be_valid_uk_vrm": valid_vrm,
     **{
         f"expect_column_values_to_be_valid_{name}": (
-            lambda value, _name=name, **_: valid_format(_name)(value)
+            lambda value, _name=name: valid_format(_name)(value)
         )
-        for name in formats.PATTERNS
+        for name in formats.SIMPLE_PATTERNS
     },
-    "expect_column_values_to_be_in_code_list": lambda value, code_list, **_: in_code_list(
-        value, code_list
-    ),
+    "expect_column_values_to_be_in_code_list": in_code_list,
 }
 PAIR_RULES: dict[str, Callable[..., Column]] = {
+    "expect_column_pair_values_to_be_valid_uk_vrm_on_date": valid_vrm_on_date,
     "expect_column_pair_values_to_be_within_hours": lambda a, b, max_hours, timezone=(DEFAULT_TIMEZONE), **_: (
         within_hours(a, b, max_hours, timezone)
     ),
@@ -317,4 +429,11 @@ MULTICOLUMN_RULES: dict[str, Callable[..., Column]] = {
 SPARK_RULE_TYPES = frozenset([*COLUMN_RULES, *PAIR_RULES, *MULTICOLUMN_RULES])
 # Rules whose Spark expression runs Python (a pandas UDF): they need pyarrow and a Python
 # on the executors that imports dqaudit.
-UDF_RULE_TYPES = frozenset([*PAIR_RULES, *MULTICOLUMN_RULES])
+UDF_RULE_TYPES = frozenset(
+    [
+        "expect_column_pair_values_to_be_within_hours",
+        "expect_column_pair_values_to_be_within_boundary",
+        "expect_multicolumn_datetimes_to_be_in_order",
+        "expect_multicolumn_values_to_match_boundary_area",
+    ]
+)
