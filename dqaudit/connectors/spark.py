@@ -265,7 +265,7 @@ def blank_key_counts(extract: SparkExtract, keys: list[str]) -> dict[str, int]:
     """How many rows have each key column blank (null, or text of only spaces), one job."""
     from pyspark.sql import functions as F
 
-    from dqaudit.expectations.rules.spark_rules import column
+    from dqaudit.connectors.spark_records import column
 
     counts = []
     for name in keys:

@@ -19,6 +19,16 @@ from typing import Any
 DEFAULT_BATCH_ROWS = 10_000
 
 
+def column(name: str) -> Any:
+    """A top-level column by its exact name: dots and backticks are part of the name.
+
+    (``spark_rules.column`` is the same for the rule library, a layer above.)
+    """
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
 def failing_rows(
     dataframe: Any,
     key_columns: list[str],
@@ -33,8 +43,6 @@ def failing_rows(
     ``failing`` is a boolean Column (True = the row fails the rule); a null is not a
     failure, so rules must give True or False.
     """
-    from dqaudit.expectations.rules.spark_rules import column
-
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     names = list(dict.fromkeys([*key_columns, *value_columns]))
