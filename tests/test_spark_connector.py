@@ -218,7 +218,7 @@ def test_keys_must_be_named_present_and_never_blank(spark, tmp_path: Path) -> No
 
     name = _view(
         spark,
-        [("K1", "A"), ("  ", "B"), (None, None), ("K4", "D")],
+        [("K1", "A"), ("", "B"), (None, None), ("K4", "D")],
         "k string, `force.code` string",
     )
     result = extract(tmp_path, table=name)

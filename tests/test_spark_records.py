@@ -30,5 +30,10 @@ def test_failing_rows_come_in_bounded_batches_in_key_order(spark) -> None:
     assert frame.where(failing).count() == len(flat)
     unordered = failing_rows(frame, ["k"], F.col("k") == "K0008", batch_size=1, order_by_key=False)
     assert list(unordered) == [[("K0008",)]]
+    from pyspark.sql import Window
+
+    # a window condition (as GX's uniqueness rules give) cannot go in WHERE: it still works
+    duplicated = F.count("*").over(Window.partitionBy("other")) > 1
+    assert sum(len(b) for b in failing_rows(frame, ["k"], duplicated)) == 1000
     with pytest.raises(ValueError, match="batch_size"):
         next(failing_rows(frame, ["k"], failing, batch_size=0))

@@ -262,7 +262,8 @@ def require_keys(extract: SparkExtract, key: list[str] | str | None, where: str)
 
 
 def blank_key_counts(extract: SparkExtract, keys: list[str]) -> dict[str, int]:
-    """How many rows have each key column blank (null, or text of only spaces), one job."""
+    """How many rows have each key column blank (null, or empty text, as the SQL backend
+    counts them), in one job."""
     from pyspark.sql import functions as F
 
     from dqaudit.connectors.spark_records import column
@@ -272,7 +273,7 @@ def blank_key_counts(extract: SparkExtract, keys: list[str]) -> dict[str, int]:
         value = column(name)
         blank = value.isNull()
         if extract.column_types.get(name) == "string":
-            blank = blank | (F.trim(value) == "")
+            blank = blank | (value == "")
         counts.append(F.sum(F.when(blank, 1).otherwise(0)).alias(f"k{len(counts)}"))
     row = _spark_call(
         lambda: extract.dataframe.agg(*counts).collect()[0], "cannot count blank keys"

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 DEFAULT_BATCH_ROWS = 10_000
+FAILING_FLAG = "__dqaudit_failing"
 
 
 def column(name: str) -> Any:
@@ -41,12 +42,17 @@ def failing_rows(
     """Yield lists of at most ``batch_size`` rows: the key columns, then ``value_columns``.
 
     ``failing`` is a boolean Column (True = the row fails the rule); a null is not a
-    failure, so rules must give True or False.
+    failure, so rules must give True or False. It may be GX's own unexpected condition
+    for the rule over GX's domain DataFrame (window functions included), so the rows are
+    exactly those GX counted.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     names = list(dict.fromkeys([*key_columns, *value_columns]))
-    selected = dataframe.where(failing).select(*[column(name) for name in names])
+    # Through a column, not where(): GX's conditions for uniqueness rules are window
+    # functions, which Spark does not allow in a WHERE clause.
+    flagged = dataframe.withColumn(FAILING_FLAG, failing)
+    selected = flagged.where(column(FAILING_FLAG)).select(*[column(name) for name in names])
     if order_by_key:
         selected = selected.orderBy(*[column(name) for name in key_columns])
     width = len(names)
