@@ -38,6 +38,8 @@ format: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/pushdown_pg.py
+	$(BIN)/python bench/store_writes.py
+	$(BIN)/python bench/plans_export.py
 
 clean:
 	rm -rf $(VENV) demo-output bench-data .pytest_cache .ruff_cache

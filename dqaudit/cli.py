@@ -195,12 +195,11 @@ def init(directory: Path) -> None:
 @click.option(
     "--sample-data",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("sample_data"),
-    show_default=True,
-    help="The sample_data folder of a dqaudit checkout.",
+    default=None,
+    help="A sample_data folder to use instead of the one installed with dqaudit.",
 )
 @handles_errors
-def demo(out: Path, sample_data: Path) -> None:
+def demo(out: Path, sample_data: Path | None) -> None:
     """Run the whole audit scenario on the sample data and write everything under --out."""
     from dqaudit.demo import run_demo
 

@@ -19,17 +19,27 @@ from dqaudit.errors import InputError
 from dqaudit.expectations.suite import load_workspace_suites
 from dqaudit.governance import approvals
 from dqaudit.reports.publish import write_simb_report
-from dqaudit.store.database import AuditStore
+from dqaudit.store import AuditStore
 from dqaudit.workspace.config import CONFIG_NAME, Workspace, load_workspace
+
+
+def installed_sample_data() -> Path:
+    """The sample records systems installed with dqaudit (``sample_data/`` in a checkout,
+    ``dqaudit/sample_data`` in an installed package; see setup.py)."""
+    import dqaudit
+
+    try:
+        import dqaudit.sample_data as installed
+    except ImportError:  # an editable install of a checkout: the folder beside the package
+        return Path(dqaudit.__file__).resolve().parent.parent / "sample_data"
+    return Path(installed.__file__).resolve().parent
 
 
 def prepare_demo_workspace(sample_data: Path, out: Path) -> Path:
     """Write ``out/dqaudit.yml``: the sample workspace with absolute paths, store in ``out``."""
     source = sample_data / "workspace" / CONFIG_NAME
     if not source.is_file():
-        raise InputError(
-            f"{source} not found: run the demo from a dqaudit checkout or pass --sample-data"
-        )
+        raise InputError(f"sample data folder {sample_data}: {source.name} not found in workspace/")
     settings = yaml.safe_load(source.read_text(encoding="utf-8"))
     base = source.parent.resolve()
     for system in settings.get("systems", {}).values():
@@ -103,10 +113,13 @@ def write_demo_summary(workspace: Workspace, path: Path) -> Path:
 
 
 def run_demo(
-    sample_data: Path, out: Path, progress: Callable[[str], None] | None = None
+    sample_data: Path | None, out: Path, progress: Callable[[str], None] | None = None
 ) -> tuple[str, BatchOutcome]:
-    """Audit every sample system; return the printed summary and the batch."""
-    prepare_demo_workspace(sample_data, out)
+    """Audit every sample system; return the printed summary and the batch.
+
+    ``sample_data`` defaults to the sample data installed with dqaudit.
+    """
+    prepare_demo_workspace(sample_data or installed_sample_data(), out)
     workspace = load_workspace(out)
     approved = approve_demo_suites(workspace)
     if progress and approved:

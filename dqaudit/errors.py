@@ -41,3 +41,23 @@ class EngineError(DqauditError):
     """The validation engine, a database or the environment failed (exit 3)."""
 
     exit_code = ExitCode.ENGINE_ERROR
+
+
+class FieldError(InputError):
+    """Bad input in named fields of a library call (exit 2).
+
+    The library speaks in field names: ``template`` marks each field as ``{field}``, and
+    the message names the fields as they are. A front end re-renders it with its own
+    names for them (the CLI: its options, so ``{by}`` reads ``--by``).
+    """
+
+    def __init__(self, template: str, *fields: str) -> None:
+        self.template = template
+        self.fields = fields
+        super().__init__(self.render({}))
+
+    def render(self, names: dict[str, str]) -> str:
+        text = self.template
+        for field in self.fields:
+            text = text.replace("{" + field + "}", names.get(field, field))
+        return text

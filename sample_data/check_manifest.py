@@ -73,6 +73,7 @@ GENERATED = [
     "pnc/arrest_summons.csv",
     "pnc/arrest_summons.dat",
     "pnc/arrest_summons.layout.yml",
+    "pnc/court_results.csv",
     "gazetteer/addresses.csv",
     "custody/custody_records.csv",
     "custody/reviews.csv",

@@ -56,6 +56,19 @@ _spec = importlib.util.spec_from_file_location(
 police = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(police)
 
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(
+        f"sample_data_{name}", pathlib.Path(__file__).with_name(f"{name}.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+custody_rules = _load("custody_rules")
+pnc_timeliness = _load("pnc_timeliness")
+
 SEED = 1829  # the year the Metropolitan Police was founded
 EXTRACT_DATE = dt.date(2025, 1, 6)
 CHECK_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"  # index 0 is Z; no I, O or S
@@ -83,6 +96,13 @@ DATASETS = {
         "path": "pnc/arrest_summons.csv",
         "key": "as_ref",
     },
+    "pnc/court_results": {
+        "system": "pnc",
+        "dataset": "court_results",
+        "suite": "pnc_court_results",
+        "path": "pnc/court_results.csv",
+        "key": "result_ref",
+    },
     "gazetteer/addresses": {
         "system": "gazetteer",
         "dataset": "addresses",
@@ -109,6 +129,7 @@ DATASETS = {
 SUITE_ORDER = [
     "pnc_nominals",
     "pnc_arrest_summons",
+    "pnc_court_results",
     "gazetteer_addresses",
     "gazetteer_address_references",
     "custody_records",
@@ -126,8 +147,12 @@ COLUMNS = {
         "created_at",
     ],
     "pnc/arrest_summons": [
-        "as_ref", "nominal_ref", "asn", "arrest_datetime",
+        "as_ref", "nominal_ref", "asn", "arrest_datetime", "summons_date",
         "pnc_entered_datetime", "offence_code", "force_code", "disposal_code",
+    ],
+    "pnc/court_results": [
+        "result_ref", "nominal_ref", "asn", "result_type", "result_date",
+        "result_received_datetime", "pnc_entered_datetime",
     ],
     "gazetteer/addresses": [
         "address_id", "uprn", "usrn", "sao", "pao_start_number", "street",
@@ -139,7 +164,8 @@ COLUMNS = {
         "detention_authorised_datetime", "charge_datetime", "release_datetime",
         "date_of_birth", "surname", "forename", "age_at_arrival", "juvenile",
         "appropriate_adult", "officer_ethnicity", "self_defined_ethnicity",
-        "detention_reason", "terrorism_act",
+        "detention_reason", "terrorism_act", "voluntary_attendance",
+        "offence_indictable",
     ],
     "custody/reviews": [
         "review_ref", "custody_ref", "review_datetime", "review_type",
@@ -155,6 +181,7 @@ ARREST_SUMMONS_LAYOUT = [
     ("nominal_ref", 10, "string"),
     ("asn", 20, "string"),
     ("arrest_datetime", 19, "datetime"),
+    ("summons_date", 10, "date"),
     ("pnc_entered_datetime", 19, "datetime"),
     ("offence_code", 10, "string"),
     ("force_code", 3, "string"),
@@ -639,12 +666,20 @@ def review_schedule(rng: random.Random, record: dict) -> list[tuple[dt.datetime,
     start, end = record["detention_authorised_datetime"], record["release_datetime"]
     reviews = []
     if record["terrorism_act"] == "Y":
-        when = start + minutes(rng.randint(600, 720))
-        while when < end:
+        # Terrorism Act 2000 Sch. 8: first review soon after arrest, later ones 10-11 h
+        # apart by the wall clock (12 h is the limit, in real hours), and none once a
+        # warrant of further detention is issued (here 46 h after arrest when held > 48 h).
+        arrested = record["arrest_datetime"]
+        warrant = None
+        if police.real_hours(arrested, end) > 48:
+            warrant = arrested + dt.timedelta(hours=46)
+            reviews.append((warrant, "WARRANT_FURTHER_DETENTION", "SUPT"))
+        when = start + minutes(rng.randint(600, 720) // 10)
+        while when < (warrant or end):
             rank = "INSP" if when - start < dt.timedelta(hours=24) else "SUPT"
             reviews.append((when, "TACT_REVIEW", rank))
-            when += minutes(rng.randint(660, 720))
-        return reviews
+            when += minutes(rng.randint(660, 720) - 60)
+        return sorted(reviews)
     # Wall-clock spacing that stays inside PACE in real hours across a clock change:
     # first review 4-5 h after authorisation (due by 6 h), later ones 7-8 h apart (9 h).
     when = start + minutes(rng.randint(240, 300))
@@ -653,8 +688,9 @@ def review_schedule(rng: random.Random, record: dict) -> list[tuple[dt.datetime,
         reviews.append((when, review_type, "CI" if rng.random() < 0.1 else "INSP"))
         review_type = "PACE_SUBSEQUENT"
         when += minutes(rng.randint(420, 480))
-    # Limits run from the relevant time (arrival here) until charge, in real hours.
-    relevant = record["arrival_datetime"]
+    # Limits run from the relevant time (arrival, or arrest for a voluntary attender)
+    # until charge, in real hours.
+    relevant = custody_rules.relevant_time(record)
     held = police.real_hours(relevant, record["charge_datetime"] or end)
     if held > 24:
         reviews.append((relevant + minutes(rng.randint(1320, 1380)), "SUPT_EXTENSION", "SUPT"))
@@ -914,7 +950,10 @@ def inject_arrest_summons(inj: Injector) -> None:
                 lambda r: r["arrest_datetime"].replace(year=r["arrest_datetime"].year - 10),
             ),
         ],
-        where=lambda r: not (r["arrest_datetime"].month == 2 and r["arrest_datetime"].day == 29),
+        where=lambda r: (
+            r["arrest_datetime"] is not None
+            and not (r["arrest_datetime"].month == 2 and r["arrest_datetime"].day == 29)
+        ),
     )
 
     def entered_before_arrest(row: dict) -> None:
@@ -926,7 +965,7 @@ def inject_arrest_summons(inj: Injector) -> None:
             "pnc_entered_datetime",
             "PNC entry before the arrest",
             entered_before_arrest,
-            where=lambda r: r["arrest_datetime"].year >= 2016,
+            where=lambda r: r["arrest_datetime"] is not None and r["arrest_datetime"].year >= 2016,
         )
     inj.set_values(
         "PNC-AS-010",
@@ -1099,10 +1138,8 @@ def inject_custody_records(inj: Injector) -> None:
     # Kept short (and adult) so the planted error trips only the order rules, not the PACE
     # limits, reviews or juvenile rules of the derived custody_pace suite.
     def short(r: dict, hours: float = 20) -> bool:
-        held = police.real_hours(
-            r["arrival_datetime"], r["charge_datetime"] or r["release_datetime"]
-        )
-        return held < hours and r["age_at_arrival"] >= 19
+        held = custody_rules.hours_before_charge(r)
+        return held < hours and r["age_at_arrival"] >= 19 and r["voluntary_attendance"] == "N"
 
     for _ in range(5):
         inj.mutate(
@@ -1113,7 +1150,14 @@ def inject_custody_records(inj: Injector) -> None:
             where=lambda r: mid_year(r) and short(r),
         )
     for _ in range(6):
-        index = inj.pick(lambda r: r["charge_datetime"] is None and mid_year(r))
+        index = inj.pick(
+            lambda r: (
+                r["charge_datetime"] is None
+                and mid_year(r)
+                and r["voluntary_attendance"] == "N"
+                and r["terrorism_act"] == "N"
+            )
+        )
         release_before_authorised(inj.rows[index])
         for rule_id in ("CUS-003", "CUS-004"):
             inj.record(index, rule_id, "release_datetime", "release before detention authorised")
@@ -1195,6 +1239,7 @@ def inject_custody_records(inj: Injector) -> None:
         ],
         where=lambda r: r["terrorism_act"] == "N",
     )
+    custody_rules.inject_custody_flags(inj)
 
 
 def inject_reviews(inj: Injector) -> None:
@@ -1365,11 +1410,16 @@ def build_clean() -> dict[str, list[dict]]:
     nominals = build_nominals(dataset_rng("nominals"), postcodes)
     police.add_ni_numbers(nominals, dataset_rng("nominals:ni"))
     arrests = build_arrest_summons(dataset_rng("arrest_summons"), nominals)
+    pnc_timeliness.add_summonses(arrests, dataset_rng("arrest_summons:summons"))
+    court = pnc_timeliness.build_court_results(arrests, dataset_rng("court_results"))
     custody = build_custody_records(dataset_rng("custody_records"), nominals)
+    custody_rules.add_custody_columns(custody, dataset_rng("custody_records:pace"))
     reviews = build_reviews(dataset_rng("reviews"), custody)
+    custody_rules.move_off_clock_change(custody, reviews)
     return {
         "pnc/nominals": nominals,
         "pnc/arrest_summons": arrests,
+        "pnc/court_results": court,
         "gazetteer/addresses": addresses,
         "custody/custody_records": custody,
         "custody/reviews": reviews,
@@ -1379,6 +1429,7 @@ def build_clean() -> dict[str, list[dict]]:
 INJECTORS = {
     "pnc/nominals": inject_nominals,
     "pnc/arrest_summons": inject_arrest_summons,
+    "pnc/court_results": pnc_timeliness.inject_court_results,
     "gazetteer/addresses": inject_addresses,
     "custody/custody_records": inject_custody_records,
     "custody/reviews": inject_reviews,
@@ -1402,8 +1453,13 @@ def generate(out_dir: pathlib.Path) -> None:
         inject(inj)
         injectors[dataset_id] = inj
     # Rules across tables and over the final data come last, so nothing above moves.
-    police.inject_pace(injectors["custody/custody_records"], injectors["custody/reviews"])
-    police.log_timeliness(injectors["pnc/arrest_summons"])
+    custody, reviews = injectors["custody/custody_records"], injectors["custody/reviews"]
+    custody_rules.inject_pace(custody, reviews)
+    custody_rules.inject_tact(custody, reviews)
+    custody_rules.check_clock_change(custody.rows, reviews.rows, planted=1)
+    custody_rules.log_tact(custody, reviews)
+    pnc_timeliness.log_arrest_summons(injectors["pnc/arrest_summons"])
+    pnc_timeliness.log_court_results(injectors["pnc/court_results"])
     police.log_address_references(injectors["gazetteer/addresses"])
     police.log_duplicate_addresses(injectors["gazetteer/addresses"])
     for dataset_id, rows in datasets.items():

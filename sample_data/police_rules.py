@@ -9,9 +9,11 @@ the directory, points outside the force, PACE review gaps and missing authoritie
 PNC entry) and logs every failing key, including those the rules find in the clean data
 by design (late PNC entries, which the 90% rule tolerates but still lists).
 
-Durations are measured as the rules measure them: real elapsed hours in Europe/London,
-a repeated local hour read as its first (summer time) occurrence, a skipped one as
-summer time.
+Durations are measured as the rules measure them: real elapsed hours in Europe/London;
+a skipped spring time is read with the offset before the change (GMT), and a repeated
+autumn time both ways (the rules flag a record whose verdict depends on the reading).
+PACE and Terrorism Act custody defects are in ``custody_rules.py``, PNC timeliness and
+court results in ``pnc_timeliness.py``.
 """
 
 from __future__ import annotations
@@ -56,19 +58,32 @@ DISTRICT_CODES = {
     "WALSALL": "E08000030",
     "WOLVERHAMPTON": "E08000031",
 }
-POSTPONEMENT_REASON = "Detainee in interview; interruption would prejudice the investigation"
 
 
 # --- time as the rules measure it ---------------------------------------------------------
 
 
-def instant(local: dt.datetime) -> dt.datetime:
-    """The UTC instant a local wall-clock time is read as (see the module docstring)."""
-    aware = local.replace(tzinfo=LONDON, fold=0)
-    utc = aware.astimezone(UTC)
-    if utc.astimezone(LONDON).replace(tzinfo=None) != local:  # skipped in spring
-        utc = (local - dt.timedelta(hours=1)).replace(tzinfo=UTC)
-    return utc
+def instant(local: dt.datetime, fold: int = 0) -> dt.datetime:
+    """The UTC instant a local wall-clock time is read as (see the module docstring).
+
+    ``fold=0`` reads a repeated autumn time as its first occurrence (BST), ``fold=1`` as
+    its second (GMT); a skipped spring time gets the offset before the change either way
+    (PEP 495), as the rules read it.
+    """
+    return local.replace(tzinfo=LONDON, fold=fold).astimezone(UTC)
+
+
+def instants(local: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(earliest, latest) readings of a local time: different only in the repeated hour."""
+    return instant(local, 0), (instant(local, 1) if is_ambiguous(local) else instant(local, 0))
+
+
+def is_ambiguous(local: dt.datetime) -> bool:
+    """True for a local time in the repeated autumn hour (it happens twice)."""
+    first = local.replace(tzinfo=LONDON, fold=0).utcoffset()
+    return first != local.replace(tzinfo=LONDON, fold=1).utcoffset() and (
+        instant(local, 0).astimezone(LONDON).replace(tzinfo=None) == local
+    )
 
 
 def real_hours(start: dt.datetime, end: dt.datetime) -> float:
@@ -171,29 +186,6 @@ def inject_arrest_summons_rules(inj) -> None:
         ],
         where=lambda r: r["asn"] is not None and r["force_code"] == "20",
     )
-
-
-def log_timeliness(inj) -> None:
-    """PNC Code of Practice: entry within 24 h (90%) and within 3 days (100%).
-
-    Logged from the final data, as the rules measure it: a missing entry, an entry before
-    the arrest, or one too late fails (the 24 h rule passes at 90% but lists its keys).
-    """
-    for index, row in enumerate(inj.rows):
-        arrested, entered = row["arrest_datetime"], row["pnc_entered_datetime"]
-        if arrested is None and entered is None:
-            continue
-        hours = None if arrested is None or entered is None else real_hours(arrested, entered)
-        for rule_id, limit in (("PNC-AS-013", 24), ("PNC-AS-014", 72)):
-            if hours is None or hours < 0 or hours > limit:
-                kind = (
-                    "never entered on PNC"
-                    if entered is None
-                    else "entered on PNC before the arrest"
-                    if hours < 0
-                    else f"entered on PNC {hours:.1f} h after arrest (limit {limit} h)"
-                )
-                inj.record(index, rule_id, "pnc_entered_datetime", kind)
 
 
 # --- gazetteer: neighbourhoods, boundary, postcode directory -------------------------------
@@ -473,129 +465,3 @@ def write_references(out_dir: pathlib.Path, directory: list[dict], cells: dict) 
 
 def _write_json(path: pathlib.Path, document: dict) -> None:
     path.write_text(json.dumps(document, separators=(",", ":")) + "\n", encoding="utf-8")
-
-
-# --- custody: PACE reviews and authorities ------------------------------------------------
-
-
-def inject_pace(custody, reviews) -> None:
-    """Plant PACE defects in the reviews (and one release), logged on the custody record."""
-    rows, rng = custody.rows, custody.rng
-    by_detention: dict[str, list[int]] = {}
-    for index, review in enumerate(reviews.rows):
-        by_detention.setdefault(review["custody_ref"], []).append(index)
-
-    def log(index: int, rule_id: str, column: str, kind: str) -> None:
-        custody.record(index, rule_id, column, kind, suite="custody_pace")
-
-    def events(row: dict, types: tuple[str, ...]) -> list[int]:
-        return sorted(
-            (
-                i
-                for i in by_detention.get(row["custody_ref"], [])
-                if reviews.rows[i]["review_type"] in types
-            ),
-            key=lambda i: reviews.rows[i]["review_datetime"],
-        )
-
-    def clean(row: dict) -> bool:
-        mine = by_detention.get(row["custody_ref"], [])
-        return row["terrorism_act"] == "N" and not any(i in reviews.used for i in mine)
-
-    def pace_reviews(row: dict) -> list[int]:
-        return events(row, ("PACE_FIRST", "PACE_SUBSEQUENT"))
-
-    def hours_before_charge(row: dict) -> float:
-        return real_hours(
-            row["arrival_datetime"], row["charge_datetime"] or row["release_datetime"]
-        )
-
-    def take(where) -> int:
-        index = custody.pick(lambda r: clean(r) and where(r))
-        reviews.used.update(by_detention.get(rows[index]["custody_ref"], []))
-        return index
-
-    def set_review(i: int, when: dt.datetime, postponed: bool) -> None:
-        review = reviews.rows[i]
-        review["review_datetime"] = when
-        review["postponed"] = "Y" if postponed else "N"
-        review["postponement_reason"] = POSTPONEMENT_REASON if postponed else None
-
-    for postponed, rule_id, count in ((False, "PACE-001", 4), (True, "PACE-002", 2)):
-        for _ in range(count):
-            index = take(lambda r: len(pace_reviews(r)) >= 2)
-            first = pace_reviews(rows[index])[0]
-            late = rows[index]["detention_authorised_datetime"] + minutes(rng.randint(450, 480))
-            set_review(first, late, postponed)
-            kind = "first review 7.5-8 h after detention authorised"
-            log(
-                index,
-                rule_id,
-                "first_review_h",
-                kind + (" (postponed with a reason)" if postponed else ""),
-            )
-    for postponed, rule_id, count in ((False, "PACE-003", 4), (True, "PACE-004", 2)):
-        for _ in range(count):
-            index = take(lambda r: len(pace_reviews(r)) >= 3)
-            middle = pace_reviews(rows[index])[1]
-            when = reviews.rows[middle]["review_datetime"] + minutes(rng.randint(210, 240))
-            set_review(middle, when, postponed)
-            kind = "review over 9 h after the previous one"
-            log(
-                index,
-                rule_id,
-                "max_review_gap_h" if not postponed else "max_postponed_gap_h",
-                kind + (" (postponed with a reason)" if postponed else ""),
-            )
-    for _ in range(2):
-        index = take(
-            lambda r: 24.5 < hours_before_charge(r) < 36 and events(r, ("SUPT_EXTENSION",))
-        )
-        extension = events(rows[index], ("SUPT_EXTENSION",))[0]
-        reviews.rows[extension]["review_type"] = "PACE_SUBSEQUENT"
-        log(
-            index,
-            "PACE-005",
-            "extension_by_h",
-            "detained over 24 h with no superintendent's extension",
-        )
-    index = take(lambda r: 27.5 < hours_before_charge(r) < 36 and events(r, ("SUPT_EXTENSION",)))
-    extension = events(rows[index], ("SUPT_EXTENSION",))[0]
-    late = rows[index]["arrival_datetime"] + minutes(rng.randint(1530, 1560))
-    reviews.rows[extension]["review_datetime"] = late
-    log(index, "PACE-005", "extension_by_h", "extension recorded after the 24 h point")
-    index = take(
-        lambda r: hours_before_charge(r) > 36.5 and events(r, ("WARRANT_FURTHER_DETENTION",))
-    )
-    warrant = events(rows[index], ("WARRANT_FURTHER_DETENTION",))[0]
-    reviews.rows[warrant]["review_type"] = "SUPT_EXTENSION"
-    log(
-        index, "PACE-006", "warrant_by_h", "detained over 36 h with no warrant of further detention"
-    )
-    # Held past 96 h: released late, with reviews kept up so only the 96 h limit fails.
-    index = take(
-        lambda r: (
-            r["charge_datetime"] is None
-            and hours_before_charge(r) > 37
-            and events(r, ("WARRANT_FURTHER_DETENTION",))
-            and r["arrest_datetime"].month <= 11
-        )
-    )
-    row = rows[index]
-    row["release_datetime"] = row["arrival_datetime"] + minutes(rng.randint(5880, 6000))
-    when = reviews.rows[pace_reviews(row)[-1]]["review_datetime"]
-    while when + minutes(480) < row["release_datetime"]:
-        when += minutes(480)
-        reviews.rows.append(
-            {
-                "review_ref": f"WM/R/{len(reviews.rows) + 1:07d}",
-                "custody_ref": row["custody_ref"],
-                "review_datetime": when,
-                "review_type": "PACE_SUBSEQUENT",
-                "reviewing_officer_rank": "INSP",
-                "postponed": "N",
-                "postponement_reason": None,
-            }
-        )
-        reviews.used.add(len(reviews.rows) - 1)
-    log(index, "PACE-007", "hours_before_charge", "detained for over 96 h without charge")

@@ -6,11 +6,12 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
+import pytest
 
+from dqaudit.actions.finding_status import LIBRARY_CHANGED
 from dqaudit.actions.findings import list_findings
-from dqaudit.store import schema
-from dqaudit.store.database import AuditStore
+from dqaudit.governance.rule_library import current_version
+from dqaudit.store import AuditStore, schema
 from dqaudit.workspace.config import load_workspace
 from tests.actions_fixtures import ROWS, make_workspace, run, write_data
 from tests.conftest import invoke
@@ -127,9 +128,32 @@ def test_observations_record_each_run(tmp_path: Path) -> None:
     run(folder)
     run(folder)
     store = AuditStore(load_workspace(folder).store_url)
-    with store.engine.connect() as connection:
-        count = connection.execute(
-            sa.select(sa.func.count()).select_from(schema.finding_observations)
-        ).scalar()
+    count = store.findings.observation_count()
     store.close()
     assert count == 8
+
+
+def test_a_pass_under_a_changed_rule_library_never_verifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the built-in rules change, a pass may mean the rule changed, not the records:
+    the finding is re-assessed under the new version (and says why), not verified."""
+    from dqaudit.audits import audit_run
+
+    folder = make_workspace(tmp_path / "ws")
+    run(folder)
+    assert findings(folder)["STN"].rule_library_version == current_version()
+    set_finding(folder, "STN", status="Resolved")
+    write_data(folder, [r.replace(",XX,", ",BW,").replace(",ZZ,", ",CV,") for r in ROWS])
+    monkeypatch.setattr(audit_run, "current_version", lambda: "rules-v2")
+    changed = invoke("audit", "run", "-w", str(folder))
+    assert "the built-in rule library changed since the SIMB approved this suite" in changed.stderr
+    station = findings(folder)["STN"]
+    assert station.status == "Resolved" and station.rule_library_version == "rules-v2"
+    assert station.status_reason == LIBRARY_CHANGED
+    listing = invoke("actions", "list", "-w", str(folder)).stdout
+    assert "note: not verified: the rule library changed" in listing
+    run(folder)  # the same rules again: the fix now counts
+    station = findings(folder)["STN"]
+    assert station.status == "Verified" and station.status_reason != LIBRARY_CHANGED
+    assert "note: not verified" not in invoke("actions", "list", "-w", str(folder)).stdout

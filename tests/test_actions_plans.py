@@ -305,9 +305,10 @@ def test_unknown_owner_or_system_is_an_error(plan: tuple[Path, Path], tmp_path: 
     assert result.exit_code == 2 and "no system owner 'who@nowhere.uk'" in result.stderr
 
 
-def test_a_finding_with_500000_failing_records_still_exports(tmp_path: Path) -> None:
-    """Write-only streaming: memory stays flat and every record reaches the sheet."""
-    rows = [f"C{i:06d},XX,SMITH,1990-01-01,ok" for i in range(500_000)]
+def test_a_finding_with_many_failing_records_exports_every_one(tmp_path: Path) -> None:
+    """Write-only streaming: every record reaches the sheet, in order. The 500,000-record
+    scale check (time and peak memory) is in ``make bench`` (bench/plans_export.py)."""
+    rows = [f"C{i:06d},XX,SMITH,1990-01-01,ok" for i in range(5_000)]
     folder = make_workspace(tmp_path / "ws", rows=rows)
     assert run(folder) == 1
     result = invoke("actions", "export", "-w", str(folder), "--out", str(tmp_path / "plans"))
@@ -318,8 +319,8 @@ def test_a_finding_with_500000_failing_records_still_exports(tmp_path: Path) -> 
     sheet = workbook[name]
     keys = [values[0] for values in sheet.iter_rows(min_row=2, max_col=1, values_only=True)]
     workbook.close()
-    assert len(keys) == 500_000  # every failing record, none capped
-    assert (keys[0], keys[-1]) == ("C000000", "C499999")
+    assert len(keys) == 5_000  # every failing record, none capped
+    assert (keys[0], keys[-1]) == ("C000000", "C004999")
 
 
 def test_a_later_audit_is_not_undone_by_importing_an_old_plan(plan: tuple[Path, Path]) -> None:

@@ -114,9 +114,13 @@ def test_the_sample_pnc_extract_holds_exactly_the_csv_records(sample_data: Path)
     )
     csv = read_csv(pnc / "arrest_summons.csv").frame
     frame = extract.frame.copy()
-    for column in ("arrest_datetime", "pnc_entered_datetime"):
+    for column, shown in (
+        ("arrest_datetime", "%Y-%m-%d %H:%M:%S"),
+        ("summons_date", "%Y-%m-%d"),
+        ("pnc_entered_datetime", "%Y-%m-%d %H:%M:%S"),
+    ):
         assert str(frame[column].dtype) == "datetime64[ns]"  # the layout types them
-        frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M:%S")
+        frame[column] = frame[column].dt.strftime(shown)
     assert list(frame.columns) == list(csv.columns)
     pd.testing.assert_frame_equal(frame.astype(object), csv.astype(object), check_dtype=False)
     assert extract.bad_rows == ()

@@ -9,6 +9,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import invoke
 
 
@@ -25,7 +27,7 @@ def test_demo_finds_exactly_the_manifest_defects(sample_data: Path, tmp_path: Pa
     result = invoke("demo", "--out", str(out), "--sample-data", str(sample_data))
     assert result.exit_code == 0, result.output
     suites = len(list((sample_data / "workspace" / "suites").glob("*.json")))
-    assert suites == 7  # PNC, gazetteer and custody, from the rule library's templates
+    assert suites == 8  # PNC, gazetteer and custody, from the rule library's templates
     assert f"dqaudit demo: {suites} audit(s) run" in result.stdout
     assert "FAILED  custody_records" in result.stdout
     assert str(out / "audit.db") in result.stdout
@@ -57,9 +59,14 @@ def test_demo_finds_exactly_the_manifest_defects(sample_data: Path, tmp_path: Pa
     )
 
 
-def test_demo_output_is_a_workspace_the_cli_can_read(sample_data: Path, tmp_path: Path) -> None:
+def test_demo_output_is_a_workspace_the_cli_can_read(
+    sample_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from another folder with no --sample-data: the installed sample data is used."""
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "demo-output"
-    invoke("demo", "--out", str(out), "--sample-data", str(sample_data))
+    result = invoke("demo", "--out", str(out))
+    assert result.exit_code in (0, 1), result.output
     listing = invoke("audit", "list", "-w", str(out))
     assert listing.exit_code == 0
     suites = len(list((sample_data / "workspace" / "suites").glob("*.json")))
@@ -69,7 +76,21 @@ def test_demo_output_is_a_workspace_the_cli_can_read(sample_data: Path, tmp_path
 def test_demo_without_sample_data_is_a_clear_error(tmp_path: Path) -> None:
     result = invoke("demo", "--out", str(tmp_path / "o"), "--sample-data", str(tmp_path))
     assert result.exit_code == 2
-    assert "run the demo from a dqaudit checkout" in result.stderr
+    assert "dqaudit.yml not found" in result.stderr
+
+
+def test_the_sample_data_is_packaged_with_dqaudit() -> None:
+    """An installed dqaudit ships its sample data as dqaudit.sample_data (setup.py)."""
+    import setuptools
+
+    from dqaudit.demo import installed_sample_data
+
+    assert (installed_sample_data() / "workspace" / "dqaudit.yml").is_file()
+    setup = (Path(__file__).parent.parent / "setup.py").read_text(encoding="utf-8")
+    assert 'package_dir={SAMPLE: "sample_data"}' in setup
+    assert "workspace.suites" in setuptools.find_namespace_packages(
+        str(Path(__file__).parent.parent / "sample_data")
+    )
 
 
 def test_generator_is_deterministic(sample_data: Path, tmp_path: Path) -> None:

@@ -237,3 +237,54 @@ def test_a_suite_without_risk_values_cannot_be_approved(template_workspace: Path
     edit_suite(template_workspace, unscored)
     result = try_approve(template_workspace, SUITE, "M-2")
     assert result.exit_code == 2 and "no likelihood and impact" in result.stderr
+
+
+def test_suite_status_flags_an_approval_under_another_rule_library(
+    template_workspace: Path, monkeypatch
+) -> None:
+    from dqaudit.governance.rule_library import current_version
+
+    store = AuditStore(load_workspace(template_workspace).store_url)
+    approval = store.approvals.latest(SUITE)
+    store.close()
+    assert approval is not None and approval.rule_library_version == current_version()
+    assert "rule library" not in invoke("suite", "status", "-w", str(template_workspace)).stdout
+    monkeypatch.setattr(approvals, "current_version", lambda: "rules-v2" + "0" * 56)
+    status = invoke("suite", "status", "-w", str(template_workspace))
+    line = status_of(template_workspace)
+    assert " approved " in line  # still runnable: flagged, not refused
+    assert (
+        f"rule library changed since approval: approved under {current_version()[:12]}…, "
+        "now rules-v20000…" in status.stdout
+    )
+
+
+def test_library_errors_name_fields_and_the_cli_names_its_options(
+    template_workspace: Path,
+) -> None:
+    import pytest
+
+    from dqaudit.errors import FieldError
+
+    workspace = load_workspace(template_workspace)
+    store = AuditStore(workspace.store_url)
+    try:
+        with pytest.raises(FieldError, match=r"^by must not be empty$"):
+            approvals.approve(store, workspace, SUITE, by=" ", board="SIMB", minute="M")
+        with pytest.raises(FieldError, match=r"^review_by 2001-01-01 is not in the future$"):
+            approvals.approve(
+                store, workspace, SUITE, by="A", board="B", minute="M", review_by=date(2001, 1, 1)
+            )
+        with pytest.raises(FieldError, match=r"^reason must not be empty$"):
+            approvals.revoke(store, workspace, SUITE, by="A", reason="")
+    finally:
+        store.close()
+    empty = invoke(
+        "suite", "approve", SUITE, "-w", str(template_workspace),
+        "--by", " ", "--board", "SIMB", "--minute", "M",
+    )  # fmt: skip
+    assert empty.exit_code == 2 and "Error: --by must not be empty" in empty.stderr
+    past = try_approve(template_workspace, SUITE, "M-3", "--review-by", "2001-01-01")
+    assert "Error: --review-by 2001-01-01 is not in the future" in past.stderr
+    purge = invoke("purge", "-w", str(template_workspace), "--older-than", "0")
+    assert "Error: --older-than must be from 1 to 36500 days, not 0" in purge.stderr

@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from dqaudit.errors import InputError
+from dqaudit.errors import FieldError, InputError
 from dqaudit.governance import trail
 from dqaudit.reports.period import parse_period, resolve_period
 from dqaudit.reports.publish import write_simb_report
@@ -92,6 +92,7 @@ def test_html_shows_the_known_figures(known: KnownWorkspace, tmp_path: Path) -> 
         "Suites pending approval": 1,  # gamma_main, never approved
         "Suites overdue for review": 1,  # beta_main, review by 1 Oct 2026
         "Suites revoked": 1,  # alpha_old
+        "Suites with an unconfirmed approval": 0,
         "Open findings": 4,  # the finding first seen after the quarter is left out
         "Overdue actions": 3,
     }
@@ -462,8 +463,10 @@ def test_periods() -> None:
     assert default.label == "2026-Q4"
     explicit = resolve_period(None, date(2026, 7, 1), None, today=date(2026, 7, 20))
     assert explicit.last_day == date(2026, 7, 20)
-    with pytest.raises(InputError, match="--from 2026-08-01 is after today"):
+    # the library names its fields; the CLI names its options (--from, see test_cli_errors)
+    with pytest.raises(FieldError, match=r"^first_day 2026-08-01 is after today") as caught:
         resolve_period(None, date(2026, 8, 1), None, today=date(2026, 7, 20))
+    assert caught.value.render({"first_day": "--from"}).startswith("--from 2026-08-01 is after")
 
 
 def test_scores_follow_the_documented_formulas() -> None:
@@ -537,11 +540,11 @@ def test_a_period_that_has_not_started_is_refused(known: KnownWorkspace, tmp_pat
     from datetime import UTC, date, datetime
 
     today = date(2026, 11, 28)
-    with pytest.raises(InputError, match=r"--period 2027-Q1 starts on 1 January 2027, after"):
+    with pytest.raises(InputError, match=r"^period 2027-Q1 starts on 1 January 2027, after"):
         resolve_period("2027-Q1", today=today)
-    with pytest.raises(InputError, match=r"--period 2026-12 starts on 1 December 2026"):
+    with pytest.raises(InputError, match=r"^period 2026-12 starts on 1 December 2026"):
         resolve_period("2026-12", today=today)
-    with pytest.raises(InputError, match=r"--from 2027-01-01 starts on 1 January 2027"):
+    with pytest.raises(InputError, match=r"^first_day 2027-01-01 starts on 1 January 2027"):
         resolve_period(None, date(2027, 1, 1), date(2027, 3, 31), today=today)
     assert resolve_period("2026-Q4", today=today).label == "2026-Q4"  # running: to date
     assert resolve_period("2026-11", today=today).label == "November 2026"
@@ -566,3 +569,43 @@ def test_a_period_that_has_not_started_is_refused(known: KnownWorkspace, tmp_pat
     assert result.exit_code == 2
     assert "--period 2099-Q1 starts on 1 January 2099, after today" in result.stderr
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_an_approval_that_fails_the_trail_cross_check_has_a_headline_bucket(
+    known: KnownWorkspace, tmp_path: Path
+) -> None:
+    """A forged approval row (minute rewritten by SQL) is UNCONFIRMED: the board sees it in
+    the headline, and every suite is counted in exactly one approval bucket."""
+    from dqaudit.governance import approvals
+    from dqaudit.reports.simb import build_summary
+
+    store = known.store()
+    with store.engine.begin() as connection:  # tampering on purpose
+        connection.execute(
+            schema.approvals.update()
+            .where(schema.approvals.c.suite_name == "alpha_main")
+            .values(minute="M-FORGED")
+        )
+    workspace = load_workspace(known.folder)
+    try:
+        summary = build_summary(workspace, store, parse_period(PERIOD), now=NOW)
+    finally:
+        store.close()
+    states = {row.suite: row.status for row in summary.approvals}
+    assert states["alpha_main"] == approvals.UNCONFIRMED
+    headline = summary.headline
+    assert headline.suites_unconfirmed == 1 and headline.suites_approved == 0
+    buckets = (
+        headline.suites_approved
+        + headline.suites_pending
+        + headline.suites_review_overdue
+        + headline.suites_revoked
+        + headline.suites_unconfirmed
+    )
+    assert buckets == len(summary.approvals) == 4
+    out = publish(known, tmp_path / "unconfirmed.html")
+    rows = by_first(html_tables(out)["headline"])
+    assert rows["Suites with an unconfirmed approval"][0] == "1"
+    assert "1 unconfirmed (not in the audit trail)" in out.read_text(encoding="utf-8")
+    sheet = load_workbook(publish(known, tmp_path / "unconfirmed.xlsx"))["Headline"]
+    assert ("Suites with an unconfirmed approval", 1) in [row[:2] for row in sheet_rows(sheet)]

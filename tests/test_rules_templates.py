@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 
 from dqaudit.expectations.rules.catalogue import DERIVATIONS, RULES
 from dqaudit.expectations.suite import DIMENSIONS, load_suite
-from dqaudit.store.database import AuditStore
-from dqaudit.store.run_references import run_references
+from dqaudit.store import AuditStore
 from tests.conftest import REPO, invoke
 
 TEMPLATES = REPO / "dqaudit" / "expectations" / "templates"
@@ -110,28 +108,23 @@ def test_audit_run_records_the_reference_files_it_used(sample_data: Path, tmp_pa
     assert invoke("demo", "--out", str(out), "--sample-data", str(sample_data)).exit_code == 0
     store = AuditStore(f"sqlite:///{out / 'audit.db'}")
     try:
-        with store.engine.connect() as connection:
-            runs = dict(
-                connection.execute(
-                    sa.text("SELECT suite_name, run_id FROM runs ORDER BY started_at")
-                ).all()
-            )
-        gazetteer = run_references(store, runs["gazetteer_addresses"])
-        sources = {Path(r["source"]).name: r for r in gazetteer}
+        runs = {run.suite_name: run.run_id for run in reversed(store.list_runs())}
+        gazetteer = store.run_references(runs["gazetteer_addresses"])
+        sources = {Path(r.source).name: r for r in gazetteer}
         assert set(sources) == {"force_boundary.geojson", "neighbourhoods.geojson"}
         import hashlib
 
         boundary = sample_data / "workspace" / "reference" / "force_boundary.geojson"
         assert (
-            sources["force_boundary.geojson"]["sha256"]
+            sources["force_boundary.geojson"].sha256
             == hashlib.sha256(boundary.read_bytes()).hexdigest()
         )
-        derived = run_references(store, runs["gazetteer_address_references"])
-        assert [r["role"] for r in derived] == ["derivation input postcode_directory"]
-        assert derived[0]["row_count"] == 565
-        pace = run_references(store, runs["custody_pace"])
-        assert [r["role"] for r in pace] == ["derivation input reviews"]
-        assert run_references(store, runs["pnc_nominals"]) == []  # built-in code lists only
+        derived = store.run_references(runs["gazetteer_address_references"])
+        assert [r.role for r in derived] == ["derivation input postcode_directory"]
+        assert derived[0].row_count == 565
+        pace = store.run_references(runs["custody_pace"])
+        assert [r.role for r in pace] == ["derivation input reviews"]
+        assert store.run_references(runs["pnc_nominals"]) == []  # built-in code lists only
     finally:
         store.close()
     assert store.schema_version() >= 3

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,8 +15,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from dqaudit.store import schema
-from dqaudit.store.database import AuditStore
+from dqaudit.store import AuditStore, RunSummary, schema
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import approve, invoke, try_approve
 
@@ -32,7 +32,7 @@ def schedule_line(folder: Path) -> str:
     return next(line for line in result.stdout.splitlines() if line.startswith(SUITE))
 
 
-def runs(folder: Path) -> list[dict]:
+def runs(folder: Path) -> list[RunSummary]:
     store = store_for(folder)
     try:
         return store.list_runs()
@@ -178,7 +178,7 @@ def two_schedulers(folder: Path, env: dict[str, str]) -> list[subprocess.Complet
 def check_exactly_one_run(folder: Path, results: list[subprocess.CompletedProcess]) -> None:
     assert sorted(r.returncode for r in results) == [0, 1], [r.stderr for r in results]
     [completed] = runs(folder)
-    assert completed["status"] == "complete"
+    assert completed.status == "complete"
     loser = next(r for r in results if r.returncode == 0)
     assert "SKIPPED custody_records" in loser.stdout
 
@@ -210,21 +210,89 @@ def test_named_frequencies_are_valid(frequency: str) -> None:
     assert check_cron(FREQUENCIES[frequency])
 
 
-def test_a_held_lock_is_renewed_while_its_run_lasts(tmp_path: Path) -> None:
-    import time
+class FakeClock:
+    """The store's clock, moved by hand: leases expire when the test says, not when the
+    machine gets round to it."""
 
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+class SteppedTicker:
+    """The renewer's wait, stepped by the test: each ``step`` lets exactly one renewal
+    happen and returns once it has (correctness never depends on how fast threads run)."""
+
+    def __init__(self) -> None:
+        self._go = threading.Semaphore(0)
+        self._done = threading.Semaphore(0)
+        self._waits = 0
+        self.asked: list[float] = []
+
+    def __call__(self, stop: threading.Event, seconds: float) -> bool:
+        if self._waits:
+            self._done.release()  # the renewal before this wait has been written
+        self._waits += 1
+        self.asked.append(seconds)
+        while not self._go.acquire(timeout=0.01):
+            if stop.is_set():
+                return True
+        return stop.is_set()
+
+    def step(self) -> None:
+        self._go.release()
+        assert self._done.acquire(timeout=60), "the renewer did not renew"
+
+
+T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def test_a_held_lock_is_renewed_while_its_run_lasts(tmp_path: Path) -> None:
     from dqaudit.governance import locks
 
-    store = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}")
-    lease = timedelta(seconds=0.6)
-    with locks.held(store, "suite:long", lease) as acquired:
+    clock = FakeClock(T0)
+    store = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", clock=clock)
+    lease = timedelta(minutes=30)
+    ticker = SteppedTicker()
+    with locks.held(store, "suite:long", lease, ticker=ticker) as acquired:
         assert acquired
-        time.sleep(1.5)  # more than two leases
-        with store.engine.connect() as connection:
-            expires = connection.execute(sa.select(schema.locks.c.expires_at)).scalar()
-        assert (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) > datetime.now(UTC)
-    with store.engine.connect() as connection:
-        assert (
-            connection.execute(sa.select(sa.func.count()).select_from(schema.locks)).scalar() == 0
-        )
+        assert store.locks.get("suite:long").expires_at == T0 + lease
+        for hour in (1, 2, 3):  # the run lasts hours: many leases
+            clock.advance(timedelta(hours=1))
+            ticker.step()
+            assert store.locks.get("suite:long").expires_at == T0 + timedelta(hours=hour) + lease
+        assert ticker.asked[0] == lease.total_seconds() / 3  # renewed every third of a lease
+        assert locks.try_acquire(store, "suite:long", lease) is None  # held by a live process
+    assert store.locks.held() == []  # released at the end
+    store.close()
+
+
+def test_an_expired_lease_of_another_host_is_taken_over_only_after_it_expires(
+    tmp_path: Path,
+) -> None:
+    from dqaudit.governance import locks
+    from dqaudit.store import LockRecord
+
+    clock = FakeClock(T0)
+    store = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", clock=clock)
+    lease = timedelta(minutes=30)
+    theirs = LockRecord("suite:x", "their-token", "another-host", 1, T0, T0 + lease)
+    assert store.locks.insert(theirs)
+    assert not store.locks.insert(theirs)  # the name is taken
+    clock.advance(lease - timedelta(seconds=1))
+    assert locks.try_acquire(store, "suite:x", lease) is None  # their lease still runs
+    clock.advance(timedelta(seconds=2))
+    token = locks.try_acquire(store, "suite:x", lease)
+    assert token is not None
+    mine = store.locks.get("suite:x")
+    assert mine.holder == token and mine.expires_at == clock.now + lease
+    assert not locks.renew(store, "suite:x", "their-token", lease)  # no longer theirs
+    assert locks.renew(store, "suite:x", token, lease)
+    locks.release(store, "suite:x", token)
+    assert store.locks.get("suite:x") is None
     store.close()

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 from dqaudit import run_suite
 from dqaudit.connectors.base import Fingerprint, FrameExtract
+from dqaudit.credentials import safe_url
 from dqaudit.errors import EngineError, InputError
 from dqaudit.expectations.suite import suite_from_dict
-from dqaudit.store import schema
-from dqaudit.store.database import AuditStore, safe_url
+from dqaudit.store import AuditStore, FailingRecord, KeySource, RunStatus, migrations, schema
 from tests.conftest import rule
 
 SUITE = suite_from_dict(
@@ -63,21 +63,21 @@ def record_run(store: AuditStore, extract: FrameExtract, batch_size: int = 5_000
     run_id = store.start_run(SUITE, "batch1")
 
     def sink(position: int, first: int, records: list) -> None:
-        store.add_failing_records(run_id, position, first, [(r.key, r.values) for r in records])
+        store.add_failing_records(
+            run_id, position, first, [(r.key, r.values, r.key_source) for r in records]
+        )
 
     result = run_suite(extract, SUITE, key="ref", sink=sink, batch_size=batch_size)
     store.record_results(run_id, extract, result)
-    store.finish_run(run_id, "complete", result.status)
+    store.finish_run(run_id, RunStatus.COMPLETE, result.status)
     return run_id
 
 
 def test_schema_is_created_and_versioned(store_url: str) -> None:
     store = AuditStore(store_url)
-    assert store.schema_version() == schema.LATEST_VERSION
+    assert store.schema_version() == migrations.LATEST_VERSION
     AuditStore(store_url).close()  # reopening applies nothing twice
-    with store.engine.connect() as connection:
-        versions = connection.execute(sa.select(schema.schema_versions.c.version)).scalars().all()
-    assert versions == sorted(v for v, _ in schema.MIGRATIONS)
+    assert store.applied_versions() == [m.version for m in migrations.MIGRATIONS]
     store.close()
 
 
@@ -86,35 +86,29 @@ def test_a_run_stores_outcomes_every_key_and_only_the_rule_columns(store_url: st
     extract = make_extract(rows=40)
     run_id = record_run(store, extract)
     run = store.get_run(run_id[:10])
-    assert run["status"] == "complete" and run["outcome"] == "failed"
-    assert run["suite_hash"] == SUITE.hash and run["row_count"] == 40
-    assert run["source_sha256"] == "ab" * 32 and run["columns"] == [
-        "ref",
-        "surname",
-        "pnc_id",
-        "dob",
-    ]
-    assert run["os_user"] and run["host"] and run["gx_version"].startswith("1.")
-    rules = {r["rule_id"]: r for r in run["rules"]}
-    assert (
-        rules["NOM-1"]["unexpected_count"] == 10 and rules["NOM-1"]["dimension"] == "completeness"
-    )
-    assert (rules["NOM-2"]["likelihood"], rules["NOM-2"]["impact"]) == (2, 5)
-    assert rules["NOM-3"]["success"] is True
-    assert run["failing_keys"][0] == [f"N{i:04d}" for i in range(0, 40, 4)]
-    assert run["failing_keys"][1] == [f"N{i:04d}" for i in range(0, 40, 3)]
+    assert run.status == "complete" and run.outcome == "failed"
+    assert run.suite_hash == SUITE.hash and run.row_count == 40
+    assert run.source_sha256 == "ab" * 32 and run.columns == ["ref", "surname", "pnc_id", "dob"]
+    assert run.os_user and run.host and (run.gx_version or "").startswith("1.")
+    assert run.started_at.tzinfo is not None  # aware UTC on every database
+    rules = {r.rule_id: r for r in run.rules}
+    assert rules["NOM-1"].unexpected_count == 10 and rules["NOM-1"].dimension == "completeness"
+    assert (rules["NOM-2"].likelihood, rules["NOM-2"].impact) == (2, 5)
+    assert rules["NOM-3"].success is True
+    assert run.failing_keys[0] == [f"N{i:04d}" for i in range(0, 40, 4)]
+    assert run.failing_keys[1] == [f"N{i:04d}" for i in range(0, 40, 3)]
     records = list(store.failing_records(run_id, 1))
-    assert records[0] == ("N0000", {"pnc_id": "bad"})  # never the whole row
+    assert records[0] == FailingRecord("N0000", {"pnc_id": "bad"})  # never the whole row
     nulls = list(store.failing_records(run_id, 0))
-    assert nulls[0] == ("N0000", {"surname": None})
+    assert nulls[0] == FailingRecord("N0000", {"surname": None}, KeySource.COLUMN)
     store.close()
 
 
 def test_long_key_streams_are_written_in_batches(store_url: str) -> None:
     store = AuditStore(store_url)
     run_id = record_run(store, make_extract(rows=100), batch_size=7)
-    assert len(store.get_run(run_id)["failing_keys"][0]) == 25
-    assert [k for k, _ in store.failing_records(run_id, 0)][:3] == ["N0000", "N0004", "N0008"]
+    assert len(store.get_run(run_id).failing_keys[0]) == 25
+    assert [r.key for r in store.failing_records(run_id, 0)][:3] == ["N0000", "N0004", "N0008"]
     store.close()
 
 
@@ -130,7 +124,7 @@ def test_a_killed_run_is_reported_and_marked_interrupted(tmp_path: Path, store_u
     script = textwrap.dedent(
         f"""
         import os, signal
-        from dqaudit.store.database import AuditStore
+        from dqaudit.store import AuditStore
         from dqaudit.expectations.suite import suite_from_dict
         suite = suite_from_dict({{"name": "s", "expectations": []}})
         store = AuditStore({store_url!r})
@@ -145,11 +139,15 @@ def test_a_killed_run_is_reported_and_marked_interrupted(tmp_path: Path, store_u
     assert process.returncode == -9
     run_id = process.stdout.strip()
     store = AuditStore(store_url)
-    assert store.get_run(run_id)["status"] == "running"
+    assert store.get_run(run_id).status == RunStatus.RUNNING
     stale = store.find_stale_runs()
     assert [(s.run_id, s.status) for s in stale] == [(run_id, "interrupted")]
-    assert store.get_run(run_id)["status"] == "interrupted"
+    assert store.get_run(run_id).status == RunStatus.INTERRUPTED
     assert store.find_stale_runs() == []
+    # the interruption is in the trail, once, as a SIGTERM'd run records itself
+    [entry] = store.trail.entries_for("s", ("run",))
+    assert entry.details["run_id"] == run_id and entry.details["status"] == "interrupted"
+    assert entry.details["found_after_crash"] is True
     store.close()
 
 
@@ -194,7 +192,7 @@ def test_sqlite_store_survives_concurrent_writers(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         from tests.test_store import make_extract, record_run
-        from dqaudit.store.database import AuditStore
+        from dqaudit.store import AuditStore
         store = AuditStore({url!r})
         for _ in range(3):
             record_run(store, make_extract(rows=200))
@@ -205,5 +203,96 @@ def test_sqlite_store_survives_concurrent_writers(tmp_path: Path) -> None:
     assert [p.wait(timeout=120) for p in processes] == [0, 0]
     store = AuditStore(url)
     runs = store.list_runs()
-    assert len(runs) == 6 and {r["status"] for r in runs} == {"complete"}
+    assert len(runs) == 6 and {r.status for r in runs} == {RunStatus.COMPLETE}
+    store.close()
+
+
+def test_a_run_of_a_live_process_is_reported_only_once_implausibly_long(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = [datetime(2030, 1, 1, 9, 0, tzinfo=UTC)]
+    store = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", clock=lambda: now[0])
+    run_id = store.start_run(SUITE, "b")  # this process: alive
+    assert store.get_run(run_id).started_at == now[0]
+    now[0] += timedelta(hours=11)
+    assert store.find_stale_runs() == []
+    now[0] += timedelta(hours=2)
+    [stale] = store.find_stale_runs()
+    assert (stale.run_id, stale.status) == (run_id, RunStatus.RUNNING)  # reported, left as is
+    assert store.get_run(run_id).status == RunStatus.RUNNING
+    store.close()
+
+
+def test_failing_records_keep_their_own_key_source(store_url: str) -> None:
+    """A row whose key is blank is stored identified by its line; the others keep their key."""
+    store = AuditStore(store_url)
+    run_id = store.start_run(SUITE, "b")
+    store.add_failing_records(
+        run_id,
+        0,
+        0,
+        [
+            ("C001", {"surname": None}, "column"),
+            ("812", {"surname": None}, KeySource.LINE),
+            ("C003", {"surname": None}),  # the engine's older (key, values) form
+        ],
+    )
+    records = list(store.failing_records(run_id, 0))
+    assert [(r.key, r.key_source) for r in records] == [
+        ("C001", KeySource.COLUMN),
+        ("812", KeySource.LINE),
+        ("C003", KeySource.COLUMN),
+    ]
+    with pytest.raises(ValueError, match="key source 'row' is not one of column, line"):
+        store.add_failing_records(run_id, 0, 3, [("C004", {}, "row")])
+    assert len(list(store.failing_records(run_id, 0))) == 3  # nothing of the bad batch
+    store.close()
+
+
+def test_the_engine_api_writes_a_run_piece_by_piece(store_url: str) -> None:
+    """start_run, record_extract, record_rule_outcomes, add_failing_records (streamed),
+    record_bad_rows, finish_run: the same stored run as record_results writes whole."""
+    from dqaudit.connectors.base import BadRow
+
+    store = AuditStore(store_url)
+    extract = make_extract(rows=40)
+    whole = store.get_run(record_run(store, extract))
+    result = run_suite(extract, SUITE, key="ref")
+    run_id = store.start_run(SUITE, "batch2", rule_library_version="rules-v1")
+    store.record_extract(
+        run_id, extract.fingerprint, result.key_columns, result.key_source, result.warnings
+    )
+    store.record_rule_outcomes(run_id, SUITE, result.results)
+    for rule_result in result.results:
+        keys = rule_result.failing_keys or []
+        for first in range(0, len(keys), 4):  # streamed in small batches
+            batch = [
+                (key, dict(record.values), "column")
+                for key, record in zip(
+                    keys[first : first + 4],
+                    list(store.failing_records(whole.run_id, rule_result.rule.position))[
+                        first : first + 4
+                    ],
+                    strict=True,
+                )
+            ]
+            store.add_failing_records(run_id, rule_result.rule.position, first, batch)
+    store.record_bad_rows(run_id, [BadRow(7, "too many fields")], "skipped")
+    store.finish_run(run_id, RunStatus.COMPLETE, result.status)
+    piecewise = store.get_run(run_id)
+    assert piecewise.rule_library_version == "rules-v1"
+    assert piecewise.failing_keys == whole.failing_keys
+    assert piecewise.rules == whole.rules
+    assert (piecewise.row_count, piecewise.columns, piecewise.key_columns) == (
+        whole.row_count,
+        whole.columns,
+        whole.key_columns,
+    )
+    assert [(b.line, b.reason, b.action) for b in piecewise.bad_rows] == [
+        (7, "too many fields", "skipped")
+    ]
+    for position in whole.failing_keys:
+        assert list(store.failing_records(run_id, position)) == list(
+            store.failing_records(whole.run_id, position)
+        )
     store.close()

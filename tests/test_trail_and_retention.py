@@ -13,8 +13,8 @@ import yaml
 
 from dqaudit.errors import InputError
 from dqaudit.governance import trail
-from dqaudit.store import schema
-from dqaudit.store.database import AuditStore
+from dqaudit.store import AuditStore, schema
+from dqaudit.store import trail as trail_table
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import invoke, rule, try_approve, write_suite
 
@@ -84,13 +84,18 @@ def test_the_database_refuses_edits_and_the_tool_offers_none(template_workspace:
         connection.execute(schema.trail.update().values(action="x"))
     with refused, store.engine.begin() as connection:
         connection.execute(schema.trail.delete())
-    source = inspect.getsource(trail)
-    assert "trail.update(" not in source and "trail.delete(" not in source
-    public = {name for name in dir(trail) if not name.startswith("_")}
-    assert not {n for n in public if any(w in n for w in ("update", "delete", "edit", "remove"))}
+    for module in (trail, trail_table):
+        source = inspect.getsource(module)
+        assert "trail.update(" not in source and "trail.delete(" not in source
+        public = {name for name in dir(module) if not name.startswith("_")}
+        assert not {
+            n for n in public if any(w in n for w in ("update", "delete", "edit", "remove"))
+        }
     from dqaudit.cli import cli
 
-    assert set(cli.commands["trail"].commands) == {"verify"}
+    # verify reads; protect only recreates the database's refusal of edits (and says so
+    # in the trail): no command changes or removes an entry
+    assert set(cli.commands["trail"].commands) == {"verify", "protect"}
 
 
 def test_postgres_trail_is_append_only_and_verifiable(pg_store_url: str) -> None:
@@ -108,6 +113,62 @@ def test_postgres_trail_is_append_only_and_verifiable(pg_store_url: str) -> None
         )
     result = trail.verify(store)
     assert result.broken_at == 2
+    store.close()
+
+
+def test_a_dropped_trigger_fails_verify_warns_at_start_up_and_can_be_restored(
+    template_workspace: Path,
+) -> None:
+    invoke("audit", "run", "-w", str(template_workspace))
+    store = store_for(template_workspace)
+    assert trail.verify(store).ok and trail.missing_protections(store) == []
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER trail_no_delete")  # nothing edited yet
+    store.close()
+    checked = invoke("trail", "verify", "-w", str(template_workspace))
+    assert checked.exit_code == 3
+    assert "trail intact: 3 entries" in checked.stdout  # the chain itself is whole
+    assert "trail NOT PROTECTED" in checked.stdout
+    assert "trigger trail_no_delete (refuses DELETE on the trail)" in checked.stdout
+    assert "trail_no_update" not in checked.stdout
+    listing = invoke("audit", "list", "-w", str(template_workspace))
+    assert listing.exit_code == 0
+    assert "warning: the audit trail is not protected" in listing.stderr
+    assert "trail_no_delete" in listing.stderr
+    restored = invoke("trail", "protect", "-w", str(template_workspace))
+    assert restored.exit_code == 0 and "restored: trigger trail_no_delete" in restored.stdout
+    ok = invoke("trail", "verify", "-w", str(template_workspace))
+    assert ok.exit_code == 0 and "NOT PROTECTED" not in ok.stdout
+    store = store_for(template_workspace)
+    assert trail.entries(store)[-1].action == "protect"
+    assert trail.entries(store)[-1].details == {"restored": ["trail_no_delete"]}
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), store.engine.begin() as c:
+        c.execute(schema.trail.delete())
+    store.close()
+    again = invoke("trail", "protect", "-w", str(template_workspace))
+    assert "all in place: nothing to restore" in again.stdout
+
+
+def test_postgres_missing_or_disabled_triggers_are_reported_and_restored(
+    pg_store_url: str,
+) -> None:
+    store = AuditStore(pg_store_url)
+    trail.append(store, "test", "entry", {"n": 1})
+    assert trail.missing_protections(store) == []
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER trail_no_truncate ON trail")
+        connection.exec_driver_sql("ALTER TABLE trail DISABLE TRIGGER trail_append_only")
+    result = trail.verify(store)
+    assert result.chain_ok and not result.ok
+    assert result.unprotected == [
+        "trigger trail_append_only (refuses UPDATE and DELETE on the trail)",
+        "trigger trail_no_truncate (refuses TRUNCATE on the trail)",
+    ]
+    assert len(trail.restore_protections(store)) == 2  # the disabled one is replaced
+    assert trail.verify(store).ok
+    for statement in ("DELETE FROM trail", "TRUNCATE trail", "UPDATE trail SET action = 'x'"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), store.engine.begin() as c:
+            c.exec_driver_sql(statement)
     store.close()
 
 
@@ -139,14 +200,14 @@ def test_purge_removes_record_details_but_keeps_counts_and_trail(template_worksp
     assert "purged 4 failing-record detail(s) from 1 run(s)" in done.stdout
     runs = store.list_runs()
     old, recent = runs[1], runs[0]
-    old_run = store.get_run(old["run_id"])
-    assert old_run["failing_keys"] == {} and old_run["details_purged_at"] is not None
-    assert [r["unexpected_count"] for r in old_run["rules"]] == [0, 1, 1, 1, 1]
-    assert len(store.get_run(recent["run_id"])["failing_keys"]) == 4
+    old_run = store.get_run(old.run_id)
+    assert old_run.failing_keys == {} and old_run.details_purged_at is not None
+    assert [r.unexpected_count for r in old_run.rules] == [0, 1, 1, 1, 1]
+    assert len(store.get_run(recent.run_id).failing_keys) == 4
     purge_entry = next(e for e in trail.entries(store) if e.action == "purge")
-    assert purge_entry.details["runs"][old["run_id"]]["records"] == 4
-    assert len(purge_entry.details["runs"][old["run_id"]]["sha256"]) == 64
-    shown = invoke("audit", "show", old["run_id"], "-w", str(template_workspace))
+    assert purge_entry.details["runs"][old.run_id]["records"] == 4
+    assert len(purge_entry.details["runs"][old.run_id]["sha256"]) == 64
+    shown = invoke("audit", "show", old.run_id, "-w", str(template_workspace))
     assert "failing-record details purged" in shown.stdout
     again = invoke("purge", "-w", str(template_workspace))
     assert "nothing to purge" in again.stdout

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from dqaudit.errors import InputError
+from dqaudit.store import AuditStore, StoredRun
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import approve, invoke, rule, write_suite
 
@@ -81,15 +82,13 @@ def test_runs_in_one_command_share_a_batch_and_go_highest_risk_first(
     lines = [line for line in result.stdout.splitlines() if line.startswith("  ")]
     assert "custody_records" in lines[0] and "low_risk" in lines[1]
     runs = load_runs(template_workspace)
-    assert len(runs) == 2 and len({run["batch_id"] for run in runs}) == 1
+    assert len(runs) == 2 and len({run.batch_id for run in runs}) == 1
 
 
-def load_runs(folder: Path) -> list[dict]:
-    from dqaudit.store.database import AuditStore
-
+def load_runs(folder: Path) -> list[StoredRun]:
     store = AuditStore(load_workspace(folder).store_url)
     try:
-        return store.list_runs()
+        return [store.get_run(run.run_id, with_keys=False) for run in store.list_runs()]
     finally:
         store.close()
 
@@ -102,7 +101,7 @@ def test_a_missing_extract_is_recorded_as_an_error_run_and_exits_2(
     assert result.exit_code == 2
     assert "file not found" in result.stderr
     [run] = load_runs(template_workspace)
-    assert run["status"] == "error" and "file not found" in run["error"]
+    assert run.status == "error" and "file not found" in (run.error or "")
 
 
 def test_a_bad_suite_stops_the_batch_before_anything_is_recorded(template_workspace: Path) -> None:
@@ -205,15 +204,15 @@ def test_sigterm_mid_run_leaves_the_run_interrupted_never_complete(
     _out, err = process.communicate(timeout=120)
     assert process.returncode == 3, err
     [run] = load_runs(template_workspace)
-    assert run["status"] == "interrupted"
-    assert run["outcome"] is None
+    assert run.status == "interrupted"
+    assert run.outcome is None
 
 
 def test_the_next_command_reports_a_run_whose_process_died(template_workspace: Path) -> None:
     store_url = load_workspace(template_workspace).store_url
     script = (
         "import os, signal\n"
-        "from dqaudit.store.database import AuditStore\n"
+        "from dqaudit.store import AuditStore\n"
         "from dqaudit.expectations.suite import load_suite\n"
         f"store = AuditStore({store_url!r})\n"
         f"store.start_run(load_suite({str(template_workspace / 'suites' / 'custody_records.json')!r}), 'b')\n"

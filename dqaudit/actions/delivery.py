@@ -17,7 +17,7 @@ from typing import Any
 
 from dqaudit.actions.export import PlanFile, build_plan, make_folder, owner_findings, record_plan
 from dqaudit.errors import EngineError, InputError
-from dqaudit.store.database import AuditStore
+from dqaudit.store import AuditStore
 from dqaudit.workspace.action_settings import SmtpConfig
 from dqaudit.workspace.config import Workspace
 
@@ -113,10 +113,10 @@ class _connect:
         try:
             if config.tls == "ssl":
                 self.smtp = smtplib.SMTP_SSL(
-                    config.host, config.port, timeout=config.timeout, context=context
+                    config.host or "", config.port, timeout=config.timeout, context=context
                 )
             else:
-                self.smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+                self.smtp = smtplib.SMTP(config.host or "", config.port, timeout=config.timeout)
                 if config.tls == "starttls":
                     self.smtp.starttls(context=context)
         except smtplib.SMTPNotSupportedError:

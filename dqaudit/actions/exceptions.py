@@ -5,62 +5,41 @@ the record separately and not against the owner. Every step goes to the trail.""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-
 from dqaudit.digests import sha256_text
-from dqaudit.errors import InputError
-from dqaudit.governance import trail
-from dqaudit.store import schema
-from dqaudit.store.database import AuditStore
+from dqaudit.errors import FieldError, InputError
+from dqaudit.store import AuditStore, ExceptionStatus, RecordException, StoreTransaction
 
 
-def _check_expiry(expires: date) -> None:
-    if expires <= datetime.now(UTC).date():
-        raise InputError(f"--expires {expires.isoformat()} is not in the future")
+def _check_expiry(store: AuditStore, expires: date) -> None:
+    if expires <= store.clock().date():
+        raise FieldError(f"{{expires}} {expires.isoformat()} is not in the future", "expires")
+
+
+def _require_text(**fields: str) -> None:
+    for name, value in fields.items():
+        if not value or not value.strip():
+            raise FieldError(f"{{{name}}} must not be empty", name)
 
 
 def add_exception(
     store: AuditStore, finding_id: int, key: str, *, reason: str, by: str, expires: date
 ) -> int:
     """The records team records (and so approves) an exception for one failing record."""
-    _check_expiry(expires)
-    if not reason.strip() or not by.strip():
-        raise InputError("--reason and --by must not be empty")
+    _check_expiry(store, expires)
+    _require_text(reason=reason, by=by)
     _require_finding(store, finding_id)
     _require_failing_key(store, finding_id, key)
-    exceptions = schema.record_exceptions
-    now = datetime.now(UTC)
+    now = store.clock()
+    exception_id = 0
 
-    def write(connection: sa.Connection) -> dict[str, Any]:
-        existing = connection.execute(
-            sa.select(exceptions.c.exception_id).where(
-                exceptions.c.finding_id == finding_id, exceptions.c.record_key == key
-            )
-        ).scalar()
-        values = {
-            "reason": reason,
-            "status": "approved",
-            "decided_by": by,
-            "decided_at": now,
-            "expires_on": expires,
-        }
-        if existing is None:
-            connection.execute(
-                exceptions.insert().values(
-                    finding_id=finding_id,
-                    record_key=key,
-                    requested_by=by,
-                    requested_at=now,
-                    **values,
-                )
-            )
-        else:
-            connection.execute(
-                exceptions.update().where(exceptions.c.exception_id == existing).values(**values)
-            )
+    def write(tx: StoreTransaction) -> dict[str, Any]:
+        nonlocal exception_id
+        exception_id = tx.exceptions.approve_directly(
+            finding_id, key, reason=reason, by=by, at=now, expires_on=expires
+        )
         return {
             "finding_id": finding_id,
             "record_key_sha256": _digest(key),
@@ -69,54 +48,42 @@ def add_exception(
             "expires_on": expires.isoformat(),
         }
 
-    trail.write_with_entry(store, "exception", f"finding {finding_id}", write)
-    return _exception_id(store, finding_id, key)
+    store.trail.write_with_entry("exception", f"finding {finding_id}", write)
+    return exception_id
 
 
 def decide_exception(
     store: AuditStore, exception_id: int, *, approve: bool, by: str, expires: date | None = None
 ) -> None:
     """Approve (with an expiry) or reject an exception an owner asked for."""
-    if not by.strip():
-        raise InputError("--by must not be empty")
+    _require_text(by=by)
     if approve:
         if expires is None:
-            raise InputError("approving an exception needs --expires DATE")
-        _check_expiry(expires)
-    exceptions = schema.record_exceptions
-    with store.engine.connect() as connection:
-        row = connection.execute(
-            sa.select(exceptions).where(exceptions.c.exception_id == exception_id)
-        ).first()
+            raise FieldError("approving an exception needs {expires}", "expires")
+        _check_expiry(store, expires)
+    row = store.exceptions.get(exception_id)
     if row is None:
         raise InputError(f"no exception with id {exception_id}")
-    status = "approved" if approve else "rejected"
+    status = ExceptionStatus.APPROVED if approve else ExceptionStatus.REJECTED
 
-    def write(connection: sa.Connection) -> dict[str, Any]:
-        connection.execute(
-            exceptions.update()
-            .where(exceptions.c.exception_id == exception_id)
-            .values(status=status, decided_by=by, decided_at=datetime.now(UTC), expires_on=expires)
+    def write(tx: StoreTransaction) -> dict[str, Any]:
+        tx.exceptions.decide(
+            exception_id, status=status, by=by, at=store.clock(), expires_on=expires
         )
         return {
             "exception_id": exception_id,
-            "finding_id": int(row.finding_id),
+            "finding_id": row.finding_id,
             "record_key_sha256": _digest(row.record_key),
-            "status": status,
+            "status": status.value,
             "by": by,
             "expires_on": expires.isoformat() if expires else None,
         }
 
-    trail.write_with_entry(store, "exception", f"finding {row.finding_id}", write)
+    store.trail.write_with_entry("exception", f"finding {row.finding_id}", write)
 
 
-def list_exceptions(store: AuditStore, finding_id: int | None = None) -> list[Any]:
-    exceptions = schema.record_exceptions
-    query = sa.select(exceptions).order_by(exceptions.c.exception_id)
-    if finding_id is not None:
-        query = query.where(exceptions.c.finding_id == finding_id)
-    with store.engine.connect() as connection:
-        return connection.execute(query).all()
+def list_exceptions(store: AuditStore, finding_id: int | None = None) -> list[RecordException]:
+    return store.exceptions.listed(finding_id)
 
 
 def _digest(key: str) -> str:
@@ -126,49 +93,19 @@ def _digest(key: str) -> str:
 
 def _require_failing_key(store: AuditStore, finding_id: int, key: str) -> None:
     """An exception is for a record the finding's latest failing run actually listed."""
-    findings, results, records = schema.findings, schema.rule_results, schema.failing_records
-    with store.engine.connect() as connection:
-        finding = connection.execute(
-            sa.select(findings.c.last_run_id, findings.c.rule_id).where(
-                findings.c.finding_id == finding_id
-            )
-        ).first()
-        position = connection.execute(
-            sa.select(results.c.position).where(
-                results.c.run_id == finding.last_run_id, results.c.rule_id == finding.rule_id
-            )
-        ).scalar()
-        in_run = (records.c.run_id == finding.last_run_id) & (records.c.position == position)
-        listed = connection.execute(
-            sa.select(sa.func.count()).select_from(records).where(in_run)
-        ).scalar()
-        found = connection.execute(
-            sa.select(records.c.id).where(in_run, records.c.record_key == key)
-        ).first()
-    if listed and found is None:
+    finding = store.findings.get(finding_id)
+    if finding is None or finding.last_run_id is None:
+        return
+    position = store.runs.rule_position(finding.last_run_id, finding.rule_id)
+    if position is None:
+        return
+    listed = store.runs.failing_count(finding.last_run_id, position)
+    if listed and not store.runs.has_failing_key(finding.last_run_id, position, key):
         raise InputError(
             f"record '{key}' is not among the failing records of finding {finding_id}'s latest run"
         )
 
 
 def _require_finding(store: AuditStore, finding_id: int) -> None:
-    with store.engine.connect() as connection:
-        found = connection.execute(
-            sa.select(schema.findings.c.finding_id).where(
-                schema.findings.c.finding_id == finding_id
-            )
-        ).first()
-    if found is None:
+    if store.findings.get(finding_id) is None:
         raise InputError(f"no finding with id {finding_id}; see 'dqaudit actions list'")
-
-
-def _exception_id(store: AuditStore, finding_id: int, key: str) -> int:
-    exceptions = schema.record_exceptions
-    with store.engine.connect() as connection:
-        return int(
-            connection.execute(
-                sa.select(exceptions.c.exception_id).where(
-                    exceptions.c.finding_id == finding_id, exceptions.c.record_key == key
-                )
-            ).scalar()
-        )

@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
@@ -34,9 +33,7 @@ from dqaudit.actions.cells import neutralise
 from dqaudit.actions.findings import OVERDUE, list_findings, shown_status
 from dqaudit.digests import sha256_file
 from dqaudit.errors import InputError
-from dqaudit.governance import trail
-from dqaudit.store import schema
-from dqaudit.store.database import AuditStore, os_user
+from dqaudit.store import AuditStore, FailingRecord, Finding, StoreTransaction
 from dqaudit.workspace.config import Workspace
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -56,7 +53,7 @@ class PlanFile:
     path: Path
     findings: int
     overflow_files: list[Path] = field(default_factory=list)
-    exported_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    exported_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # set by build_plan
     systems: list[str] = field(default_factory=list)
     recorded: list[dict[str, Any]] = field(default_factory=list)
     sha256: str = ""
@@ -84,10 +81,10 @@ def export_plans(
 
 def owner_findings(
     store: AuditStore, workspace: Workspace, owner: str | None = None, system: str | None = None
-) -> dict[str, list[Any]]:
+) -> dict[str, list[Finding]]:
     """Findings grouped by owner email (one plan each), after checking the selection."""
     check_selection(workspace, owner, system)
-    grouped: dict[str, list[Any]] = {}
+    grouped: dict[str, list[Finding]] = {}
     for row in list_findings(store, owner=owner, system=system):
         grouped.setdefault(row.owner_email or "(no owner)", []).append(row)
     return grouped
@@ -114,12 +111,12 @@ def check_selection(workspace: Workspace, owner: str | None, system: str | None)
 
 
 def build_plan(
-    store: AuditStore, workspace: Workspace, out_dir: Path, email: str, rows: list[Any]
+    store: AuditStore, workspace: Workspace, out_dir: Path, email: str, rows: list[Finding]
 ) -> PlanFile:
     """Write one owner's workbook; ``record_plan`` then records it (separately, so a plan
     that fails to reach its owner is never recorded as sent or exported)."""
     plan_id = uuid.uuid4().hex
-    exported_at = datetime.now(UTC)
+    exported_at = store.clock()
     slug = re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")
     path = out_dir / f"action-plan-{slug}-{exported_at:%Y%m%d}-{plan_id[:8]}.xlsx"
     settings = workspace.config.actions
@@ -132,8 +129,9 @@ def build_plan(
     identity.sheet_state = "veryHidden"
     recorded = []
     names = [layout.records_sheet_name(row.finding_id, row.rule_id) for row in rows]
-    _write_cover(cover, plan, rows, workspace, exported_at)
-    _write_findings(sheet, rows, names, workspace)
+    today = exported_at.date()
+    _write_cover(cover, plan, rows, workspace, exported_at, today)
+    _write_findings(sheet, rows, names, workspace, today)
     for number, (row, name) in enumerate(zip(rows, names, strict=True), start=2):
         run_id, position = _latest_failing_rule(store, row)
         written, overflow = _write_records(
@@ -152,7 +150,7 @@ def build_plan(
                 "records": written,
                 # what the owner was shown: import applies only the cells they changed
                 "exported": {
-                    "status": row.status,
+                    "status": row.status.value,
                     "agreed_action": row.agreed_action,
                     "agreed_date": row.agreed_date.isoformat() if row.agreed_date else None,
                     "owner_comment": row.owner_comment,
@@ -179,18 +177,15 @@ def build_plan(
 def record_plan(store: AuditStore, plan: PlanFile, action: str = "export") -> None:
     """Record a built plan (and its trail entry, with the workbook's SHA-256)."""
 
-    def write(connection: sa.Connection) -> dict[str, Any]:
-        connection.execute(
-            schema.action_plans.insert().values(
-                plan_id=plan.plan_id,
-                owner_email=plan.owner_email,
-                owner_name=plan.owner_name,
-                systems=plan.systems,
-                exported_at=plan.exported_at,
-                file_name=plan.path.name,
-                findings=plan.recorded,
-                os_user=os_user(),
-            )
+    def write(tx: StoreTransaction) -> dict[str, Any]:
+        tx.plans.record(
+            plan_id=plan.plan_id,
+            owner_email=plan.owner_email,
+            owner_name=plan.owner_name,
+            systems=plan.systems,
+            exported_at=plan.exported_at,
+            file_name=plan.path.name,
+            findings=plan.recorded,
         )
         return {
             "plan_id": plan.plan_id,
@@ -201,7 +196,7 @@ def record_plan(store: AuditStore, plan: PlanFile, action: str = "export") -> No
             "findings_sha256": layout.findings_digest(plan.recorded),
         }
 
-    trail.write_with_entry(store, action, plan.owner_email, write)
+    store.trail.write_with_entry(action, plan.owner_email, write)
 
 
 def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
@@ -221,7 +216,12 @@ def _mark(sheet: Any, marking: str) -> None:
 
 
 def _write_cover(
-    sheet: Any, plan: PlanFile, rows: list[Any], workspace: Workspace, exported_at: datetime
+    sheet: Any,
+    plan: PlanFile,
+    rows: list[Finding],
+    workspace: Workspace,
+    exported_at: datetime,
+    today: date,
 ) -> None:
     marking = workspace.config.actions.protective_marking
     sheet.column_dimensions["A"].width = 28
@@ -271,10 +271,9 @@ def _write_cover(
         ]
     )
     bands = list(workspace.config.risk.bands)
-    today = datetime.now(UTC).date()
     for band in bands:
         in_band = [row for row in rows if row.band == band]
-        open_rows = [row for row in in_band if row.status not in schema.CLOSED_STATUSES]
+        open_rows = [row for row in in_band if not row.status.closed]
         overdue = [row for row in in_band if shown_status(row, today) == OVERDUE]
         colour = workspace.config.risk.bands[band].colour.lstrip("#")
         sheet.append(
@@ -299,7 +298,9 @@ def _write_cover(
     sheet.add_chart(chart, "E3")
 
 
-def _write_findings(sheet: Any, rows: list[Any], names: list[str], workspace: Workspace) -> None:
+def _write_findings(
+    sheet: Any, rows: list[Finding], names: list[str], workspace: Workspace, today: date
+) -> None:
     columns = layout.FINDING_COLUMNS
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -307,7 +308,6 @@ def _write_findings(sheet: Any, rows: list[Any], names: list[str], workspace: Wo
     sheet.print_title_rows = "1:1"
     sheet.append([_cell(sheet, c.title, font=HEADER_FONT, fill=HEADER_FILL) for c in columns])
     bands = workspace.config.risk.bands
-    today = datetime.now(UTC).date()
     for row, name in zip(rows, names, strict=True):
         trend = (
             "first seen"
@@ -333,7 +333,7 @@ def _write_findings(sheet: Any, rows: list[Any], names: list[str], workspace: Wo
             row.due_date,
             "Yes" if shown_status(row, today) == OVERDUE else None,
             row.remediation,
-            shown_status(row, today) if shown_status(row, today) != OVERDUE else row.status,
+            shown_status(row, today) if shown_status(row, today) != OVERDUE else row.status.value,
             row.agreed_action,
             row.agreed_date,
             row.owner_comment,
@@ -393,18 +393,11 @@ def _protect(sheet: Any) -> None:
     sheet.protection.formatRows = False
 
 
-def _latest_failing_rule(store: AuditStore, row: Any) -> tuple[str | None, int | None]:
+def _latest_failing_rule(store: AuditStore, row: Finding) -> tuple[str | None, int | None]:
     """The run and rule position whose failing records the plan lists for a finding."""
     if row.last_run_id is None:
         return None, None
-    with store.engine.connect() as connection:
-        position = connection.execute(
-            sa.select(schema.rule_results.c.position).where(
-                schema.rule_results.c.run_id == row.last_run_id,
-                schema.rule_results.c.rule_id == row.rule_id,
-            )
-        ).scalar()
-    return row.last_run_id, position
+    return row.last_run_id, store.runs.rule_position(row.last_run_id, row.rule_id)
 
 
 def _write_records(
@@ -412,7 +405,7 @@ def _write_records(
     name: str,
     store: AuditStore,
     workspace: Workspace,
-    row: Any,
+    row: Finding,
     run_id: str | None,
     position: int | None,
     plan_path: Path,
@@ -442,7 +435,8 @@ def _write_records(
         writer.writerow(titles[: len(columns) + 1])
     written = 0
     try:
-        for key, values in _records(store, run_id, position):
+        for record in _records(store, run_id, position):
+            key, values = record.key, record.values
             shown = [
                 masking.mask(values.get(c)) if c in sensitive else values.get(c) for c in columns
             ]
@@ -476,29 +470,20 @@ def _write_records(
 
 
 def _record_columns(store: AuditStore, run_id: str | None, position: int | None) -> list[str]:
-    for _key, values in _records(store, run_id, position):
-        return list(values)
+    for record in _records(store, run_id, position):
+        return list(record.values)
     return []
 
 
 def _record_count(store: AuditStore, run_id: str | None, position: int | None) -> int:
     if run_id is None or position is None:
         return 0
-    records = schema.failing_records
-    with store.engine.connect() as connection:
-        return int(
-            connection.execute(
-                sa.select(sa.func.count())
-                .select_from(records)
-                .where(records.c.run_id == run_id, records.c.position == position)
-            ).scalar()
-            or 0
-        )
+    return store.runs.failing_count(run_id, position)
 
 
 def _records(
     store: AuditStore, run_id: str | None, position: int | None
-) -> Iterator[tuple[str, dict[str, Any]]]:
+) -> Iterator[FailingRecord]:
     if run_id is None or position is None:
         return iter(())
-    return iter(store.failing_records(run_id, position))
+    return store.runs.failing_records(run_id, position)

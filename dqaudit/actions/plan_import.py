@@ -11,22 +11,20 @@ export for the same owner is refused unless forced. Every change goes to the tra
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
 
-import sqlalchemy as sa
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from dqaudit.actions import plan_layout as layout
 from dqaudit.actions.cells import restore
+from dqaudit.actions.finding_status import OwnerSet, transition
 from dqaudit.digests import sha256_file, sha256_text
-from dqaudit.errors import InputError
-from dqaudit.governance import trail
-from dqaudit.store import schema
-from dqaudit.store.database import AuditStore, os_user
+from dqaudit.errors import FieldError, InputError
+from dqaudit.store import AuditStore, Finding, FindingStatus, PlanRecord, StoreTransaction
 
 EDITABLE = {
     "Status": "status",
@@ -82,36 +80,20 @@ def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> Import
     if not result.changed:
         return result
 
-    def write(connection: sa.Connection) -> dict[str, Any]:
-        now = datetime.now(UTC)
+    def write(tx: StoreTransaction) -> dict[str, Any]:
+        now = store.clock()
         for finding_id, fields in changes.items():
-            connection.execute(
-                schema.findings.update()
-                .where(schema.findings.c.finding_id == finding_id)
-                .values(
-                    updated_at=now,
-                    **{name: _typed(name, new) for name, (_old, new) in fields.items()},
-                )
-            )
+            values = {name: _typed(name, new) for name, (_old, new) in fields.items()}
+            if "status" in values:
+                values["status_reason"] = f"the owner set {values['status']} in plan {plan.plan_id}"
+            tx.findings.update(finding_id, {"updated_at": now, **values})
         for finding_id, key, reason in new_requests:
-            connection.execute(
-                schema.record_exceptions.insert().values(
-                    finding_id=finding_id,
-                    record_key=key,
-                    reason=reason,
-                    requested_by=plan.owner_email,
-                    requested_at=now,
-                    status="requested",
-                )
-            )
-        connection.execute(
-            schema.plan_imports.insert().values(
-                plan_id=plan.plan_id,
-                imported_at=now,
-                file_sha256=digest,
-                changes={str(k): v for k, v in changes.items()},
-                os_user=os_user(),
-            )
+            tx.exceptions.request(finding_id, key, reason=reason, by=plan.owner_email, at=now)
+        tx.plans.record_import(
+            plan.plan_id,
+            imported_at=now,
+            file_sha256=digest,
+            changes={str(k): v for k, v in changes.items()},
         )
         return {
             "plan_id": plan.plan_id,
@@ -122,7 +104,7 @@ def import_plan(store: AuditStore, path: Path, *, force: bool = False) -> Import
             ],  # key digests: record keys are personal data, and the trail is never purged
         }
 
-    trail.write_with_entry(store, "import", plan.owner_email, write)
+    store.trail.write_with_entry("import", plan.owner_email, write)
     return result
 
 
@@ -136,7 +118,7 @@ def _open(path: Path) -> Any:
         raise InputError(f"{path}: not an Excel workbook dqaudit can read ({exc})") from None
 
 
-def _plan(store: AuditStore, workbook: Any, path: Path) -> Any:
+def _plan(store: AuditStore, workbook: Any, path: Path) -> PlanRecord:
     if layout.IDENTITY not in workbook.sheetnames or layout.FINDINGS not in workbook.sheetnames:
         raise InputError(f"{path}: not an action plan exported by dqaudit (no plan identity sheet)")
     identity = {
@@ -145,10 +127,7 @@ def _plan(store: AuditStore, workbook: Any, path: Path) -> Any:
         if row and row[0] is not None
     }
     plan_id = identity.get("plan_id")
-    with store.engine.connect() as connection:
-        plan = connection.execute(
-            sa.select(schema.action_plans).where(schema.action_plans.c.plan_id == str(plan_id))
-        ).first()
+    plan = store.plans.get(str(plan_id))
     if plan is None:
         raise InputError(f"{path}: plan '{plan_id}' was not exported from this audit store")
     if identity.get("owner_email") != plan.owner_email or identity.get(
@@ -161,45 +140,26 @@ def _plan(store: AuditStore, workbook: Any, path: Path) -> Any:
 
 
 def _imported_before(store: AuditStore, plan_id: str, digest: str) -> bool:
-    imports = schema.plan_imports
-    with store.engine.connect() as connection:
-        return (
-            connection.execute(
-                sa.select(imports.c.id).where(
-                    imports.c.plan_id == plan_id, imports.c.file_sha256 == digest
-                )
-            ).first()
-            is not None
-        )
+    return store.plans.was_imported(plan_id, digest)
 
 
-def _refuse_if_superseded(store: AuditStore, plan: Any, force: bool) -> None:
-    plans = schema.action_plans
-    with store.engine.connect() as connection:
-        newer = connection.execute(
-            sa.select(plans.c.plan_id, plans.c.exported_at)
-            .where(plans.c.owner_email == plan.owner_email, plans.c.exported_at > plan.exported_at)
-            .order_by(plans.c.exported_at.desc())
-            .limit(1)
-        ).first()
+def _refuse_if_superseded(store: AuditStore, plan: PlanRecord, force: bool) -> None:
+    newer = store.plans.newest_after(plan.owner_email, plan.exported_at)
     if newer is not None and not force:
-        raise InputError(
+        raise FieldError(
             f"plan {plan.plan_id} (exported {plan.exported_at:%Y-%m-%d %H:%M}) is older than plan "
             f"{newer.plan_id} (exported {newer.exported_at:%Y-%m-%d %H:%M}) for "
-            f"{plan.owner_email}; import the newer plan, or use --force"
+            f"{plan.owner_email}; import the newer plan, or use {{force}}",
+            "force",
         )
 
 
-def _current_findings(store: AuditStore, ids: list[int]) -> dict[int, Any]:
-    with store.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(schema.findings).where(schema.findings.c.finding_id.in_(ids))
-        ).all()
-    return {int(row.finding_id): row for row in rows}
+def _current_findings(store: AuditStore, ids: list[int]) -> dict[int, Finding]:
+    return store.findings.get_many(ids)
 
 
 def _finding_changes(
-    workbook: Any, recorded: dict[int, dict[str, Any]], current: dict[int, Any]
+    workbook: Any, recorded: dict[int, dict[str, Any]], current: dict[int, Finding]
 ) -> tuple[dict[int, dict[str, list[Any]]], list[str], list[str]]:
     """The owner's edits, matched to findings by Finding ID (owners may sort and filter).
 
@@ -244,15 +204,19 @@ def _finding_changes(
             if value == before:
                 continue  # the owner left this cell as exported
             now = _plain(getattr(row, name))
+            if isinstance(now, FindingStatus):
+                now = now.value
             if now != before:
                 conflicts.append(
                     f"finding {finding_id}: {name} is now {now!r} in the store (it was {before!r} "
                     f"when the plan was exported), so the plan's {value!r} was not applied"
                 )
                 continue
-            if name == "status" and value == "Verified":
-                problems.append(f"Findings row {number}: only a passing audit can set Verified")
-                continue
+            if name == "status":
+                step = transition(row.status, OwnerSet(FindingStatus(value)))
+                if step.refused:
+                    problems.append(f"Findings row {number}: {step.reason}")
+                    continue
             applied[name] = [now, value]
         if applied.get("status", [None, None])[1] == "Not accepted" and not (
             applied.get("not_accepted_reason", [None, None])[1] or row.not_accepted_reason
@@ -349,26 +313,10 @@ def _exported_keys(store: AuditStore, item: dict[str, Any]) -> list[str]:
     """The keys export wrote for a finding, in order (empty once details are purged)."""
     if item.get("run_id") is None or item.get("position") is None:
         return []
-    records = schema.failing_records
-    with store.engine.connect() as connection:
-        return list(
-            connection.execute(
-                sa.select(records.c.record_key)
-                .where(records.c.run_id == item["run_id"], records.c.position == item["position"])
-                .order_by(records.c.seq)
-                .limit(item["records"])
-            ).scalars()
-        )
+    return store.runs.failing_keys(item["run_id"], item["position"], limit=item["records"])
 
 
 def _existing_exceptions(store: AuditStore, finding_ids: set[int]) -> set[tuple[int, str]]:
     if not finding_ids:
         return set()
-    exceptions = schema.record_exceptions
-    with store.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(exceptions.c.finding_id, exceptions.c.record_key).where(
-                exceptions.c.finding_id.in_(finding_ids)
-            )
-        ).all()
-    return {(int(f), k) for f, k in rows}
+    return store.exceptions.keys_of(finding_ids)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from dqaudit.actions.delivery import Delivery
 from dqaudit.actions.export import PlanFile
+from dqaudit.actions.finding_status import LIBRARY_CHANGED
 from dqaudit.actions.findings import shown_status
 from dqaudit.actions.plan_import import ImportResult
+from dqaudit.store import Finding, RecordException
 
 
-def describe_findings(rows: list[Any]) -> str:
+def describe_findings(rows: list[Finding]) -> str:
     if not rows:
         return "no findings"
     today = datetime.now(UTC).date()
@@ -25,6 +26,8 @@ def describe_findings(rows: list[Any]) -> str:
             f"{due.isoformat() if due else '-':<10} {row.failing_count if row.failing_count is not None else '-':>8}  "
             f"{row.owner_email or '-':<32} {row.system}/{row.suite_name} {row.rule_id}"
         )
+        if row.status_reason == LIBRARY_CHANGED:
+            lines.append(f"{'':>7}note: not verified: {row.status_reason}")
     return "\n".join(lines)
 
 
@@ -69,7 +72,7 @@ def describe_deliveries(deliveries: list[Delivery], dry_run: bool) -> str:
     )
 
 
-def describe_exceptions(rows: list[Any]) -> str:
+def describe_exceptions(rows: list[RecordException]) -> str:
     if not rows:
         return "no exceptions"
     lines = [f"{'id':>4}  {'finding':>7}  {'status':<9} {'expires':<10} {'key':<20} reason"]

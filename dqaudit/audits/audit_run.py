@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,9 @@ from dqaudit.errors import DqauditError, ExitCode, InputError
 from dqaudit.expectations.rules.references import suite_reference_files
 from dqaudit.expectations.suite import Suite, load_workspace_suites
 from dqaudit.governance import approvals, locks, trail
+from dqaudit.governance.rule_library import current_version
 from dqaudit.governance.schedule import cadence, last_complete_runs, next_due
-from dqaudit.store import database as store_module
-from dqaudit.store.database import AuditStore
-from dqaudit.store.run_references import record_references
+from dqaudit.store import AuditStore, RunStatus
 from dqaudit.workspace.config import CONFIG_NAME, DatasetConfig, Workspace
 
 Progress = Callable[[str], None]
@@ -141,9 +140,15 @@ def run_audits(
     store = AuditStore(workspace.store_url)
     batch = BatchOutcome(batch_id=uuid.uuid4().hex, runs=[])
     lease = timedelta(minutes=workspace.config.schedule.lock_minutes)
+    version = current_version()
     try:
         trail.record_config(store, workspace.config_path)
-        states = {p.suite.name: approvals.suite_state(store, workspace, p.suite) for p in planned}
+        states = {
+            p.suite.name: approvals.suite_state(
+                store, workspace, p.suite, rule_library_version=version
+            )
+            for p in planned
+        }
         runnable = []
         for plan in planned:
             state = states[plan.suite.name]
@@ -156,6 +161,11 @@ def run_audits(
                 for reference in state.changed_references:
                     say(
                         f"warning: {plan.suite.name}: reference file changed since approval: {reference}"
+                    )
+                if state.rule_library is not None and state.approval is not None:
+                    say(
+                        f"warning: {plan.suite.name}: the built-in rule library changed since "
+                        "the SIMB approved this suite"
                     )
             else:
                 batch.refused.append((plan.suite.name, state.status))
@@ -175,9 +185,9 @@ def run_audits(
                     draft = not states[name].runnable
                     label = " (DRAFT)" if draft else ""
                     say(f"[{number}/{len(runnable)}] {name} ({plan.system}/{plan.dataset}){label}")
-                    outcome = _run_one(store, workspace.root, plan, batch.batch_id, draft)
+                    outcome = _run_one(store, workspace.root, plan, batch.batch_id, draft, version)
                     batch.runs.append(outcome)
-                    if outcome.status == store_module.COMPLETE and not draft:
+                    if outcome.status == RunStatus.COMPLETE and not draft:
                         update_findings(store, workspace, outcome.run_id, plan.suite)
     finally:
         store.close()
@@ -187,20 +197,30 @@ def run_audits(
 def _due(store: AuditStore, workspace: Workspace, plan: PlannedRun, drafts: bool) -> bool:
     """Checked under the suite's lock, so a run another scheduler just finished counts.
     With ``drafts`` (--allow-draft) a draft run counts too, so it is not rerun each call."""
-    now = datetime.now(UTC)
+    now = store.clock()
     rhythm = cadence(plan.suite, workspace.config.risk)
     last = last_complete_runs(store, include_drafts=drafts).get(plan.suite.name)
     return next_due(rhythm.cron, last, now) <= now
 
 
 def _run_one(
-    store: AuditStore, root: Path, plan: PlannedRun, batch_id: str, draft: bool = False
+    store: AuditStore,
+    root: Path,
+    plan: PlannedRun,
+    batch_id: str,
+    draft: bool = False,
+    rule_library_version: str | None = None,
 ) -> RunOutcome:
     run_id = store.start_run(
-        plan.suite, batch_id, system=plan.system, dataset=plan.dataset, draft=draft
+        plan.suite,
+        batch_id,
+        system=plan.system,
+        dataset=plan.dataset,
+        draft=draft,
+        rule_library_version=rule_library_version,
     )
     store.record_risk(run_id, plan.risk_score, plan.band)
-    outcome = RunOutcome(run_id, plan.suite.name, plan.system, plan.dataset, ERROR, None)
+    outcome = RunOutcome(run_id, plan.suite.name, plan.system, plan.dataset, RunStatus.ERROR, None)
     outcome.draft, outcome.band = draft, plan.band
     try:
         outcome = _execute(store, root, plan, run_id, outcome)
@@ -243,22 +263,22 @@ def _execute(
             extract, plan.suite, key=config.key or None, timezone=config.timezone, sink=sink
         )
         store.record_results(run_id, extract, result)
-        record_references(store, run_id, references)
+        store.record_references(run_id, references)
         if result.status == ERROR:
             message = result.to_dict()["error"]
-            store.finish_run(run_id, ERROR, ERROR, message)
+            store.finish_run(run_id, RunStatus.ERROR, ERROR, message)
             outcome.error, outcome.exit_code = message, ExitCode.ENGINE_ERROR
             return outcome
-        store.finish_run(run_id, store_module.COMPLETE, result.status)
+        store.finish_run(run_id, RunStatus.COMPLETE, result.status)
     except DqauditError as exc:
-        store.finish_run(run_id, ERROR, ERROR, exc.message)
+        store.finish_run(run_id, RunStatus.ERROR, ERROR, exc.message)
         outcome.error, outcome.exit_code = exc.message, exc.exit_code
         return outcome
     except BaseException:
-        store.finish_run(run_id, store_module.INTERRUPTED, None, "interrupted")
-        outcome.status = store_module.INTERRUPTED
+        store.finish_run(run_id, RunStatus.INTERRUPTED, None, "interrupted")
+        outcome.status = RunStatus.INTERRUPTED
         raise
-    outcome.status, outcome.outcome = store_module.COMPLETE, result.status
+    outcome.status, outcome.outcome = RunStatus.COMPLETE, result.status
     outcome.rows = result.rows
     outcome.rules = len(result.results)
     outcome.failed_rules = [
@@ -272,7 +292,10 @@ def _store_records(
     store: AuditStore, run_id: str, position: int, first: int, records: list[FailingRecord]
 ) -> None:
     store.add_failing_records(
-        run_id, position, first, [(record.key, record.values) for record in records]
+        run_id,
+        position,
+        first,
+        [(record.key, record.values, record.key_source) for record in records],
     )
 
 

@@ -110,13 +110,11 @@ def audit_show(run_id: str, workspace: Path | None, as_json: bool) -> None:
     """Show one run: its metadata, each rule's outcome and the failing keys."""
     from dqaudit.audits.run_document import run_document
     from dqaudit.commands.console import describe_stored_run
-    from dqaudit.store.run_references import run_references
 
     store = open_store(workspace)
     run = store.get_run(run_id)
-    document = run_document(run)
-    document["run"]["reference_files"] = run_references(store, run["run_id"])
+    document = run_document(run, store.run_references(run.run_id))
     if as_json:
         click.echo(json.dumps(document, default=str))
     else:
-        click.echo(describe_stored_run(document, run["rules"]))
+        click.echo(describe_stored_run(document, run.rules))

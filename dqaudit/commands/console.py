@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from dqaudit.audits.audit_run import BatchOutcome
     from dqaudit.engine.results import SuiteResult
+    from dqaudit.store import RunSummary, StoredRuleResult
 
 SHOWN_KEYS = 5
 MARKS = {True: "PASS", False: "FAIL", None: "ERROR"}
@@ -70,19 +73,19 @@ def describe_batch(batch: BatchOutcome) -> str:
     return "\n".join(lines)
 
 
-def describe_runs(runs: list[dict[str, Any]]) -> str:
+def describe_runs(runs: Sequence[RunSummary]) -> str:
     if not runs:
         return "no runs recorded yet"
     lines = [
         f"{'run':<12}  {'started (UTC)':<16}  {'status':<11}  {'outcome':<7}  {'band':<8}  suite"
     ]
     for run in runs:
-        started = run["started_at"].strftime("%Y-%m-%d %H:%M")
-        draft = "  DRAFT" if run.get("draft") else ""
+        started = run.started_at.strftime("%Y-%m-%d %H:%M")
+        draft = "  DRAFT" if run.draft else ""
         lines.append(
-            f"{run['run_id'][:12]}  {started:<16}  {run['status']:<11}  "
-            f"{run['outcome'] or '-':<7}  {run.get('band') or '-':<8}  "
-            f"{run['suite_name']} ({run['system']}/{run['dataset']}){draft}"
+            f"{run.run_id[:12]}  {started:<16}  {run.status:<11}  "
+            f"{run.outcome or '-':<7}  {run.band or '-':<8}  "
+            f"{run.suite_name} ({run.system}/{run.dataset}){draft}"
         )
     return "\n".join(lines)
 
@@ -99,9 +102,11 @@ def _count(count: int | None, percent: float | None, mostly: Any = None) -> str:
     return text
 
 
-def describe_stored_run(document: dict[str, Any], rules: list[dict[str, Any]] | None = None) -> str:
+def describe_stored_run(
+    document: dict[str, Any], rules: Sequence[StoredRuleResult] | None = None
+) -> str:
     """``rules`` (the stored rule results) add each rule's share passed to the view."""
-    percent = {r["position"]: r.get("unexpected_percent") for r in rules or []}
+    percent = {r.position: r.unexpected_percent for r in rules or []}
     run = document["run"]
     lines = [
         f"run {run['run_id']} (batch {run['batch_id']})",

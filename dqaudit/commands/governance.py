@@ -45,17 +45,34 @@ def trail_verify(workspace: Path | None) -> None:
     from dqaudit.governance.trail import verify
     from dqaudit.governance.views import describe_verification
 
-    _loaded, store = open_workspace_store(workspace, record_config=False)
+    _loaded, store = open_workspace_store(workspace, record_config=False, warn_unprotected=False)
     result = verify(store)
     click.echo(describe_verification(result))
     if not result.ok:
         sys.exit(int(ExitCode.ENGINE_ERROR))
 
 
+@trail.command("protect")
+@workspace_option
+@handles_errors
+def trail_protect(workspace: Path | None) -> None:
+    """Recreate the database triggers that keep the trail append-only, if any are missing
+    (the restoration is recorded in the trail)."""
+    from dqaudit.governance.trail import restore_protections
+
+    _loaded, store = open_workspace_store(workspace, record_config=False, warn_unprotected=False)
+    restored = restore_protections(store)
+    if restored:
+        click.echo("restored: " + "; ".join(restored))
+    else:
+        click.echo("the trail's protections are all in place: nothing to restore")
+
+
 @click.command()
 @workspace_option
 @click.option(
     "--older-than",
+    "older_than",
     type=int,
     default=None,
     help="Purge runs older than this many days (default: retention.record_details_days).",

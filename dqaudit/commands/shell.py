@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from dqaudit.errors import DqauditError, ExitCode
+from dqaudit.errors import DqauditError, ExitCode, FieldError
 
 
 class CommandError(click.ClickException):
@@ -44,6 +44,10 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except FieldError as exc:
+            if debug_enabled():
+                traceback.print_exc()
+            raise CommandError(exc.render(option_names()), int(exc.exit_code)) from None
         except DqauditError as exc:
             if debug_enabled():
                 traceback.print_exc()
@@ -59,6 +63,25 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             ) from None
 
     return wrapper
+
+
+def option_names() -> dict[str, str]:
+    """The running command's option for each library field: by its parameter name
+    (``first_day`` -> ``--from``) and by its own name (``--older-than`` -> ``older_than``)."""
+    ctx = click.get_current_context(silent=True)
+    names: dict[str, str] = {}
+    if ctx is None:
+        return names
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option):
+            continue
+        long_options = [o for o in param.opts if o.startswith("--")] or list(param.opts)
+        flag = long_options[0]
+        for opt in long_options:
+            names.setdefault(opt.lstrip("-").replace("-", "_"), opt)
+        if param.name:
+            names[param.name] = flag
+    return names
 
 
 workspace_option = click.option(
@@ -97,19 +120,36 @@ def open_store(folder: Path | None) -> Any:
     return open_workspace_store(folder)[1]
 
 
-def open_workspace_store(folder: Path | None, record_config: bool = True) -> tuple[Any, Any]:
-    """The workspace and its store, after reporting unfinished runs and recording a
-    changed dqaudit.yml in the trail."""
+def open_workspace_store(
+    folder: Path | None, record_config: bool = True, warn_unprotected: bool = True
+) -> tuple[Any, Any]:
+    """The workspace and its store, after reporting unfinished runs and a trail whose
+    database protections are missing, and recording a changed dqaudit.yml in the trail."""
     from dqaudit.governance.trail import record_config as record_config_change
-    from dqaudit.store.database import AuditStore
+    from dqaudit.store import AuditStore
 
     loaded = open_workspace(folder)
     store = AuditStore(loaded.store_url)
     click.get_current_context().call_on_close(store.close)
     report_stale(store)
+    if warn_unprotected:
+        report_unprotected_trail(store)
     if record_config:
         record_config_change(store, loaded.config_path)
     return loaded, store
+
+
+def report_unprotected_trail(store: Any) -> None:
+    from dqaudit.governance.trail import missing_protections
+
+    missing = missing_protections(store)
+    if missing:
+        click.echo(
+            "warning: the audit trail is not protected: the database no longer refuses edits "
+            f"to it (missing: {'; '.join(missing)}); 'dqaudit trail verify' reports it, "
+            "'dqaudit trail protect' restores it",
+            err=True,
+        )
 
 
 def report_stale(store: Any) -> None:

@@ -53,6 +53,15 @@ class HelperCounts:
     unreadable: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RuleWarning:
+    """Rows a rule listed for checking without failing them (e.g. a local time in the
+    repeated clock-change hour whose reading decides the verdict): why, and their keys."""
+
+    message: str
+    keys: list[str]
+
+
 class PreparedAudit(Protocol):
     """An extract with the plan's helper columns, validated by GX on demand."""
 
@@ -68,6 +77,10 @@ class PreparedAudit(Protocol):
     def failing_records(self, rule: PlannedRule, batch_size: int) -> Iterator[list[FailingRecord]]:
         """The rule's failing rows in batches: file order on files, key order in a
         database. Their number must equal GX's unexpected_count (the runner checks)."""
+        ...
+
+    def rule_warnings(self, rule: PlannedRule) -> list[RuleWarning]:
+        """Rows the rule library lists for checking on this rule (none for most rules)."""
         ...
 
 

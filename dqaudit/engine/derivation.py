@@ -113,7 +113,10 @@ def _options(options_type: type, given: Any, where: str) -> Any:
         elif not isinstance(value, str) or not value:
             raise InputError(f"{where}.options.{name} must be a non-empty string")
         values[name] = value
-    return options_type(**values)
+    try:
+        return options_type(**values)
+    except InputError as exc:  # a value the options refuse (e.g. options.ambiguous)
+        raise InputError(f"{where}: {exc}") from None
 
 
 def check_inputs(suite: Any, datasets: dict[str, Any]) -> None:

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dqaudit.engine.backend import FailingRecord, HelperCounts, plain
+from dqaudit.engine.backend import FailingRecord, HelperCounts, RuleWarning, plain
 from dqaudit.engine.keys import RowKeys, row_keys
 from dqaudit.engine.pandas_eval import ConditionEvaluator, typed_values
 from dqaudit.engine.plan import PANDAS, AuditPlan, ExtractSchema, PlannedRule
 from dqaudit.errors import EngineError
 from dqaudit.expectations import gx_adapter, regexes
+from dqaudit.expectations.rules.timing import DEFAULT_TIMEZONE, clock_change_warning
 
 if TYPE_CHECKING:
     from dqaudit.connectors.base import FrameExtract
@@ -120,6 +121,24 @@ class PreparedFrame:
 
     def helper_counts(self) -> HelperCounts:
         return self.counts
+
+    def rule_warnings(self, rule: PlannedRule) -> list[RuleWarning]:
+        """Timing rules with ``ambiguous: flag``: the rows (of those the row condition
+        selects) whose verdict depends on how a repeated clock-change hour is read."""
+        selected = None
+        if rule.condition_column is not None:
+            selected = self.work[rule.condition_column].to_numpy() == 1
+        found = clock_change_warning(
+            rule.rule.expectation_type,
+            rule.check.kwargs,
+            self.frame,
+            self.plan.timezone or DEFAULT_TIMEZONE,
+            selected,
+        )
+        if found is None:
+            return []
+        positions = np.flatnonzero(found.rows)
+        return [RuleWarning(found.message, [str(self.keys.keys[p]) for p in positions])]
 
     def failing_records(self, rule: PlannedRule, batch_size: int) -> Iterator[list[FailingRecord]]:
         outcome = self.outcomes()[rule.position]

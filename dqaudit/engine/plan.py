@@ -54,6 +54,7 @@ TIMEZONE_TYPES = frozenset(
     {
         "expect_column_pair_values_to_be_within_hours",
         "expect_multicolumn_datetimes_to_be_in_order",
+        "expect_multicolumn_datetimes_to_be_within_hours",
     }
 )
 REGEX_TYPES = {
@@ -173,6 +174,37 @@ def preflight(suite: Suite, engine: str) -> None:
     _refuse_unsupported_derivation(suite, engine)
     for rule in suite.rules:
         _plan_rule(rule, suite, engine, None, _Helpers())
+
+
+def plan_problems(
+    suite: Suite,
+    engine: str,
+    schema: ExtractSchema | None = None,
+    key: str | Sequence[str] | None = None,
+    *,
+    timezone: str | None = None,
+) -> list[InputError]:
+    """Every problem a plan would find, not just the first (``suite lint``, approval):
+    the same checks as ``build_plan``, rule by rule; the columns only when ``schema``
+    (the extract's header) is known."""
+    problems: list[InputError] = []
+
+    def attempt(check: Any) -> Any:
+        try:
+            return check()
+        except InputError as exc:
+            problems.append(exc)
+            return None
+
+    attempt(lambda: _refuse_unsupported_derivation(suite, engine))
+    if schema is not None:
+        attempt(lambda: _check_keys(schema, key_columns_of(key)))
+    helpers = _Helpers()
+    for rule in suite.rules:
+        planned = attempt(lambda rule=rule: _plan_rule(rule, suite, engine, timezone, helpers))
+        if planned is not None and schema is not None:
+            attempt(lambda planned=planned: _check_columns(suite, schema, (planned,)))
+    return problems
 
 
 def build_plan(

@@ -40,6 +40,9 @@ class RuleResult:
     observed_value: Any = None
     line_keys: list[str] | None = None
     warnings: list[str] = field(default_factory=list)
+    # Keys of the rows the rule listed for checking without failing them (a local time
+    # in the repeated clock-change hour whose reading decides the verdict).
+    warning_keys: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

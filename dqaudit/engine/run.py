@@ -121,6 +121,8 @@ def run_plan(
                 _collect(audit, planned, result, sink, batch_size)
             elif planned.row_level and result.error is None:
                 result.failing_keys, result.line_keys = ([], []) if sink is None else (None, None)
+            if result.error is None:
+                _listed_for_checking(audit, planned, result)
             results.append(result)
         warnings = list(audit.key_warnings)
         rows = audit.rows
@@ -178,6 +180,16 @@ def _rule_result(
         if counts.selected.get(planned.condition_column) == 0:
             result.warnings.append("row_condition selects no row, so the rule checked nothing")
     return result
+
+
+def _listed_for_checking(audit: PreparedAudit, planned: PlannedRule, result: RuleResult) -> None:
+    """Rows the rule library lists on this rule without failing them: a warning naming
+    the first keys, and every key on the result (``warning_keys``)."""
+    for warning in audit.rule_warnings(planned):
+        shown = ", ".join(warning.keys[:5])
+        more = f" and {len(warning.keys) - 5} more" if len(warning.keys) > 5 else ""
+        result.warnings.append(f"{warning.message}: {shown}{more}")
+        result.warning_keys = [*(result.warning_keys or []), *warning.keys]
 
 
 def _collect(

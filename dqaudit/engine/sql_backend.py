@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from dqaudit.connectors.base import DatabaseExtract, DatabaseTarget
-from dqaudit.engine.backend import KEY_SEPARATOR, FailingRecord, HelperCounts, key_text, plain
+from dqaudit.engine.backend import (
+    KEY_SEPARATOR,
+    FailingRecord,
+    HelperCounts,
+    RuleWarning,
+    key_text,
+    plain,
+)
 from dqaudit.engine.plan import AuditPlan, ColumnKind, ExtractSchema, PlannedRule
 from dqaudit.engine.sql_eval import SqlHelpers, definite, register_sqlite_functions, sa_text
 from dqaudit.errors import DqauditError, InputError
@@ -190,6 +197,9 @@ class PreparedSql:
 
     def outcomes(self) -> dict[int, gx_adapter.GxOutcome]:
         return self._outcomes
+
+    def rule_warnings(self, rule: PlannedRule) -> list[RuleWarning]:
+        return []  # the rules that list rows for checking (timing) run on pandas only
 
     def helper_counts(self) -> HelperCounts:
         return self._counts

@@ -1,11 +1,54 @@
 """The one module that talks to Great Expectations.
 
-Everything GX-specific is handled here, measured on GX 1.24: an ephemeral context that
-writes nothing to disk, progress bars and GX logging off, one ``validate`` call per suite
-(each call re-hashes the whole frame), results matched to expectations by a marker in
-``meta`` (GX does not return them in suite order), positional unexpected indices instead
-of GX's slow keyed lists, and GX's ``exception_info`` surfaced as errors, never as a plain
-failure. GX is imported lazily because the import alone takes seconds.
+No other dqaudit module imports GX, except the rule library's custom expectation classes
+(``rules/gx_expectations.py``, ``rules/gx_identifiers.py``), which must subclass GX's
+and which this module imports when it loads GX. Everything else goes through the small
+API here: ``validate_dataframe``, ``validate_sql`` (with ``SqlValidation.failing_rows``),
+``check_kwargs``, ``is_known_expectation``, ``is_row_level``, ``selected_rows_condition``
+and ``gx_version``.
+
+GX behaviours worked around here, each checked on GX 1.24.0 to 1.24.1 (setup.cfg pins
+``great_expectations>=1.24,<1.25``; re-check them before widening the pin):
+
+1. Importing GX takes seconds and any submodule import runs the package ``__init__``: GX
+   is imported lazily, once, under a lock, with its usage statistics and logging off.
+2. A file-backed context writes a ``gx/`` folder: only an ephemeral context is used,
+   with progress bars off.
+3. Each batch is fingerprinted by hashing the whole frame (seconds per million text
+   rows): ``pandas_execution_engine.hash_pandas_dataframe`` is replaced by a unique id;
+   dqaudit fingerprints the extract itself.
+4. Validation results do not come back in suite order: each expectation carries a
+   marker in ``meta`` and results are matched by it; a missing or unknown result is an
+   engine error.
+5. A suite silently keeps only the first of two expectations with the same type and
+   kwargs: suites refuse duplicates on load, and this module checks nothing was dropped.
+6. An expectation that raises inside a metric is reported as ``success: false`` with
+   ``exception_info``: it is surfaced as an error, never as a failure or a pass.
+7. An unknown expectation type raises ``ExpectationNotFoundError`` only when the suite is
+   built, and bad kwargs raise pydantic errors whose first line names no field: both are
+   turned into input errors naming the rule and each kwarg at fault, when a plan is built.
+8. ``COMPLETE`` results list failing rows by key at ~50 µs per failing cell and build a
+   filter string naming every failing index: positional ``unexpected_index_list`` is
+   used (no index columns) with ``return_unexpected_index_query`` off, and the engine
+   maps positions to keys vectorised.
+9. On SQL, the failing-row list is capped and fetched whole, and the index query ignores
+   ``row_condition``: outcomes use ``BASIC`` with no samples, and ``failing_rows`` runs one
+   keyed SELECT built from GX's own condition metric over GX's own domain, streamed.
+10. SQL counts can come back as ``Decimal``: they are read as ``int``.
+11. String row conditions are deprecated (1.9+); the pandas parser hands them to
+    ``DataFrame.query`` (which can run code) and the GX parser ignores trailing text
+    (``col("a")>0 and ...`` loses its second half). GX is never given a suite's condition:
+    the engine evaluates it (dqaudit.expectations.conditions) into a helper column and GX
+    gets only ``selected_rows_condition(column)``, a serialised Condition object.
+12. Pair expectations default ``ignore_row_if`` differently on pandas and SQL when one
+    side is null: the plan always sets ``either_value_is_missing`` (unless the rule counts
+    a missing value as a failure).
+13. A query asset's text goes through ``sqlalchemy.text``, where ``:name`` is a bind
+    parameter: colons in dqaudit's generated SQL are escaped by the SQL backend.
+14. GX's SQL datasources keep connections open until garbage collection: they are
+    disposed of explicitly when a validation ends.
+15. GX is slow on pandas 3's ``datetime64[us]``: frames are given ``datetime64[ns]``.
+16. GX objects shared across threads give wrong results: parallel runs use processes.
 """
 
 from __future__ import annotations

@@ -10,58 +10,63 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from dqaudit.digests import sha256_file
-from dqaudit.errors import InputError
+from dqaudit.errors import FieldError, InputError
 from dqaudit.expectations.suite import Suite, load_suite, load_workspace_suites
 from dqaudit.governance import trail
-from dqaudit.store import schema
-from dqaudit.store.database import AuditStore, as_utc, os_user
+from dqaudit.governance.rule_library import current_version
+from dqaudit.store import ApprovalRecord, AuditStore, StoreTransaction
 from dqaudit.workspace.config import Workspace
 
-APPROVED = "approved"
-REVIEW_OVERDUE = "review overdue"
-CHANGED = "changed since approval"
-NEVER_APPROVED = "never approved"
-REVOKED = "revoked"
-UNCONFIRMED = "approval not in the trail"
+Approval = ApprovalRecord  # what the store keeps of an approval
+
+
+class ApprovalState(StrEnum):
+    """Where a suite stands with the SIMB (the value is what ``suite status`` prints)."""
+
+    APPROVED = "approved"
+    REVIEW_OVERDUE = "review overdue"
+    CHANGED = "changed since approval"
+    NEVER_APPROVED = "never approved"
+    REVOKED = "revoked"
+    UNCONFIRMED = "approval not in the trail"  # fails the trail cross-check
+
+    @property
+    def runnable(self) -> bool:
+        return self in (ApprovalState.APPROVED, ApprovalState.REVIEW_OVERDUE)
+
+
+APPROVED = ApprovalState.APPROVED
+REVIEW_OVERDUE = ApprovalState.REVIEW_OVERDUE
+CHANGED = ApprovalState.CHANGED
+NEVER_APPROVED = ApprovalState.NEVER_APPROVED
+REVOKED = ApprovalState.REVOKED
+UNCONFIRMED = ApprovalState.UNCONFIRMED
 RUNNABLE = (APPROVED, REVIEW_OVERDUE)
 
 
 @dataclass(frozen=True)
-class Approval:
-    id: int
-    suite_name: str
-    suite_hash: str
-    canonical: dict[str, Any]
-    approved_by: str
-    board: str
-    minute: str
-    review_by: date | None
-    approved_at: datetime
-    reference_files: list[dict[str, str]]
-    revoked_at: datetime | None = None
-    revoked_by: str | None = None
-    revoke_reason: str | None = None
-
-
-@dataclass(frozen=True)
 class SuiteState:
-    """Where a suite stands with the SIMB, as ``suite status`` shows it."""
+    """Where a suite stands with the SIMB, as ``suite status`` shows it.
+
+    ``rule_library`` is (version approved under, version now) when they differ: the
+    built-in rules the suite calls changed since the SIMB approved it.
+    """
 
     suite: Suite
-    status: str
+    status: ApprovalState
     approval: Approval | None
     changed_references: list[str] = field(default_factory=list)
+    rule_library: tuple[str | None, str] | None = None
 
     @property
     def runnable(self) -> bool:
-        return self.status in RUNNABLE
+        return self.status.runnable
 
 
 @dataclass(frozen=True)
@@ -162,13 +167,18 @@ def approve(
     board: str,
     minute: str,
     review_by: date | None = None,
+    rule_library_version: str | None = None,
 ) -> Approval:
-    """Record the SIMB's approval of the suite as it is now; nothing is written on error."""
-    for name, value in (("--by", by), ("--board", board), ("--minute", minute)):
+    """Record the SIMB's approval of the suite as it is now; nothing is written on error.
+
+    ``rule_library_version`` is the built-in rule library's version it is approved under
+    (default: the one in use now)."""
+    for name, value in (("by", by), ("board", board), ("minute", minute)):
         if not value or not value.strip():
-            raise InputError(f"{name} must not be empty")
-    if review_by is not None and review_by <= datetime.now(UTC).date():
-        raise InputError(f"--review-by {review_by.isoformat()} is not in the future")
+            raise FieldError(f"{{{name}}} must not be empty", name)
+    if review_by is not None and review_by <= store.clock().date():
+        raise FieldError(f"{{review_by}} {review_by.isoformat()} is not in the future", "review_by")
+    version = rule_library_version or current_version()
     from dqaudit.governance.schedule import cadence
 
     suite = find_suite(workspace, reference)
@@ -179,35 +189,34 @@ def approve(
         suite.path.read_text(encoding="utf-8") if suite.path else json.dumps(suite.canonical())
     )
     references = _fingerprints(referenced_files(suite, workspace))
-    approved_at = datetime.now(UTC)
+    approved_at = store.clock()
 
-    def write(connection: sa.Connection) -> dict[str, Any]:
-        inserted = connection.execute(
-            schema.approvals.insert().values(
-                suite_name=suite.name,
-                suite_hash=suite.hash,
-                canonical=suite.canonical(),
-                document=document,
-                approved_by=by,
-                board=board,
-                minute=minute,
-                review_by=review_by,
-                approved_at=approved_at,
-                os_user=os_user(),
-                reference_files=references,
-            )
+    def write(tx: StoreTransaction) -> dict[str, Any]:
+        approval_id = tx.approvals.record(
+            suite_name=suite.name,
+            suite_hash=suite.hash,
+            canonical=suite.canonical(),
+            document=document,
+            approved_by=by,
+            board=board,
+            minute=minute,
+            review_by=review_by,
+            approved_at=approved_at,
+            reference_files=references,
+            rule_library_version=version,
         )
         return {
-            "approval_id": int(inserted.inserted_primary_key[0]),
+            "approval_id": approval_id,
             "suite_hash": suite.hash,
             "approved_by": by,
             "board": board,
             "minute": minute,
             "review_by": review_by.isoformat() if review_by else None,
             "reference_files": references,
+            "rule_library_version": version,
         }
 
-    trail.write_with_entry(store, "approve", suite.name, write)
+    store.trail.write_with_entry("approve", suite.name, write)
     approval = latest_approval(store, suite.name)
     assert approval is not None
     return approval
@@ -217,20 +226,17 @@ def revoke(
     store: AuditStore, workspace: Workspace, reference: str, *, by: str, reason: str
 ) -> Approval:
     """Withdraw the suite's current approval; its runs then need a new approval."""
-    if not by.strip() or not reason.strip():
-        raise InputError("--by and --reason must not be empty")
+    for name, value in (("by", by), ("reason", reason)):
+        if not value or not value.strip():
+            raise FieldError(f"{{{name}}} must not be empty", name)
     name = _suite_name(workspace, reference)
     approval = latest_approval(store, name)
     if approval is None or approval.revoked_at is not None:
         raise InputError(f"suite '{name}' has no approval in force to revoke")
-    revoked_at = datetime.now(UTC)
+    revoked_at = store.clock()
 
-    def write(connection: sa.Connection) -> dict[str, Any]:
-        connection.execute(
-            schema.approvals.update()
-            .where(schema.approvals.c.id == approval.id)
-            .values(revoked_at=revoked_at, revoked_by=by, revoke_reason=reason)
-        )
+    def write(tx: StoreTransaction) -> dict[str, Any]:
+        tx.approvals.revoke(approval.id, by=by, reason=reason, at=revoked_at)
         return {
             "approval_id": approval.id,
             "suite_hash": approval.suite_hash,
@@ -238,7 +244,7 @@ def revoke(
             "reason": reason,
         }
 
-    trail.write_with_entry(store, "revoke", name, write)
+    store.trail.write_with_entry("revoke", name, write)
     revoked = latest_approval(store, name)
     assert revoked is not None
     return revoked
@@ -254,29 +260,20 @@ def _suite_name(workspace: Workspace, reference: str) -> str:
 
 
 def latest_approval(store: AuditStore, suite_name: str) -> Approval | None:
-    with store.engine.connect() as connection:
-        row = connection.execute(
-            sa.select(schema.approvals)
-            .where(schema.approvals.c.suite_name == suite_name)
-            .order_by(schema.approvals.c.approved_at.desc(), schema.approvals.c.id.desc())
-            .limit(1)
-        ).first()
-    return _approval(row) if row else None
-
-
-def approval_by_id(store: AuditStore, approval_id: int) -> Approval | None:
-    with store.engine.connect() as connection:
-        row = connection.execute(
-            sa.select(schema.approvals).where(schema.approvals.c.id == approval_id)
-        ).first()
-    return _approval(row) if row else None
+    return store.approvals.latest(suite_name)
 
 
 def suite_state(
-    store: AuditStore, workspace: Workspace, suite: Suite, today: date | None = None
+    store: AuditStore,
+    workspace: Workspace,
+    suite: Suite,
+    today: date | None = None,
+    rule_library_version: str | None = None,
 ) -> SuiteState:
-    """Approved, changed since approval, never approved, revoked, or review overdue."""
-    today = today or datetime.now(UTC).date()
+    """Approved, changed since approval, never approved, revoked, review overdue, or
+    unconfirmed (the approval is not in the trail); flagged when the rule library it was
+    approved under is not ``rule_library_version`` (default: the one in use now)."""
+    today = today or store.clock().date()
     approval = latest_approval(store, suite.name)
     if approval is None:
         return SuiteState(suite, NEVER_APPROVED, None)
@@ -286,11 +283,17 @@ def suite_state(
     if not confirmed:
         return SuiteState(suite, UNCONFIRMED, approval)
     changed = _changed_references(approval)
+    current = rule_library_version or current_version()
+    library = None
+    if approval.rule_library_version != current:
+        library = (approval.rule_library_version, current)
     if approval.suite_hash != suite.hash:
-        return SuiteState(suite, CHANGED, approval, changed)
-    if approval.review_by is not None and approval.review_by < today:
-        return SuiteState(suite, REVIEW_OVERDUE, approval, changed)
-    return SuiteState(suite, APPROVED, approval, changed)
+        status = CHANGED
+    elif approval.review_by is not None and approval.review_by < today:
+        status = REVIEW_OVERDUE
+    else:
+        status = APPROVED
+    return SuiteState(suite, status, approval, changed, library)
 
 
 def _trail_record(store: AuditStore, approval: Approval) -> tuple[bool, bool]:
@@ -327,7 +330,10 @@ def _changed_references(approval: Approval) -> list[str]:
 
 
 def all_states(
-    store: AuditStore, workspace: Workspace, band: str | None = None
+    store: AuditStore,
+    workspace: Workspace,
+    band: str | None = None,
+    rule_library_version: str | None = None,
 ) -> list[SuiteState]:
     """Every workspace suite's approval state, highest risk first (optionally one band)."""
     risk = workspace.config.risk
@@ -339,7 +345,8 @@ def all_states(
         if band is None or risk.band_name(s.risk_score) == band
     ]
     suites.sort(key=lambda s: (-s.risk_score, s.name))
-    return [suite_state(store, workspace, suite) for suite in suites]
+    version = rule_library_version or current_version()
+    return [suite_state(store, workspace, s, rule_library_version=version) for s in suites]
 
 
 def diff(store: AuditStore, workspace: Workspace, reference: str) -> SuiteDiff:
@@ -379,21 +386,3 @@ def _by_rule(canonical: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for index, expectation in enumerate(canonical.get("expectations", [])):
         rules[expectation.get("rule_id") or f"#{index + 1}"] = expectation
     return rules
-
-
-def _approval(row: Any) -> Approval:
-    return Approval(
-        id=int(row.id),
-        suite_name=row.suite_name,
-        suite_hash=row.suite_hash,
-        canonical=row.canonical,
-        approved_by=row.approved_by,
-        board=row.board,
-        minute=row.minute,
-        review_by=row.review_by,
-        approved_at=as_utc(row.approved_at),
-        reference_files=row.reference_files or [],
-        revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
-        revoked_by=row.revoked_by,
-        revoke_reason=row.revoke_reason,
-    )

@@ -7,15 +7,13 @@ suite that missed several slots is due once, not once per missed slot.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-import sqlalchemy as sa
 from croniter import croniter
 
 from dqaudit.errors import InputError
 from dqaudit.expectations.suite import Suite, load_workspace_suites
-from dqaudit.store import schema
-from dqaudit.store.database import COMPLETE, AuditStore, as_utc
+from dqaudit.store import AuditStore
 from dqaudit.workspace.config import Workspace
 from dqaudit.workspace.risk import FREQUENCIES, RiskConfig, check_cron
 
@@ -63,15 +61,7 @@ def cadence(suite: Suite, risk: RiskConfig) -> Cadence:
 
 def last_complete_runs(store: AuditStore, include_drafts: bool = False) -> dict[str, datetime]:
     """Start time of each suite's latest complete run (non-draft, unless asked)."""
-    runs = schema.runs
-    query = sa.select(runs.c.suite_name, sa.func.max(runs.c.started_at)).where(
-        runs.c.status == COMPLETE
-    )
-    if not include_drafts:
-        query = query.where(runs.c.draft.is_(False))
-    with store.engine.connect() as connection:
-        rows = connection.execute(query.group_by(runs.c.suite_name)).all()
-    return {name: as_utc(started) for name, started in rows}
+    return store.runs.last_complete_starts(include_drafts)
 
 
 def next_due(cron: str, last: datetime | None, now: datetime) -> datetime:
@@ -85,7 +75,7 @@ def schedule(
     store: AuditStore, suites: list[Suite], risk: RiskConfig, now: datetime | None = None
 ) -> list[ScheduleEntry]:
     """Each suite's cadence, last complete run and next due time, highest risk first."""
-    now = now or datetime.now(UTC)
+    now = now or store.clock()
     last = last_complete_runs(store)
     entries = []
     for suite in suites:

@@ -35,7 +35,23 @@ def describe_states(states: list[SuiteState], risk: RiskConfig) -> str:
         lines.append(f"{state.suite.name:<28} {band:<8} {state.status:<24} {detail}")
         for reference in state.changed_references:
             lines.append(f"{'':<28} reference file changed since approval: {reference}")
+        if state.rule_library is not None:
+            lines.append(f"{'':<28} {describe_rule_library_change(state.rule_library)}")
     return "\n".join(lines)
+
+
+def describe_rule_library_change(versions: tuple[str | None, str]) -> str:
+    """The built-in rules a suite calls changed since its approval: say from what to what."""
+    approved, now = versions
+    if approved is None:
+        return (
+            f"rule library: approved before versions were recorded; now {now[:12]}… "
+            "(re-approve to confirm the built-in rules)"
+        )
+    return (
+        f"rule library changed since approval: approved under {approved[:12]}…, "
+        f"now {now[:12]}… (re-approve to confirm the built-in rules)"
+    )
 
 
 def describe_diff(change: SuiteDiff) -> str:
@@ -75,12 +91,21 @@ def describe_trail(entries: list[TrailEntry]) -> str:
 
 
 def describe_verification(result: Verification) -> str:
-    if result.ok:
-        return (
+    lines = []
+    if result.chain_ok:
+        lines.append(
             f"trail intact: {result.entries} entries, head hash {result.head_hash} "
             "(record it in the board minutes to anchor the chain)"
         )
-    return f"trail BROKEN at entry {result.broken_at}: {result.problem}"
+    else:
+        lines.append(f"trail BROKEN at entry {result.broken_at}: {result.problem}")
+    if result.unprotected:
+        lines.append(
+            "trail NOT PROTECTED: the database no longer refuses edits to it; missing: "
+            + "; ".join(result.unprotected)
+            + " (restore with 'dqaudit trail protect')"
+        )
+    return "\n".join(lines)
 
 
 def describe_schedule(entries: list[ScheduleEntry], now: datetime) -> str:

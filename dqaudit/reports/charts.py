@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from markupsafe import escape
 
@@ -47,14 +48,14 @@ def trend_svg(
         if len(set(labels)) == len(labels):
             break
         labels = [f"{m.day} {m:%b} {m:{detailed}}" for m in moments]
-    settings = {
+    settings: dict[str, Any] = {
         "svg.fonttype": "none",
         "svg.hashsalt": chart_id,
         "font.family": "sans-serif",
         "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica", "Liberation Sans"],
         "font.size": 9,
     }
-    with matplotlib.rc_context(settings):
+    with matplotlib.rc_context(settings):  # type: ignore[arg-type]  # stubs: rc keys as Literals
         figure = Figure(figsize=(6.4, 2.0), dpi=100)
         axes = figure.add_subplot()
         positions = list(range(len(scores)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dqaudit.reports.facts import FindingFact
-from dqaudit.store import schema
+from dqaudit.store import FindingStatus
 from dqaudit.workspace.risk import RiskConfig
 
 OVERDUE = "Overdue"
@@ -71,9 +71,8 @@ def count_heatmap(findings: list[FindingFact], matrix: int) -> Heatmap:
 def count_by_status(findings: list[FindingFact], as_of: date) -> list[tuple[str, int]]:
     """Every workflow status in order (zeros included), then the derived Overdue count."""
     counts = Counter(f.status for f in findings)
-    rows = [(status, counts.get(status, 0)) for status in schema.FINDING_STATUSES]
-    rows += [
-        (status, n) for status, n in sorted(counts.items()) if status not in schema.FINDING_STATUSES
+    rows: list[tuple[str, int]] = [
+        (status.value, counts.get(status, 0)) for status in FindingStatus
     ]
     rows.append((OVERDUE, sum(1 for f in findings if f.overdue(as_of))))
     return rows
@@ -99,8 +98,10 @@ def count_by_band(findings: list[FindingFact], risk: RiskConfig, as_of: date) ->
                 colour=risk.bands[band].colour if band in risk.bands else None,
                 open=sum(1 for f in group if f.is_open),
                 overdue=sum(1 for f in group if f.overdue(as_of)),
-                resolved=sum(1 for f in group if f.status in ("Resolved", "Verified")),
-                not_accepted=sum(1 for f in group if f.status == "Not accepted"),
+                resolved=sum(
+                    1 for f in group if f.status in (FindingStatus.RESOLVED, FindingStatus.VERIFIED)
+                ),
+                not_accepted=sum(1 for f in group if f.status is FindingStatus.NOT_ACCEPTED),
             )
         )
     return rows

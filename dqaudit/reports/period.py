@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dqaudit.errors import InputError
+from dqaudit.errors import FieldError
 from dqaudit.timezones import DEFAULT_TIMEZONE
 
 PERIOD_FORMS = "a quarter (2026-Q3), a month (2026-07) or a year (2026)"
@@ -75,7 +75,7 @@ def parse_period(text: str, timezone: str = DEFAULT_TIMEZONE) -> Period:
     if year:
         number = int(value)
         return Period(date(number, 1, 1), date(number, 12, 31), str(number), timezone)
-    raise InputError(f"--period '{text}' is not a period: use {PERIOD_FORMS}")
+    raise FieldError(f"{{period}} '{text}' is not a period: use {PERIOD_FORMS}", "period")
 
 
 def resolve_period(
@@ -86,16 +86,18 @@ def resolve_period(
     today: date,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> Period:
-    """The period a report covers: --period, or --from/--to, or else this quarter to date.
+    """The period a report covers: ``period``, or ``first_day``/``last_day``, or else this
+    quarter to date.
 
     A period that has not started yet is refused: a board paper about it would show no
     audits and no findings, which reads as "nothing wrong" rather than "not yet"."""
     chosen = _chosen_period(period, first_day, last_day, today=today, timezone=timezone)
     if chosen.first_day > today:
-        option = f"--period {period}" if period is not None else f"--from {chosen.first_day}"
-        raise InputError(
-            f"{option} starts on {_long_date(chosen.first_day)}, after today "
-            f"({_long_date(today)}): a period that has not started cannot be reported"
+        field, value = ("period", period) if period is not None else ("first_day", chosen.first_day)
+        raise FieldError(
+            f"{{{field}}} {value} starts on {_long_date(chosen.first_day)}, after today "
+            f"({_long_date(today)}): a period that has not started cannot be reported",
+            field,
         )
     return chosen
 
@@ -109,18 +111,27 @@ def _chosen_period(
     timezone: str,
 ) -> Period:
     if period is not None and (first_day is not None or last_day is not None):
-        raise InputError("give either --period or --from/--to, not both")
+        raise FieldError(
+            "give either {period} or {first_day}/{last_day}, not both",
+            "period",
+            "first_day",
+            "last_day",
+        )
     if period is not None:
         return parse_period(period, timezone)
     if last_day is not None and first_day is None:
-        raise InputError("--to needs --from (the first day of the period)")
+        raise FieldError(
+            "{last_day} needs {first_day} (the first day of the period)", "last_day", "first_day"
+        )
     if first_day is not None:
         last = last_day or today
         if first_day > last:
-            which = "--to" if last_day is not None else "today"
-            raise InputError(
-                f"--from {first_day.isoformat()} is after {which} ({last.isoformat()}): "
-                "the period would be empty"
+            which = "{last_day}" if last_day is not None else "today"
+            raise FieldError(
+                f"{{first_day}} {first_day.isoformat()} is after {which} ({last.isoformat()}): "
+                "the period would be empty",
+                "first_day",
+                "last_day",
             )
         return Period(first_day, last, f"{_long_date(first_day)} to {_long_date(last)}", timezone)
     return parse_period(f"{today.year}-Q{(today.month - 1) // 3 + 1}", timezone)

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from dqaudit.digests import sha256_bytes
-from dqaudit.errors import InputError
+from dqaudit.errors import FieldError, InputError
 from dqaudit.governance import trail
 from dqaudit.reports.period import Period, resolve_period
 from dqaudit.reports.simb import SimbSummary, build_summary
-from dqaudit.store.database import AuditStore
+from dqaudit.store import AuditStore
 from dqaudit.workspace.config import Workspace
 
 FORMATS = ("html", "xlsx")
@@ -37,25 +37,28 @@ EXTENSIONS = {".html": "html", ".htm": "html", ".xlsx": "xlsx"}
 
 
 def report_format(out: Path, requested: str | None) -> str:
-    """The format the file's extension names, which ``--format`` (if given) must match.
+    """The format the file's extension names, which ``requested`` (if given) must match.
 
     A board paper whose name says one format and whose content is another (HTML in a
     ``.pdf``, a workbook in a ``.html``) would not open, or would open as the wrong thing
     from an email attachment, so an unknown extension or a mismatch is refused.
     """
     if requested is not None and requested not in FORMATS:
-        raise InputError(f"--format '{requested}' is not one of: {', '.join(FORMATS)}")
+        raise FieldError(f"{{format}} '{requested}' is not one of: {', '.join(FORMATS)}", "format")
     suffix = out.suffix.lower()
     named = EXTENSIONS.get(suffix)
     if named is None:
-        raise InputError(
-            f"--out {out}: the extension '{out.suffix or '(none)'}' is not a report format; "
-            f"use {', '.join(EXTENSIONS)}"
+        raise FieldError(
+            f"{{out}} {out}: the extension '{out.suffix or '(none)'}' is not a report format; "
+            f"use {', '.join(EXTENSIONS)}",
+            "out",
         )
     if requested is not None and requested != named:
-        raise InputError(
-            f"--out {out} is named as {named} but --format is {requested}; "
-            f"use a .{requested} name or --format {named}"
+        raise FieldError(
+            f"{{out}} {out} is named as {named} but {{format}} is {requested}; "
+            f"use a .{requested} name or {{format}} {named}",
+            "out",
+            "format",
         )
     return named
 
@@ -74,10 +77,10 @@ def write_simb_report(
     """Write the SIMB summary of a period to ``out`` as HTML or Excel."""
     kind = report_format(out, format)
     if not out.parent.is_dir():
-        raise InputError(f"--out {out}: folder {out.parent} does not exist")
+        raise FieldError(f"{{out}} {out}: folder {out.parent} does not exist", "out")
     if out.is_dir():
-        raise InputError(f"--out {out} is a folder; give a file name")
-    now = now or datetime.now(UTC)
+        raise FieldError(f"{{out}} {out} is a folder; give a file name", "out")
+    now = now or store.clock()
     timezone = workspace.config.report.timezone
     today = now.astimezone(ZoneInfo(timezone)).date()
     chosen = resolve_period(period, first_day, last_day, today=today, timezone=timezone)

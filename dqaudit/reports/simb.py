@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -18,6 +18,7 @@ from croniter import croniter
 from dqaudit.errors import InputError
 from dqaudit.expectations.suite import DIMENSIONS, Suite, load_workspace_suites
 from dqaudit.governance import approvals
+from dqaudit.governance.rule_library import current_version
 from dqaudit.governance.schedule import cadence, next_due
 from dqaudit.reports.facts import RunFact, load_findings, load_outcomes, load_runs
 from dqaudit.reports.findings_view import (
@@ -31,11 +32,12 @@ from dqaudit.reports.findings_view import (
 )
 from dqaudit.reports.period import Period
 from dqaudit.reports.quality import RuleOutcome, Score, score
-from dqaudit.store.database import COMPLETE, AuditStore
+from dqaudit.store import AuditStore, RunStatus
 from dqaudit.workspace.config import Workspace
 from dqaudit.workspace.report_settings import ReportConfig
 from dqaudit.workspace.risk import RiskConfig
 
+COMPLETE = RunStatus.COMPLETE
 PENDING_STATUSES = (approvals.NEVER_APPROVED, approvals.CHANGED)
 
 
@@ -50,6 +52,7 @@ class Headline:
     suites_pending: int
     suites_review_overdue: int
     suites_revoked: int
+    suites_unconfirmed: int  # the approval fails the trail cross-check: investigate
     findings_open: int
     findings_overdue: int
 
@@ -175,10 +178,16 @@ def build_summary(
     """Compute the summary of ``period`` from the store (read only) and the workspace."""
     settings = workspace.config.report
     risk = workspace.config.risk
-    now = now or datetime.now(UTC)
+    now = now or store.clock()
     as_of = now.astimezone(ZoneInfo(period.timezone)).date()
     suites = load_workspace_suites(workspace)
-    states = {s.name: approvals.suite_state(store, workspace, s, today=as_of) for s in suites}
+    version = current_version()
+    states = {
+        s.name: approvals.suite_state(
+            store, workspace, s, today=as_of, rule_library_version=version
+        )
+        for s in suites
+    }
     runs = [r for r in load_runs(store) if r.started_at < now]
     in_period = [r for r in runs if period.contains(r.started_at)]
     notes: list[str] = []
@@ -217,6 +226,7 @@ def build_summary(
             1 for s in states.values() if s.status == approvals.REVIEW_OVERDUE
         ),
         suites_revoked=sum(1 for s in states.values() if s.status == approvals.REVOKED),
+        suites_unconfirmed=sum(1 for s in states.values() if s.status == approvals.UNCONFIRMED),
         findings_open=sum(1 for f in findings if f.is_open),
         findings_overdue=sum(1 for f in findings if f.overdue(as_of)),
     )
@@ -303,7 +313,7 @@ def _schedule(
                 due=due,
                 done=done,
                 runs=len(during),
-                last_complete=(during or before or [None])[-1],
+                last_complete=(during or before)[-1] if (during or before) else None,
             )
         )
     return entries

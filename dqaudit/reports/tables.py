@@ -122,6 +122,11 @@ def headline_table(summary: SimbSummary) -> Table:
         ("Suites pending approval", h.suites_pending, "never approved, or changed since approval"),
         ("Suites overdue for review", h.suites_review_overdue, "approval past its review date"),
         ("Suites revoked", h.suites_revoked, "approval withdrawn"),
+        (
+            "Suites with an unconfirmed approval",
+            h.suites_unconfirmed,
+            "the approval does not match the audit trail: investigate before relying on it",
+        ),
         ("Open findings", h.findings_open, "not resolved, verified or not accepted"),
         ("Overdue actions", h.findings_overdue, "open past the agreed (else due) date"),
     ]

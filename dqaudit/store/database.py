@@ -1,21 +1,23 @@
-"""The audit store: every run, every rule outcome and every failing record key.
+"""The audit store: the one door to every run, approval, finding, plan and trail entry.
 
-A run is written under status ``running`` in batches (so a long key stream never holds
-the write lock for long) and marked ``complete`` only at the end, so a reader never sees
-half a run as if it were whole. A run whose process died is found by the next command
-and marked ``interrupted``.
+``AuditStore`` opens the database, applies the frozen migrations, and hands out
+repositories (``store.runs``, ``store.trail``, ``store.approvals``, ``store.findings``,
+``store.exceptions``, ``store.plans``, ``store.locks``, ``store.purges``,
+``store.facts``) that return frozen dataclasses. Nothing outside ``dqaudit.store``
+touches SQLAlchemy or the tables: every database error is translated here into an
+EngineError that names the store and never its password.
+
+The methods the audit engine calls to write a run (``start_run``, ``record_extract``,
+``record_rule_outcomes``, ``add_failing_records``, ``record_bad_rows``,
+``record_references``, ``finish_run``) are on the store itself; see ``run_writer``.
 """
 
 from __future__ import annotations
 
-import getpass
-import os
-import socket
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,25 +25,47 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
-import dqaudit
 from dqaudit.credentials import safe_url, scrub, url_password
 from dqaudit.errors import EngineError, InputError
-from dqaudit.store import schema
+from dqaudit.store import migrations
+from dqaudit.store.approvals import ApprovalRepository
+from dqaudit.store.clock import Clock, as_utc, utc_now
+from dqaudit.store.exceptions import ExceptionRepository
+from dqaudit.store.facts import FactsRepository
+from dqaudit.store.findings import FindingRepository
+from dqaudit.store.locks import LockRepository
+from dqaudit.store.plans import PlanRepository
+from dqaudit.store.provenance import os_user, process_alive
+from dqaudit.store.purges import PurgeRepository
+from dqaudit.store.run_references import ReferenceRepository, StoredReference
+from dqaudit.store.run_writer import RECORD_BATCH, RunWriter, StaleRun
+from dqaudit.store.runs import FailingRecord, RunRepository, RunSummary, StoredRun
+from dqaudit.store.statuses import RunStatus
+from dqaudit.store.trail import TrailRepository
 
 if TYPE_CHECKING:
-    from dqaudit.connectors.base import Extract
-    from dqaudit.engine.results import SuiteResult
+    from dqaudit.connectors.base import BadRow, Extract, Fingerprint
+    from dqaudit.engine.results import Outcome, RuleResult, SuiteResult
+    from dqaudit.expectations.rules.references import ReferenceFile
     from dqaudit.expectations.suite import Suite
+    from dqaudit.store.run_writer import FailingRecordInput
 
-
-class RunStatus(StrEnum):
-    """Where a stored run is: written under RUNNING, then exactly one of the others."""
-
-    RUNNING = "running"
-    COMPLETE = "complete"
-    INTERRUPTED = "interrupted"
-    ERROR = "error"
-
+__all__ = [
+    "COMPLETE",
+    "ERROR",
+    "INTERRUPTED",
+    "RECORD_BATCH",
+    "RUNNING",
+    "AuditStore",
+    "RunStatus",
+    "StaleRun",
+    "StoreConflict",
+    "StoreTransaction",
+    "as_utc",
+    "os_user",
+    "process_alive",
+    "safe_url",
+]
 
 RUNNING, COMPLETE, INTERRUPTED, ERROR = (
     RunStatus.RUNNING,
@@ -49,28 +73,144 @@ RUNNING, COMPLETE, INTERRUPTED, ERROR = (
     RunStatus.INTERRUPTED,
     RunStatus.ERROR,
 )
-RECORD_BATCH = 5_000
-STALE_AFTER = timedelta(hours=12)
 
 
-@dataclass(frozen=True)
-class StaleRun:
-    """A run that never finished: its process died, or it has run implausibly long."""
-
-    run_id: str
-    suite_name: str
-    started_at: datetime
-    status: str
+class StoreConflict(EngineError):
+    """A write lost a race for a unique key (another process wrote first)."""
 
 
-class AuditStore:
-    """Read and write audit runs; created and migrated on first use."""
+class _Repositories:
+    """The repositories, bound to a session: the store, or one open transaction."""
 
-    def __init__(self, url: str) -> None:
+    @property
+    def store(self) -> AuditStore:
+        raise NotImplementedError
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def writing(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    @cached_property
+    def runs(self) -> RunRepository:
+        return RunRepository(self)
+
+    @cached_property
+    def trail(self) -> TrailRepository:
+        return TrailRepository(self)
+
+    @cached_property
+    def approvals(self) -> ApprovalRepository:
+        return ApprovalRepository(self)
+
+    @cached_property
+    def findings(self) -> FindingRepository:
+        return FindingRepository(self)
+
+    @cached_property
+    def exceptions(self) -> ExceptionRepository:
+        return ExceptionRepository(self)
+
+    @cached_property
+    def plans(self) -> PlanRepository:
+        return PlanRepository(self)
+
+    @cached_property
+    def locks(self) -> LockRepository:
+        return LockRepository(self)
+
+    @cached_property
+    def purges(self) -> PurgeRepository:
+        return PurgeRepository(self)
+
+    @cached_property
+    def facts(self) -> FactsRepository:
+        return FactsRepository(self)
+
+    @cached_property
+    def references(self) -> ReferenceRepository:
+        return ReferenceRepository(self)
+
+    @cached_property
+    def writer(self) -> RunWriter:
+        return RunWriter(self)
+
+
+class StoreTransaction(_Repositories):
+    """One open transaction: every repository call on it joins it (see ``store.transaction``)."""
+
+    def __init__(self, store: AuditStore, connection: Connection) -> None:
+        self._owner = store
+        self._connection = connection
+
+    @property
+    def store(self) -> AuditStore:
+        return self._owner
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        return nullcontext(self._connection)
+
+    def writing(self) -> AbstractContextManager[Connection]:
+        return nullcontext(self._connection)
+
+
+class AuditStore(_Repositories):
+    """Read and write audit runs and their governance; created and migrated on first use.
+
+    ``clock`` gives every time the store records (tests pass their own).
+    """
+
+    def __init__(self, url: str, *, clock: Clock = utc_now) -> None:
         self.url = url
         self.display_url = safe_url(url)
+        self.clock = clock
         self.engine = self._connect(url)
         self._migrate()
+
+    @property
+    def store(self) -> AuditStore:
+        return self
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # --- connections ---------------------------------------------------------------------
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        """A connection for reads; database errors become EngineErrors naming the store."""
+        return self._guarded(self.engine.connect)
+
+    def writing(self) -> AbstractContextManager[Connection]:
+        """A transaction, committed on leaving; errors roll it back and are translated."""
+        return self._guarded(self.engine.begin)
+
+    @contextmanager
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """``with store.transaction() as tx:`` — repository calls on ``tx`` commit together."""
+        with self.writing() as connection:
+            yield StoreTransaction(self, connection)
+
+    @contextmanager
+    def _guarded(self, opener: Any, doing: str = "") -> Iterator[Connection]:
+        try:
+            with opener() as connection:
+                yield connection
+        except IntegrityError as exc:
+            raise StoreConflict(str(self.error(exc, doing))) from None
+        except SQLAlchemyError as exc:
+            raise self.error(exc, doing) from None
+
+    def error(self, exc: SQLAlchemyError, doing: str = "") -> EngineError:
+        """An EngineError naming the store; the password is scrubbed from the driver's text."""
+        reason = scrub(_reason(exc), url_password(self.url))
+        return EngineError(f"audit store {self.display_url}: {doing}{reason}")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- opening and migrating -----------------------------------------------------------
 
     def _connect(self, url: str) -> Engine:
         try:
@@ -109,33 +249,38 @@ class AuditStore:
                 time.sleep(0.2 * (attempt + 1))
 
     def _apply_migrations(self) -> None:
+        versions = migrations.schema_versions
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
-            schema.metadata.create_all(connection, tables=[schema.schema_versions])
-            applied = set(connection.execute(sa.select(schema.schema_versions.c.version)).scalars())
+            migrations.create_bookkeeping(connection)
+            applied = set(connection.execute(sa.select(versions.c.version)).scalars())
             newest = max(applied, default=0)
-            if newest > schema.LATEST_VERSION:
+            if newest > migrations.LATEST_VERSION:
                 raise EngineError(
                     f"store {self.display_url} has schema version {newest}, newer than "
-                    f"this dqaudit ({schema.LATEST_VERSION}); upgrade dqaudit"
+                    f"this dqaudit ({migrations.LATEST_VERSION}); upgrade dqaudit"
                 )
-            for version, migrate in sorted(schema.MIGRATIONS, key=lambda m: m[0]):
-                if version not in applied:
-                    migrate(connection)
+            for migration in migrations.MIGRATIONS:
+                if migration.version not in applied:
+                    migration.apply(connection)
                     connection.execute(
-                        schema.schema_versions.insert().values(version=version, applied_at=_now())
+                        versions.insert().values(version=migration.version, applied_at=utc_now())
                     )
 
     def schema_version(self) -> int:
-        with self.engine.connect() as connection:
-            return int(
-                connection.execute(
-                    sa.select(sa.func.max(schema.schema_versions.c.version))
-                ).scalar()
-            )
+        versions = migrations.schema_versions
+        with self.reading() as connection:
+            newest = connection.execute(sa.select(sa.func.max(versions.c.version))).scalar()
+        return int(newest or 0)
 
-    # --- writing a run -------------------------------------------------------------------
+    def applied_versions(self) -> list[int]:
+        versions = migrations.schema_versions
+        with self.reading() as connection:
+            query = sa.select(versions.c.version).order_by(versions.c.version)
+            return [int(v) for v in connection.execute(query).scalars()]
+
+    # --- writing a run: the API the audit engine calls -------------------------------------
 
     def start_run(
         self,
@@ -145,302 +290,82 @@ class AuditStore:
         system: str | None = None,
         dataset: str | None = None,
         draft: bool = False,
+        rule_library_version: str | None = None,
     ) -> str:
         """Record a run as ``running`` and return its id."""
-        from uuid import uuid4
+        return self.writer.start_run(
+            suite,
+            batch_id,
+            system=system,
+            dataset=dataset,
+            draft=draft,
+            rule_library_version=rule_library_version,
+        )
 
-        from dqaudit.expectations.gx_adapter import gx_version
+    def record_extract(
+        self,
+        run_id: str,
+        fingerprint: Fingerprint,
+        key_columns: Sequence[str],
+        key_source: str | None,
+        warnings: Sequence[str],
+    ) -> None:
+        self.writer.record_extract(run_id, fingerprint, key_columns, key_source, warnings)
 
-        run_id = uuid4().hex
-        with self._write() as connection:
-            connection.execute(
-                schema.runs.insert().values(
-                    run_id=run_id,
-                    batch_id=batch_id,
-                    suite_name=suite.name,
-                    suite_hash=suite.hash,
-                    suite_path=str(suite.path) if suite.path else None,
-                    system=system or suite.system,
-                    dataset=dataset or suite.dataset,
-                    status=RUNNING,
-                    draft=draft,
-                    started_at=_now(),
-                    os_user=os_user(),
-                    host=socket.gethostname(),
-                    pid=os.getpid(),
-                    dqaudit_version=dqaudit.__version__,
-                    gx_version=gx_version(),
-                )
-            )
-        return run_id
-
-    def record_results(self, run_id: str, extract: Extract, result: SuiteResult) -> None:
-        """Store the extract's fingerprint and each rule's outcome (failing records were
-        streamed in by ``add_failing_records`` while the rules ran)."""
-        fingerprint = extract.fingerprint
-        with self._write() as connection:
-            connection.execute(
-                schema.runs.update()
-                .where(schema.runs.c.run_id == run_id)
-                .values(
-                    source=fingerprint.source,
-                    source_sha256=fingerprint.sha256,
-                    row_count=fingerprint.rows,
-                    columns=fingerprint.columns,
-                    extracted_at=fingerprint.extracted_at,
-                    key_columns=result.key_columns,
-                    key_source=result.key_source,
-                    warnings=result.warnings,
-                )
-            )
-            for rule_result in result.results:
-                rule = rule_result.rule
-                likelihood, impact = (
-                    result.suite.effective_risk(rule) if result.suite else (None, None)
-                )
-                connection.execute(
-                    schema.rule_results.insert().values(
-                        run_id=run_id,
-                        position=rule.position,
-                        rule_id=rule.rule_id,
-                        expectation_type=rule.expectation_type,
-                        kwargs=rule.kwargs,
-                        dimension=rule.dimension,
-                        likelihood=likelihood,
-                        impact=impact,
-                        success=rule_result.success,
-                        unexpected_count=rule_result.unexpected_count,
-                        element_count=rule_result.element_count,
-                        unexpected_percent=rule_result.unexpected_percent,
-                        observed_value=_jsonable(rule_result.observed_value),
-                        error=rule_result.error,
-                    )
-                )
-        self._record_bad_rows(run_id, result)
+    def record_rule_outcomes(
+        self, run_id: str, suite: Suite | None, results: Sequence[RuleResult]
+    ) -> None:
+        self.writer.record_rule_outcomes(run_id, suite, results)
 
     def add_failing_records(
-        self, run_id: str, position: int, first_seq: int, records: list[tuple[str, Any]]
+        self,
+        run_id: str,
+        position: int,
+        first_seq: int,
+        records: Sequence[FailingRecordInput],
     ) -> None:
-        """One batch of a rule's failing records (key, values read), streamed by pushdown."""
-        if not records:
-            return
-        rows = [
-            {
-                "run_id": run_id,
-                "position": position,
-                "seq": first_seq + offset,
-                "record_key": record_key,
-                "record_values": values,
-            }
-            for offset, (record_key, values) in enumerate(records)
-        ]
-        with self._write() as connection:
-            connection.execute(schema.failing_records.insert(), rows)
+        self.writer.add_failing_records(run_id, position, first_seq, records)
 
-    def _record_bad_rows(self, run_id: str, result: SuiteResult) -> None:
-        rows = getattr(result, "bad_rows", None) or []
-        action = getattr(result, "bad_row_action", "skipped")
-        for start in range(0, len(rows), RECORD_BATCH):
-            batch = [
-                {
-                    "run_id": run_id,
-                    "seq": start + offset,
-                    "line": row.line,
-                    "reason": row.reason,
-                    "action": action,
-                }
-                for offset, row in enumerate(rows[start : start + RECORD_BATCH])
-            ]
-            with self._write() as connection:
-                connection.execute(schema.bad_rows.insert(), batch)
+    def record_bad_rows(self, run_id: str, bad_rows: Sequence[BadRow], action: str) -> None:
+        self.writer.record_bad_rows(run_id, bad_rows, action)
+
+    def record_references(self, run_id: str, references: Sequence[ReferenceFile]) -> None:
+        self.references.record(run_id, references)
 
     def record_risk(self, run_id: str, score: int | None, band: str | None) -> None:
-        """The suite's risk score and band when it ran, for listings and reports."""
-        with self._write() as connection:
-            connection.execute(
-                schema.run_risk.insert().values(run_id=run_id, risk_score=score, band=band)
-            )
+        self.writer.record_risk(run_id, score, band)
 
     def finish_run(
-        self, run_id: str, status: str, outcome: str | None, error: str | None = None
+        self,
+        run_id: str,
+        status: RunStatus | str,
+        outcome: Outcome | str | None,
+        error: str | None = None,
     ) -> None:
-        with self._write() as connection:
-            connection.execute(
-                schema.runs.update()
-                .where(schema.runs.c.run_id == run_id)
-                .values(status=status, outcome=outcome, error=error, ended_at=_now())
-            )
+        self.writer.finish_run(run_id, status, outcome, error)
 
-    # --- reading -------------------------------------------------------------------------
-
-    def list_runs(self, limit: int = 50, suite: str | None = None) -> list[dict[str, Any]]:
-        query = (
-            sa.select(schema.runs, schema.run_risk.c.risk_score, schema.run_risk.c.band)
-            .outerjoin(schema.run_risk, schema.run_risk.c.run_id == schema.runs.c.run_id)
-            .order_by(schema.runs.c.started_at.desc())
-            .limit(limit)
-        )
-        if suite:
-            query = query.where(schema.runs.c.suite_name == suite)
-        with self._read() as connection:
-            return [dict(row._mapping) for row in connection.execute(query)]
-
-    def get_run(self, run_id: str, with_keys: bool = True) -> dict[str, Any]:
-        """A run with its rule results and (unless ``with_keys`` is false: they may be
-        millions) its failing keys; a unique prefix of the id works."""
-        if len(run_id) < 4:
-            raise InputError(f"run id '{run_id}' is too short: give at least 4 characters")
-        with self._read() as connection:
-            matches = connection.execute(
-                sa.select(schema.runs).where(
-                    schema.runs.c.run_id.like(f"{_escape_like(run_id)}%", escape="\\")
-                )
-            ).all()
-            if not matches:
-                raise InputError(f"no run with id '{run_id}' in the store {self.display_url}")
-            if len(matches) > 1:
-                raise InputError(
-                    f"run id '{run_id}' is ambiguous: {len(matches)} runs start with it"
-                )
-            run = dict(matches[0]._mapping)
-            risk = connection.execute(
-                sa.select(schema.run_risk).where(schema.run_risk.c.run_id == run["run_id"])
-            ).first()
-            run["risk_score"], run["band"] = (risk.risk_score, risk.band) if risk else (None, None)
-            purge = connection.execute(
-                sa.select(schema.record_purges).where(
-                    schema.record_purges.c.run_id == run["run_id"]
-                )
-            ).first()
-            run["details_purged_at"] = purge.purged_at if purge else None
-            rules = [
-                dict(row._mapping)
-                for row in connection.execute(
-                    sa.select(schema.rule_results)
-                    .where(schema.rule_results.c.run_id == run["run_id"])
-                    .order_by(schema.rule_results.c.position)
-                )
-            ]
-            keys: dict[int, list[str]] = {}
-            if with_keys:
-                records = connection.execute(
-                    sa.select(
-                        schema.failing_records.c.position, schema.failing_records.c.record_key
-                    )
-                    .where(schema.failing_records.c.run_id == run["run_id"])
-                    .order_by(schema.failing_records.c.position, schema.failing_records.c.seq)
-                )
-                for position, record_key in records:
-                    keys.setdefault(position, []).append(record_key)
-        run["rules"] = rules
-        run["failing_keys"] = keys
-        run["bad_rows"] = self._bad_rows(run["run_id"])
-        return run
-
-    def _bad_rows(self, run_id: str) -> list[dict[str, Any]]:
-        with self._read() as connection:
-            rows = connection.execute(
-                sa.select(
-                    schema.bad_rows.c.line, schema.bad_rows.c.reason, schema.bad_rows.c.action
-                )
-                .where(schema.bad_rows.c.run_id == run_id)
-                .order_by(schema.bad_rows.c.seq)
-            )
-            return [dict(row._mapping) for row in rows]
-
-    def failing_records(self, run_id: str, position: int) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Stream one rule's failing records (key and the values the rule read), in order."""
-        with self._read() as connection:
-            rows = connection.execution_options(yield_per=RECORD_BATCH).execute(
-                sa.select(
-                    schema.failing_records.c.record_key, schema.failing_records.c.record_values
-                )
-                .where(
-                    schema.failing_records.c.run_id == run_id,
-                    schema.failing_records.c.position == position,
-                )
-                .order_by(schema.failing_records.c.seq)
-            )
-            for record_key, values in rows:
-                yield record_key, values or {}
+    def record_results(self, run_id: str, extract: Extract, result: SuiteResult) -> None:
+        """Everything a finished engine result holds (until the engine streams it itself)."""
+        self.writer.record_results(run_id, extract, result)
 
     def find_stale_runs(self) -> list[StaleRun]:
-        """Runs left ``running``: mark those whose process is gone as ``interrupted``."""
-        host = socket.gethostname()
-        stale: list[StaleRun] = []
-        with self._read() as connection:
-            rows = connection.execute(
-                sa.select(schema.runs).where(schema.runs.c.status == RUNNING)
-            ).all()
-        for row in rows:
-            started = as_utc(row.started_at)
-            dead = row.host == host and row.pid is not None and not process_alive(row.pid)
-            if dead:
-                with self._write() as connection:
-                    connection.execute(
-                        schema.runs.update()
-                        .where(schema.runs.c.run_id == row.run_id, schema.runs.c.status == RUNNING)
-                        .values(status=INTERRUPTED, error="the process running it stopped")
-                    )
-                stale.append(StaleRun(row.run_id, row.suite_name, started, INTERRUPTED))
-            elif _now() - started > STALE_AFTER:
-                stale.append(StaleRun(row.run_id, row.suite_name, started, RUNNING))
-        return stale
+        """Runs left ``running``: those whose process is gone are marked ``interrupted``
+        and the interruption is recorded in the trail."""
+        return self.writer.find_stale_runs()
 
-    # --- connections ---------------------------------------------------------------------
+    # --- reading runs (shortcuts to ``store.runs``) ----------------------------------------
 
-    def _write(self) -> Any:
-        return _guarded(self.engine.begin(), self)
+    def list_runs(self, limit: int = 50, suite: str | None = None) -> list[RunSummary]:
+        return self.runs.recent(limit=limit, suite=suite)
 
-    def _read(self) -> Any:
-        return _guarded(self.engine.connect(), self)
+    def get_run(self, run_id: str, with_keys: bool = True) -> StoredRun:
+        return self.runs.get(run_id, with_keys=with_keys)
 
-    def error(self, exc: SQLAlchemyError, doing: str = "") -> EngineError:
-        """An EngineError naming the store; the password is scrubbed from the driver's text."""
-        reason = scrub(_reason(exc), url_password(self.url))
-        return EngineError(f"audit store {self.display_url}: {doing}{reason}")
+    def failing_records(self, run_id: str, position: int) -> Iterator[FailingRecord]:
+        return self.runs.failing_records(run_id, position)
 
-    def close(self) -> None:
-        self.engine.dispose()
-
-
-class _guarded:
-    """Turn database errors into EngineErrors that name the store but not its password."""
-
-    def __init__(self, context: Any, store: AuditStore) -> None:
-        self._context = context
-        self._store = store
-
-    def __enter__(self) -> Connection:
-        try:
-            return self._context.__enter__()
-        except SQLAlchemyError as exc:
-            raise self._store.error(exc) from None
-
-    def __exit__(self, *exc_info: Any) -> Any:
-        try:
-            return self._context.__exit__(*exc_info)
-        except SQLAlchemyError as exc:
-            raise self._store.error(exc) from None
-
-
-def _json_value(value: Any) -> Any:
-    """A failing record's value as JSON stores it: typed extracts hold timestamps too."""
-    if value is None or type(value) in (str, int, float, bool):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return _jsonable(value)
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return json.loads(json.dumps(value, default=str))
+    def run_references(self, run_id: str) -> list[StoredReference]:
+        return self.references.for_run(run_id)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -451,38 +376,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def process_alive(pid: int) -> bool:
-    """Whether a process of this host still runs (a run or lock holder that crashed does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def os_user() -> str:
-    """Who is running dqaudit, as recorded with runs, approvals and trail entries."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """A stored datetime as aware UTC (SQLite hands them back naive)."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _reason(exc: SQLAlchemyError) -> str:
     original = getattr(exc, "orig", None) or exc
-    return str(original).strip().splitlines()[0]
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__

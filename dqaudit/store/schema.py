@@ -1,12 +1,12 @@
-"""The audit store's tables and the migrations that create and evolve them.
+"""The audit store's live tables: what the store's repositories read and write.
 
-The schema is versioned in ``dqaudit_schema``; the tool applies missing migrations itself,
-in order, so no one ever runs SQL by hand against an audit store.
+Private to ``dqaudit.store``: every other module goes through the store's public API
+(tests may read these tables to tamper with rows on purpose). The tables are created and
+evolved by the frozen migrations in ``dqaudit.store.migrations``, never from here; a
+test checks that the migrations build exactly these tables.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from sqlalchemy import (
     JSON,
@@ -25,17 +25,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Connection
+
+from dqaudit.store.migrations import schema_versions
 
 metadata = MetaData()
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
-schema_versions = Table(
-    "dqaudit_schema",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
-)
+__all__ = ["schema_versions"]
 
 runs = Table(
     "runs",
@@ -66,6 +62,7 @@ runs = Table(
     Column("key_source", String(16)),
     Column("warnings", JSON),
     Column("error", Text),
+    Column("rule_library_version", Text),
 )
 
 rule_results = Table(
@@ -89,15 +86,18 @@ rule_results = Table(
     UniqueConstraint("run_id", "position"),
 )
 
+# No foreign key to runs (migration 7): PostgreSQL's per-row check halved the rate of
+# COPY; only the store writes here, for runs it started. (SQLite stores keep theirs.)
 failing_records = Table(
     "failing_records",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("run_id", String(32), ForeignKey("runs.run_id"), nullable=False),
+    Column("run_id", String(32), nullable=False),
     Column("position", Integer, nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("record_key", Text, nullable=False),
     Column("record_values", JSON),
+    Column("key_source", String(8), nullable=False, server_default="column"),
     Index("ix_failing_records_run_rule", "run_id", "position", "seq"),
 )
 
@@ -116,10 +116,6 @@ bad_rows = Table(
     Column("action", String(16), nullable=False),
     Index("ix_bad_rows_run", "run_id", "seq"),
 )
-
-
-def _create_bad_rows_table(connection: Connection) -> None:
-    metadata.create_all(connection, tables=[bad_rows])
 
 
 # --- governance (migration 4) ------------------------------------------------------------
@@ -142,6 +138,7 @@ approvals = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Column("revoked_by", Text),
     Column("revoke_reason", Text),
+    Column("rule_library_version", Text),
 )
 
 trail = Table(
@@ -186,41 +183,12 @@ record_purges = Table(
     Column("records_sha256", String(64), nullable=False),
 )
 
-APPEND_ONLY_MESSAGE = "the audit trail is append-only"
-
-
-def _create_governance_tables(connection: Connection) -> None:
-    metadata.create_all(connection, tables=[approvals, trail, locks, run_risk, record_purges])
-    # The database itself refuses edits to the trail, so no code path (ours or a
-    # hand-run UPDATE) can quietly rewrite history; verify still catches what gets past.
-    if connection.dialect.name == "sqlite":
-        for event in ("UPDATE", "DELETE"):
-            connection.exec_driver_sql(
-                f"CREATE TRIGGER trail_no_{event.lower()} BEFORE {event} ON trail "
-                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
-            )
-    elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(
-            "CREATE OR REPLACE FUNCTION dqaudit_trail_append_only() RETURNS trigger AS $$ "
-            f"BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END; $$ LANGUAGE plpgsql"
-        )
-        connection.exec_driver_sql(
-            "CREATE TRIGGER trail_append_only BEFORE UPDATE OR DELETE ON trail "
-            "FOR EACH ROW EXECUTE FUNCTION dqaudit_trail_append_only()"
-        )
-        connection.exec_driver_sql(
-            "CREATE TRIGGER trail_no_truncate BEFORE TRUNCATE ON trail "
-            "FOR EACH STATEMENT EXECUTE FUNCTION dqaudit_trail_append_only()"
-        )
-
 
 # --- findings and action plans (migration 5) ---------------------------------------------
 
 # One finding per failing expectation per system (system, dataset, suite, rule_id): later
-# runs update it rather than create another. ``status`` is one of FINDING_STATUSES;
-# "Overdue" is derived: an open status past ``agreed_date`` (or ``due_date``).
-FINDING_STATUSES = ("Open", "Agreed", "In progress", "Resolved", "Verified", "Not accepted")
-CLOSED_STATUSES = ("Resolved", "Verified", "Not accepted")
+# runs update it rather than create another. ``status`` is a FindingStatus; "Overdue" is
+# derived: an open status past ``agreed_date`` (or ``due_date``).
 
 findings = Table(
     "findings",
@@ -258,6 +226,8 @@ findings = Table(
     Column("owner_comment", Text),
     Column("not_accepted_reason", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("rule_library_version", Text),
+    Column("status_reason", Text),
     UniqueConstraint("system", "dataset", "suite_name", "rule_id"),
 )
 
@@ -284,7 +254,7 @@ record_exceptions = Table(
     Column("reason", Text, nullable=False),
     Column("requested_by", Text, nullable=False),
     Column("requested_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(16), nullable=False),  # requested, approved, rejected
+    Column("status", String(16), nullable=False),  # an ExceptionStatus
     Column("decided_by", Text),
     Column("decided_at", DateTime(timezone=True)),
     Column("expires_on", Date),
@@ -316,17 +286,6 @@ plan_imports = Table(
 )
 
 
-def _create_findings_tables(connection: Connection) -> None:
-    metadata.create_all(
-        connection,
-        tables=[findings, finding_observations, record_exceptions, action_plans, plan_imports],
-    )
-
-
-def _create_initial_tables(connection: Connection) -> None:
-    metadata.create_all(connection, tables=[runs, rule_results, failing_records])
-
-
 # --- reference files a run used (migration 3) ----------------------------------------------
 
 # Boundaries, area layers, code-list files and derivation inputs (postcode directories,
@@ -341,19 +300,3 @@ run_references = Table(
     Column("sha256", String(64), nullable=False),
     Column("row_count", BigInteger),
 )
-
-
-def _create_reference_tables(connection: Connection) -> None:
-    metadata.create_all(connection, tables=[run_references])
-
-
-# Add new migrations with a new version; never edit an applied one. Each store applies
-# every version it has not applied yet, in ascending order.
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
-    (1, _create_initial_tables),
-    (2, _create_bad_rows_table),
-    (3, _create_reference_tables),
-    (4, _create_governance_tables),
-    (5, _create_findings_tables),
-]
-LATEST_VERSION = max(version for version, _migrate in MIGRATIONS)

@@ -1,20 +1,41 @@
-"""PACE 1984 detention measures: one row per detention from custody records and reviews.
+"""Detention measures, one row per detention, from custody records and their reviews.
 
-PACE reviews live in a child table, so no single-batch expectation can judge them. This
-builds, per detention, the measures the custody rules bound: hours to the first review,
-the longest gap between reviews, hours detained before charge, and when the
-superintendent's extension and the warrant of further detention were given. Everything
-is computed on timezone-aware datetimes in the dataset's timezone (real elapsed hours,
-so the clock change does not move the 24/36/96 h edges) with grouped, vectorised pandas.
+Reviews live in a child table, so no single-batch expectation can judge them. This builds,
+per detention, the measures the custody rules bound. Everything is computed on timezone-
+aware datetimes in the dataset's timezone (real elapsed hours, so the clock change does
+not move the 24/36/96 h edges) with grouped, vectorised pandas/numpy.
 
-Definitions (PACE 1984 ss. 40-44 and Code C):
-- relevant time: the extract's relevant-time column where it has one, else the earlier of
-  arrival at the station and arrest + 24 h;
-- limits apply before charge: the clock stops at charge, or release if not charged;
-- detentions under the Terrorism Act (flagged) are excluded: their measures are blank;
-- the first review is due 6 h after detention was authorised, later ones 9 h apart until
-  release; a late review postponed with a recorded reason is measured separately, so a
-  suite can treat it as a warning rather than a failure.
+Sources (legislation.gov.uk revised text of the Police and Criminal Evidence Act 1984,
+ukpga/1984/60, and the Terrorism Act 2000, ukpga/2000/11; PACE Code C section 15 and
+Code H section 14 restate them for custody officers):
+
+- relevant time, PACE s.41(2): the extract's relevant-time column where it has one;
+  for a person arrested at the station after attending voluntarily (or accompanying a
+  constable there without arrest), the time of that arrest, s.41(2)(c) (PNLD, "Relevant
+  time for arrest at non-designated police station", 2019; the issue's "(ca)" could not be
+  confirmed against the published text and is not relied on); otherwise the earlier of
+  arrival at the station and arrest + 24 h, s.41(2)(a)/(d).
+- the 24/36/96 h limits run before charge: the clock stops at charge, or release if not
+  charged (s.41(1), s.42(1), s.43, s.44).
+- reviews, s.40 (see ``review_schedule``): first by 6 h after detention was authorised,
+  then at most every 9 h; a postponed review counts at its latest lawful time when the
+  next one is timed (s.40(4)-(6)). A late review postponed with a recorded reason is
+  measured apart, so a suite can list it as a warning.
+- superintendent's extension, s.42: needed past 24 h, given within 24 h of the relevant
+  time (s.42(4)(a)), never before the second review (s.42(4)(b)), and only where an
+  offence for which the person is under arrest is indictable (s.42(1)(b)).
+- warrant of further detention, s.43: needed past 36 h, applied for within 36 h, or
+  within the 6 hours after that where the court could not sit at 36 h and sits in those
+  6 hours (s.43(5)(b)). The custody officer records that fact and its reason (s.43(6));
+  here it is read from the warrant event being marked postponed with a reason.
+- Terrorism Act 2000 s.41 detentions (the terrorism flag) get no PACE measures; their
+  Schedule 8 Part II reviews are measured instead: first review after arrest (no fixed
+  time: "as soon as is reasonably practicable", para 21(2)), then at most every 12 h
+  (para 21(3)), postponements deemed at their latest time (para 22(3)), and no review
+  after a warrant of further detention has been issued (para 21(4)).
+- the repeated autumn clock-change hour (see ``timing``): under ``ambiguous: flag`` the
+  measures are worked out under both readings; a measure that differs is left blank and
+  the detention is marked ``clock_change_ambiguous = "Y"`` for a warning rule to list.
 """
 
 from __future__ import annotations
@@ -24,15 +45,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dqaudit.errors import InputError
+from dqaudit.expectations.rules import review_schedule as schedule
 from dqaudit.expectations.rules.catalogue import PACE_DERIVED_COLUMNS
-from dqaudit.expectations.rules.timing import NS_PER_HOUR, parse_local
+from dqaudit.expectations.rules.review_schedule import NAT, NS_PER_HOUR, hours
+from dqaudit.expectations.rules.timing import (
+    AMBIGUOUS_MODES,
+    EARLIEST,
+    FLAG,
+    LATEST,
+    LocalTimes,
+    read_local,
+)
 
 DERIVED_COLUMNS = PACE_DERIVED_COLUMNS
+_MAX = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
 class PaceOptions:
-    """Column names and codes; the defaults are those of dqaudit's sample custody system."""
+    """Column names, codes and limits; the defaults are those of dqaudit's sample system."""
 
     key: str = "custody_ref"
     arrest: str = "arrest_datetime"
@@ -44,6 +76,10 @@ class PaceOptions:
     date_of_birth: str = "date_of_birth"
     terrorism: str = "terrorism_act"
     terrorism_values: tuple[str, ...] = ("Y",)
+    voluntary: str = "voluntary_attendance"
+    voluntary_values: tuple[str, ...] = ("Y",)
+    indictable: str = "offence_indictable"
+    indictable_values: tuple[str, ...] = ("Y",)
     review_key: str = "custody_ref"
     review_time: str = "review_datetime"
     review_type: str = "review_type"
@@ -51,34 +87,47 @@ class PaceOptions:
     postponement_reason: str = "postponement_reason"
     postponed_values: tuple[str, ...] = ("Y",)
     review_types: tuple[str, ...] = ("PACE_FIRST", "PACE_SUBSEQUENT")
+    tact_review_types: tuple[str, ...] = ("TACT_REVIEW",)
     extension_types: tuple[str, ...] = ("SUPT_EXTENSION",)
     warrant_types: tuple[str, ...] = ("WARRANT_FURTHER_DETENTION",)
     first_review_due_h: float = 6.0
+    review_interval_h: float = 9.0
+    tact_review_interval_h: float = 12.0
     extension_due_h: float = 24.0
     warrant_due_h: float = 36.0
+    ambiguous: str = FLAG
+
+    def __post_init__(self) -> None:
+        if self.ambiguous not in AMBIGUOUS_MODES:
+            raise InputError(f"options.ambiguous must be one of: {', '.join(AMBIGUOUS_MODES)}")
 
     def custody_columns(self, has_relevant: bool) -> list[str]:
         names = [self.key, self.arrest, self.arrival, self.authorised, self.charge, self.release]
-        names += [self.date_of_birth, self.terrorism]
+        names += [self.date_of_birth, self.terrorism, self.voluntary, self.indictable]
         return names + ([self.relevant_time] if has_relevant else [])
 
     def review_columns(self) -> list[str]:
         return [self.review_key, self.review_time, self.review_type, self.postponed]
 
 
-def _hours(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
-    """Elapsed hours between two int64-ns arrays where NaT is the int64 minimum."""
-    missing = (later == _NAT) | (earlier == _NAT)
-    hours = (later - earlier).astype("float64") / NS_PER_HOUR
-    hours[missing] = np.nan
-    return hours
-
-
-_NAT = np.iinfo(np.int64).min
-
-
-def _ns(series: pd.Series) -> np.ndarray:
-    return series.to_numpy(dtype="datetime64[ns]").astype("int64")
+_TIMES = ("arrest", "arrival", "authorised", "charge", "release")
+_NUMBERS = (
+    "first_review_h",
+    "max_review_gap_h",
+    "max_postponed_gap_h",
+    "hours_before_charge",
+    "extension_by_h",
+    "warrant_by_h",
+    "tact_first_review_h",
+    "tact_max_review_gap_h",
+    "tact_max_postponed_gap_h",
+)
+_FLAGS = (
+    "first_review_postponed",
+    "extension_before_second_review",
+    "extension_offence_indictable",
+    "warrant_court_unavailable",
+)
 
 
 def pace_measures(
@@ -86,56 +135,139 @@ def pace_measures(
 ) -> pd.DataFrame:
     """The derived columns, one row per custody record, in the custody records' order."""
     o = options
-    n = len(custody)
-    stamp = {
-        name: _ns(parse_local(custody[column], timezone)[0])
-        for name, column in (
-            ("arrest", o.arrest),
-            ("arrival", o.arrival),
-            ("authorised", o.authorised),
-            ("charge", o.charge),
-            ("release", o.release),
+    local = {name: read_local(custody[getattr(o, name)], timezone) for name in _TIMES}
+    if o.relevant_time in custody.columns:
+        local["relevant_time"] = read_local(custody[o.relevant_time], timezone)
+    review_times = read_local(reviews[o.review_time], timezone)
+    events = _Events(custody, reviews, o)
+    first = EARLIEST if o.ambiguous == FLAG else o.ambiguous
+    frame = _measures(custody, events, local, review_times, o, timezone, first)
+    frame["clock_change_ambiguous"] = "N"
+    unsure = any(t.ambiguous.any() for t in local.values()) or review_times.ambiguous.any()
+    if o.ambiguous == FLAG and unsure:
+        other = _measures(custody, events, local, review_times, o, timezone, LATEST)
+        differs = np.zeros(len(frame), dtype=bool)
+        for name in (*_NUMBERS, *_FLAGS, "tact_reviews_after_warrant"):
+            changed = _changed(frame[name], other[name])
+            frame.loc[changed, name] = None
+            differs |= changed
+        frame.loc[differs, "clock_change_ambiguous"] = "Y"
+    frame["clock_change_ambiguous"] = frame["clock_change_ambiguous"].astype("string")
+    return frame[list(DERIVED_COLUMNS)]
+
+
+def _changed(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Where two versions of a measure differ (a blank on one side only counts)."""
+    missing_a, missing_b = a.isna().to_numpy(), b.isna().to_numpy()
+    both = ~missing_a & ~missing_b
+    changed = missing_a != missing_b
+    changed[both] = a.to_numpy()[both] != b.to_numpy()[both]
+    return changed
+
+
+class _Events:
+    """Reviews, extensions and warrants linked to their detention's row position."""
+
+    def __init__(self, custody: pd.DataFrame, reviews: pd.DataFrame, o: PaceOptions):
+        position = pd.Series(
+            np.arange(len(custody)), index=custody[o.key].astype("string").to_numpy()
         )
-    }
-    relevant = _relevant_time(custody, stamp, o, timezone)
-    clock_stop = np.where(stamp["charge"] != _NAT, stamp["charge"], stamp["release"])
-    before_charge = _hours(clock_stop, relevant)
+        position = position[~position.index.duplicated(keep="first")]
+        keys = reviews[o.review_key].astype("string")
+        self.linked = keys.isin(position.index).to_numpy()
+        self.rows = np.full(len(reviews), -1, dtype=np.int64)
+        self.rows[self.linked] = position.reindex(keys[self.linked].to_numpy()).to_numpy()
+        kinds = np.full(len(reviews), "", dtype=object)
+        types = reviews[o.review_type]
+        for kind, codes in (
+            ("review", o.review_types),
+            ("tact_review", o.tact_review_types),
+            ("extension", o.extension_types),
+            ("warrant", o.warrant_types),
+        ):
+            kinds[types.isin(codes).to_numpy()] = kind
+        self.kinds = kinds
+        excused = reviews[o.postponed].isin(o.postponed_values).to_numpy(copy=True)
+        if o.postponement_reason in reviews.columns:
+            reason = reviews[o.postponement_reason].fillna("").astype("string").str.strip()
+            excused &= (reason != "").to_numpy()
+        self.excused = excused
 
-    position = pd.Series(np.arange(n), index=custody[o.key].astype("string").to_numpy())
-    position = position[~position.index.duplicated(keep="first")]
-    events = _events(reviews, position, o, timezone)
+    def of(self, kind: str, times: np.ndarray, regime: np.ndarray) -> pd.DataFrame:
+        """Events of one kind, with a time, of detentions where ``regime`` is True."""
+        keep = self.linked & (self.kinds == kind) & (times != NAT)
+        keep[keep] &= regime[self.rows[keep]]
+        frame = pd.DataFrame(
+            {"row": self.rows[keep], "time": times[keep], "excused": self.excused[keep]}
+        )
+        return frame.sort_values(["row", "time"], kind="stable").reset_index(drop=True)
 
-    first_h, first_postponed, max_gap, max_postponed = _review_measures(
-        events[events["kind"] == "review"], stamp["authorised"], stamp["release"], o, n
-    )
-    extension = _authority_by(
-        events, "extension", relevant, clock_stop, before_charge, o.extension_due_h, n
-    )
-    warrant = _authority_by(
-        events, "warrant", relevant, clock_stop, before_charge, o.warrant_due_h, n
-    )
-    age = _age_years(custody[o.date_of_birth], stamp["arrival"], timezone)
 
-    excluded = custody[o.terrorism].isin(o.terrorism_values).to_numpy()
+def _ns(times: LocalTimes, reading: str) -> np.ndarray:
+    return times.reading(reading).to_numpy(dtype="datetime64[ns]").astype("int64")
+
+
+def _measures(
+    custody: pd.DataFrame,
+    events: _Events,
+    local: dict[str, LocalTimes],
+    review_times: LocalTimes,
+    o: PaceOptions,
+    timezone: str,
+    reading: str,
+) -> pd.DataFrame:
+    n = len(custody)
+    stamp = {name: _ns(times, reading) for name, times in local.items()}
+    when = _ns(review_times, reading)
+    tact = custody[o.terrorism].isin(o.terrorism_values).to_numpy()
+    pace = ~tact
+    relevant = _relevant_time(custody, stamp, o)
+    clock_stop = np.where(stamp["charge"] != NAT, stamp["charge"], stamp["release"])
+    before_charge = hours(clock_stop, relevant)
+
+    pace_reviews = schedule.review_measures(
+        events.of("review", when, pace),
+        stamp["authorised"],
+        stamp["release"],
+        schedule.Schedule(o.first_review_due_h, o.review_interval_h),
+        n,
+    )
+    extension_at = _first_event(events.of("extension", when, pace), n, clock_stop)
+    warrant = events.of("warrant", when, pace)
+    warrant_at = _first_event(warrant, n, clock_stop)
+    extension = _authority_by(extension_at, relevant, before_charge, o.extension_due_h)
+    warrant_by = _authority_by(warrant_at, relevant, before_charge, o.warrant_due_h)
+    court_unavailable = _first_excused(warrant, n, clock_stop)
+    given = extension_at != NAT
+    second = pace_reviews.second_review
+    early = given & ((second == NAT) | (extension_at < second))
+    indictable = custody[o.indictable].isin(o.indictable_values).to_numpy()
+
     frame = pd.DataFrame(
         {
             "relevant_time": _iso(relevant, timezone),
-            "first_review_h": first_h,
-            "first_review_postponed": first_postponed,
-            "max_review_gap_h": max_gap,
-            "max_postponed_gap_h": max_postponed,
+            "first_review_h": pace_reviews.first_h,
+            "first_review_postponed": pace_reviews.first_postponed,
+            "max_review_gap_h": pace_reviews.max_gap_h,
+            "max_postponed_gap_h": pace_reviews.max_postponed_gap_h,
             "hours_before_charge": before_charge,
             "extension_by_h": extension,
-            "warrant_by_h": warrant,
+            "extension_before_second_review": _yes_no(early, given),
+            "extension_offence_indictable": _yes_no(indictable, given),
+            "warrant_by_h": warrant_by,
+            "warrant_court_unavailable": np.where(court_unavailable, "Y", "N").astype(object),
         },
         index=custody.index,
     )
-    measures = [c for c in frame.columns if c != "relevant_time"]
-    frame.loc[excluded, measures] = None
-    for name in ("first_review_h", "max_review_gap_h", "max_postponed_gap_h"):
+    pace_only = [c for c in frame.columns if c not in ("relevant_time",)]
+    frame.loc[tact, pace_only] = None
+    frame.loc[tact, "warrant_court_unavailable"] = "N"
+    frame = pd.concat([frame, _tact(events, stamp, when, tact, o, custody.index)], axis=1)
+    for name in _NUMBERS:
         frame[name] = pd.to_numeric(frame[name]).round(3)
-    for name in ("hours_before_charge", "extension_by_h", "warrant_by_h"):
-        frame[name] = pd.to_numeric(frame[name]).round(3)
+    for name in _FLAGS:
+        frame[name] = frame[name].astype("string")
+    age = _age_years(custody[o.date_of_birth], _ns(local["arrival"], EARLIEST), timezone)
     frame["age_at_arrival_years"] = pd.array(age, dtype="Int64")
     under = pd.Series(pd.NA, index=custody.index, dtype="string")
     known = ~pd.isna(age)
@@ -145,102 +277,95 @@ def pace_measures(
     return frame
 
 
+def _tact(
+    events: _Events,
+    stamp: dict[str, np.ndarray],
+    when: np.ndarray,
+    tact: np.ndarray,
+    o: PaceOptions,
+    index: pd.Index,
+) -> pd.DataFrame:
+    """Schedule 8 Part II measures; blank for PACE detentions."""
+    n = len(tact)
+    release = stamp["release"]
+    warrant_at = _first_event(events.of("warrant", when, tact), n, release)
+    end = np.where(warrant_at != NAT, np.minimum(warrant_at, _or_max(release)), release)
+    end = np.where(end == _MAX, NAT, end)
+    reviews = events.of("tact_review", when, tact)
+    measures = schedule.review_measures(
+        reviews, stamp["arrest"], end, schedule.Schedule(None, o.tact_review_interval_h), n
+    )
+    rows = reviews["row"].to_numpy(dtype=np.int64)
+    times = reviews["time"].to_numpy(dtype=np.int64)
+    after = (warrant_at[rows] != NAT) & (times > warrant_at[rows])
+    after &= schedule.within(rows, times, stamp["arrest"], release)
+    counts = np.bincount(rows[after], minlength=n).astype("float64")
+    frame = pd.DataFrame(
+        {
+            "tact_first_review_h": measures.first_h,
+            "tact_max_review_gap_h": measures.max_gap_h,
+            "tact_max_postponed_gap_h": measures.max_postponed_gap_h,
+            "tact_reviews_after_warrant": counts,
+        },
+        index=index,
+    )
+    frame.loc[~tact] = np.nan
+    frame["tact_reviews_after_warrant"] = pd.array(
+        frame["tact_reviews_after_warrant"].to_numpy(), dtype="Int64"
+    )
+    return frame
+
+
+def _or_max(values: np.ndarray) -> np.ndarray:
+    return np.where(values == NAT, _MAX, values)
+
+
+def _yes_no(condition: np.ndarray, applies: np.ndarray) -> np.ndarray:
+    result = np.full(len(condition), None, dtype=object)
+    result[applies] = np.where(condition[applies], "Y", "N")
+    return result
+
+
 def _relevant_time(
-    custody: pd.DataFrame, stamp: dict[str, np.ndarray], o: PaceOptions, timezone: str
+    custody: pd.DataFrame, stamp: dict[str, np.ndarray], o: PaceOptions
 ) -> np.ndarray:
     day = 24 * NS_PER_HOUR
-    arrest_plus_day = np.where(stamp["arrest"] != _NAT, stamp["arrest"] + day, _NAT)
-    candidates = np.where(stamp["arrival"] == _NAT, np.iinfo(np.int64).max, stamp["arrival"])
-    other = np.where(arrest_plus_day == _NAT, np.iinfo(np.int64).max, arrest_plus_day)
-    relevant = np.minimum(candidates, other)
-    relevant[relevant == np.iinfo(np.int64).max] = _NAT
-    if o.relevant_time in custody.columns:
-        given = _ns(parse_local(custody[o.relevant_time], timezone)[0])
-        relevant = np.where(given != _NAT, given, relevant)
+    arrest, arrival = stamp["arrest"], stamp["arrival"]
+    arrest_plus_day = np.where(arrest != NAT, arrest + day, NAT)
+    relevant = np.minimum(_or_max(arrival), _or_max(arrest_plus_day))
+    relevant[relevant == _MAX] = NAT
+    voluntary = custody[o.voluntary].isin(o.voluntary_values).to_numpy()
+    relevant = np.where(voluntary, arrest, relevant)  # s.41(2)(c): the time of arrest
+    if "relevant_time" in stamp:
+        given = stamp["relevant_time"]
+        relevant = np.where(given != NAT, given, relevant)
     return relevant
 
 
-def _events(
-    reviews: pd.DataFrame, position: pd.Series, o: PaceOptions, timezone: str
-) -> pd.DataFrame:
-    """Reviews, extensions and warrants linked to their detention's row position."""
-    keys = reviews[o.review_key].astype("string")
-    linked = keys.isin(position.index).to_numpy()
-    times = _ns(parse_local(reviews[o.review_time], timezone)[0])
-    kinds = np.full(len(reviews), "", dtype=object)
-    types = reviews[o.review_type]
-    kinds[types.isin(o.review_types).to_numpy()] = "review"
-    kinds[types.isin(o.extension_types).to_numpy()] = "extension"
-    kinds[types.isin(o.warrant_types).to_numpy()] = "warrant"
-    postponed = reviews[o.postponed].isin(o.postponed_values).to_numpy(copy=True)
-    if o.postponement_reason in reviews.columns:
-        reason = reviews[o.postponement_reason].fillna("").astype("string").str.strip()
-        postponed &= (reason != "").to_numpy()
-    keep = linked & (times != _NAT) & (kinds != "")
-    events = pd.DataFrame(
-        {
-            "row": position.reindex(keys[keep].to_numpy()).to_numpy(dtype=np.int64),
-            "time": times[keep],
-            "kind": kinds[keep],
-            "excused": postponed[keep],
-        }
-    )
-    return events.sort_values(["row", "time"], kind="stable").reset_index(drop=True)
+def _first_event(events: pd.DataFrame, n: int, clock_stop: np.ndarray) -> np.ndarray:
+    """Time of each detention's first event recorded before the clock stopped (else NAT)."""
+    when = np.full(n, NAT, dtype=np.int64)
+    if len(events):
+        first = events.drop_duplicates("row", keep="first")  # events are sorted by time
+        when[first["row"].to_numpy()] = first["time"].to_numpy()
+    late = (when != NAT) & (when > _or_max(clock_stop))
+    when[late] = NAT
+    return when
 
 
-def _review_measures(
-    reviews: pd.DataFrame, authorised: np.ndarray, release: np.ndarray, o: PaceOptions, n: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """First-review delay and the longest unexcused and excused gaps, per detention."""
-    rows = reviews["row"].to_numpy()
-    times = reviews["time"].to_numpy()
-    excused = reviews["excused"].to_numpy()
-    end = release[rows]
-    in_detention = (end == _NAT) | (times <= end)
-    rows, times, excused = rows[in_detention], times[in_detention], excused[in_detention]
-
-    first_h = np.full(n, np.nan)
-    first_postponed = np.full(n, None, dtype=object)
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.array([], int)
-    first_rows = rows[starts]
-    first_h[first_rows] = _hours(times[starts], authorised[first_rows])
-    first_postponed[first_rows] = np.where(excused[starts], "Y", "N")
-    # Held past the first review's due time with no review at all before release.
-    unreviewed = np.ones(n, dtype=bool)
-    unreviewed[first_rows] = False
-    held = _hours(release, authorised)
-    overdue = unreviewed & (held > o.first_review_due_h)
-    first_h[overdue] = held[overdue]
-    first_postponed[overdue] = "N"
-
-    # Gaps: each review to the next, and the last review to release.
-    same = np.r_[rows[1:] == rows[:-1], False] if len(rows) else np.array([], bool)
-    next_time = np.r_[times[1:], 0] if len(rows) else np.array([], np.int64)
-    gap_end = np.where(same, next_time, release[rows] if len(rows) else next_time)
-    gap_excused = np.r_[excused[1:], False] & same if len(rows) else np.array([], bool)
-    gaps = _hours(gap_end, times)
-    max_gap = _group_max(rows, np.where(gap_excused, np.nan, gaps), n)
-    max_postponed = _group_max(rows, np.where(gap_excused, gaps, np.nan), n)
-    return first_h, first_postponed, max_gap, max_postponed
-
-
-def _group_max(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    result = np.full(n, np.nan)
-    valid = ~np.isnan(values)
-    if valid.any():
-        maxima = pd.Series(values[valid]).groupby(rows[valid]).max()
-        result[maxima.index.to_numpy()] = maxima.to_numpy()
+def _first_excused(events: pd.DataFrame, n: int, clock_stop: np.ndarray) -> np.ndarray:
+    """Whether each detention's first event was marked postponed with a reason."""
+    result = np.zeros(n, dtype=bool)
+    if len(events):
+        first = events.drop_duplicates("row", keep="first")
+        rows = first["row"].to_numpy()
+        ok = first["time"].to_numpy() <= _or_max(clock_stop)[rows]
+        result[rows[ok]] = first["excused"].to_numpy()[ok]
     return result
 
 
 def _authority_by(
-    events: pd.DataFrame,
-    kind: str,
-    relevant: np.ndarray,
-    clock_stop: np.ndarray,
-    before_charge: np.ndarray,
-    due_h: float,
-    n: int,
+    when: np.ndarray, relevant: np.ndarray, before_charge: np.ndarray, due_h: float
 ) -> np.ndarray:
     """Hours after the relevant time by which an authority was given, where one was needed.
 
@@ -249,15 +374,9 @@ def _authority_by(
     exceeds ``due_h`` and the rule fails).
     """
     needed = before_charge > due_h
-    given = events[events["kind"] == kind]
-    first = given.groupby("row")["time"].min()
-    when = np.full(n, _NAT, dtype=np.int64)
-    when[first.index.to_numpy()] = first.to_numpy()
-    recorded = (when != _NAT) & (
-        when <= np.where(clock_stop == _NAT, np.iinfo(np.int64).max, clock_stop)
-    )
-    result = np.full(n, np.nan)
-    by = _hours(when, relevant)
+    recorded = when != NAT
+    result = np.full(len(when), np.nan)
+    by = hours(when, relevant)
     result[needed & recorded] = by[needed & recorded]
     result[needed & ~recorded] = before_charge[needed & ~recorded]
     return result
@@ -266,7 +385,7 @@ def _authority_by(
 def _age_years(date_of_birth: pd.Series, arrival: np.ndarray, timezone: str) -> np.ndarray:
     """Whole years of age on the local date of arrival; NaN where either is unknown."""
     born = pd.to_datetime(date_of_birth, format="ISO8601", errors="coerce")
-    arrived = pd.Series(arrival).where(arrival != _NAT)
+    arrived = pd.Series(arrival).where(arrival != NAT)
     arrived = pd.to_datetime(arrived, unit="ns", utc=True).dt.tz_convert(timezone)
     b_year, b_month, b_day = (
         born.dt.year.to_numpy(),
@@ -281,6 +400,6 @@ def _age_years(date_of_birth: pd.Series, arrival: np.ndarray, timezone: str) -> 
 
 def _iso(stamps: np.ndarray, timezone: str) -> pd.Series:
     """Local ISO text of int64-ns UTC instants (blank for NaT), as extracts write times."""
-    values = pd.Series(stamps).where(stamps != _NAT)
+    values = pd.Series(stamps).where(stamps != NAT)
     local = pd.to_datetime(values, unit="ns", utc=True).dt.tz_convert(timezone)
     return local.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string").to_numpy()

@@ -1,0 +1,1 @@
+"""The sample records systems: fabricated extracts with planted defects (see generate.py)."""

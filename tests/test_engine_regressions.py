@@ -1,0 +1,150 @@
+"""Regression tests for the defects the audit plan removed (issue 10), on pandas.
+
+The cross-backend versions are in test_conformance_backends.py; these cover what only
+one path could get wrong: a derivation keeping the extract's bad-row policy, the one
+answer to "which columns does a rule read", and a hostile row condition reaching no
+command that reads a suite.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dqaudit.connectors.base import BadRow, BadRowPolicy, Fingerprint, FrameExtract
+from dqaudit.engine import derivation
+from dqaudit.engine.run import run_suite
+from dqaudit.expectations.suite import suite_from_dict
+from tests.conftest import invoke, rule, write_suite
+
+HOSTILE = [
+    "(@pd.io.common.os.system('touch {marker}') == 0) | (id == id)",
+    "id.__class__.__init__.__globals__['os'].system('touch {marker}') == 0",
+    "__import__('os').system('touch {marker}') == 0",
+    "(lambda: __import__('os').system('touch {marker}'))() == 0",
+    "id == id.str.cat(__import__('os').system('touch {marker}'))",
+]
+
+
+def test_a_derivation_keeps_the_extract_bad_row_policy() -> None:
+    """With on_bad_row: report the plain run failed and the derived run passed, because
+    the derivation rebuilt the extract positionally and dropped the policy."""
+    frame = pd.DataFrame(
+        {
+            "uprn": ["1", "2"],
+            "sao": [None, None],
+            "pao_start_number": ["1", "2"],
+            "street": ["High St", "Low St"],
+            "town": ["B", "B"],
+            "postcode": ["B1 1AA", "B1 1AB"],
+        },
+        dtype="str",
+    )
+    extract = FrameExtract(
+        frame,
+        Fingerprint("a.csv", "-", 2, list(frame.columns)),
+        np.array([2, 4]),
+        bad_rows=(BadRow(3, "2 fields, expected 6 (ragged row)"),),
+        bad_row_policy=BadRowPolicy.REPORT,
+    )
+    document = {
+        "name": "dup",
+        "meta": {"dqaudit": {"derivation": {"kind": "duplicate_addresses"}}},
+        "expectations": [rule("expect_column_values_to_not_be_null", "U", column="uprn")],
+    }
+    suite = suite_from_dict(document)
+    derived = derivation.derive(suite, extract, lambda name: extract).extract
+    assert isinstance(derived, FrameExtract)
+    assert derived.bad_row_policy is BadRowPolicy.REPORT
+    assert derived.bad_rows == extract.bad_rows
+    assert run_suite(derived, suite, key="uprn").status == "failed"
+    assert run_suite(extract, suite_from_dict({**document, "meta": {}}), key="uprn").status == (
+        "failed"
+    )
+
+
+def test_columns_a_rule_reads_come_from_parsing_its_condition() -> None:
+    """The condition names "idx"; "id" is only a substring of it and is not read."""
+    suite = suite_from_dict(
+        {
+            "name": "r",
+            "expectations": [
+                rule(
+                    "expect_column_values_to_not_be_null",
+                    "R",
+                    column="val",
+                    row_condition='idx == "1" and `x y` != "z"',
+                    condition_parser="pandas",
+                )
+            ],
+        }
+    )
+    assert suite.rules[0].reads == ("val", "idx", "x y")
+
+
+def test_values_stored_with_a_failing_record_are_the_columns_the_rule_reads() -> None:
+    frame = pd.DataFrame(
+        {"id": ["1", "2"], "idx": ["1", "1"], "val": [None, "x"], "secret": ["s", "t"]},
+        dtype="str",
+    )
+    records: list = []
+    run_suite(
+        frame,
+        {
+            "name": "r",
+            "expectations": [
+                rule(
+                    "expect_column_values_to_not_be_null",
+                    "R",
+                    column="val",
+                    row_condition='idx == "1"',
+                    condition_parser="pandas",
+                )
+            ],
+        },
+        key="id",
+        sink=lambda _position, _first, batch: records.extend(batch),
+    )
+    assert [(r.key, r.values) for r in records] == [("1", {"val": None, "idx": "1"})]
+
+
+@pytest.mark.parametrize("template", HOSTILE)
+def test_no_command_that_reads_a_suite_runs_a_hostile_condition(
+    template: str, tmp_path: Path, template_workspace: Path
+) -> None:
+    marker = tmp_path / "pwned"
+    condition = template.format(marker=marker)
+    expectations = [
+        rule(
+            "expect_column_values_to_not_be_null",
+            "EVIL",
+            column="custody_ref",
+            row_condition=condition,
+            condition_parser="pandas",
+        )
+    ]
+    data = tmp_path / "d.csv"
+    data.write_text("custody_ref,id\nC1,1\n", encoding="utf-8")
+    loose = write_suite(tmp_path / "evil.json", expectations)
+    suites = template_workspace / "suites"
+    bound = json.loads((suites / "custody_records.json").read_text(encoding="utf-8"))
+    bound["expectations"] = expectations
+    (suites / "evil.json").write_text(json.dumps({**bound, "name": "evil"}), encoding="utf-8")
+    ws = str(template_workspace)
+    commands = [
+        ("check", str(data), "--suite", str(loose), "--json"),
+        ("suite", "hash", str(loose)),
+        ("suite", "approve", "evil", "-w", ws, "--by", "A", "--board", "SIMB", "--minute", "M1"),
+        ("suite", "status", "-w", ws),
+        ("audit", "run", "-w", ws, "--allow-draft"),
+    ]
+    for command in commands:
+        result = invoke(*command)
+        assert result.exit_code == 2, (command, result.output)
+        assert "row_condition" in result.stderr, (command, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert not marker.exists(), command
