@@ -279,25 +279,48 @@ DATETIMES = [
 def test_timeliness_and_order_agree_with_pandas_across_clock_changes(spark) -> None:
     pairs = [(a, b) for a in DATETIMES for b in DATETIMES]
     frame = pd.DataFrame(pairs, columns=["a", "b"], dtype=object)
-    for hours in (24, 0.5):
-        expected = timing.within_hours(frame["a"], frame["b"], hours).tolist()
-        actual = spark_mask(spark, pairs, lambda a, b, h=hours: sr.within_hours(a, b, h), "a", "b")
-        assert actual == expected, hours
-    triples = [
-        (a, b, c)
-        for a, b, c in zip(
-            DATETIMES, DATETIMES[3:] + DATETIMES[:3], reversed(DATETIMES), strict=True
+    for hours, mode in ((24, "flag"), (24, "earliest"), (0.5, "latest"), (0.5, "flag")):
+        expected = timing.within_hours(frame["a"], frame["b"], hours, ambiguous=mode).tolist()
+        actual = spark_mask(
+            spark,
+            pairs,
+            lambda a, b, h=hours, m=mode: sr.within_hours(a, b, h, ambiguous=m),
+            "a",
+            "b",
         )
-    ]
+        assert actual == expected, (hours, mode)
+    triples = list(zip(DATETIMES, DATETIMES[3:] + DATETIMES[:3], reversed(DATETIMES), strict=True))
     triples += [(a, b, "2024-10-27 01:45") for a, b in pairs[::7]]
     three = pd.DataFrame(triples, columns=["a", "b", "c"], dtype=object)
-    for zone in ("Europe/London", "America/New_York"):
-        expected = timing.in_order(three, zone).tolist()
+    for zone, mode in (("Europe/London", "flag"), ("America/New_York", "earliest")):
+        expected = timing.in_order(three, zone, mode).tolist()
         actual = spark_mask(
-            spark, triples, lambda *v, z=zone: sr.in_order(list(v), z), "a", "b", "c"
+            spark, triples, lambda *v, z=zone, m=mode: sr.in_order(list(v), z, m), "a", "b", "c"
         )
         assert actual == expected, zone
-    assert True in expected and False in expected
+        assert True in expected and False in expected
+    expected = timing.within_hours_of_first(three, 24).tolist()
+    actual = spark_mask(
+        spark, triples, lambda *v: sr.within_hours_of_first(list(v), 24), "a", "b", "c"
+    )
+    assert actual == expected
+
+
+def test_clock_change_warning_rows_agree_with_pandas(spark) -> None:
+    autumn = ["2024-10-27 00:30", "2024-10-27 01:30", "2024-10-27 02:20", None]
+    pairs = [(a, b) for a in autumn for b in autumn]
+    frame = pd.DataFrame(pairs, columns=["arrest", "entered"], dtype=object)
+    kwargs = {"column_A": "arrest", "column_B": "entered", "max_hours": 1.0}
+    kind = "expect_column_pair_values_to_be_within_hours"
+    warning = timing.clock_change_warning(kind, kwargs, frame)
+    assert warning is not None and warning.count > 0
+    actual = spark_mask(
+        spark, pairs, lambda a, b: sr.clock_change_rows(kind, kwargs, [a, b]), "arrest", "entered"
+    )
+    assert actual == warning.rows.tolist()
+    assert sr.clock_change_rows(kind, {**kwargs, "ambiguous": "earliest"}, []) is None
+    with pytest.raises(ValueError, match="ambiguous must be one of"):
+        sr.within_hours(None, None, 24, ambiguous="maybe")
 
 
 def test_geometry_rules_agree_with_pandas(spark, tmp_path: Path) -> None:

@@ -14,10 +14,11 @@ anchoring.
   64-bit integer arithmetic, ``isin``). Java's ``$`` also matches before a final line
   terminator, so patterns are anchored with ``\\z`` as Python's ``fullmatch`` is.
   Casts use ``try_cast``: Spark 4 runs in ANSI mode, where a failed cast is an error.
-- Timeliness and order: datetime text is read by the pandas code itself
-  (``timing.parse_local``) in a vectorised pandas UDF, because pandas' ISO 8601 reading
-  and its DST choices (ambiguous -> summer time, missing hour -> shifted forward) have no
-  exact Spark equivalent; the elapsed hours and the ordering are native.
+- Timeliness and order: the ``timing`` functions themselves, in vectorised pandas UDFs.
+  Their reading of local times (pandas' ISO 8601 parser; the repeated autumn hour read
+  both ways under ``ambiguous: flag``; the skipped spring hour read with the offset
+  before the change) has no exact Spark equivalent, so nothing of it is re-written.
+  ``clock_change_rows`` gives the rows ``timing.clock_change_warning`` lists.
 - Geometry: a vectorised pandas UDF over the same shapely code (needs pyarrow).
 
 UDFs are built when a rule's expression is built, never at import: under Spark Connect
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 # pandas is imported at module level: pyspark reads a pandas UDF's type hints from the
 # function's module globals.
+import numpy as np
 import pandas as pd
 
 from dqaudit.expectations.rules import (
@@ -280,53 +282,110 @@ def valid_asn(value: Column) -> Column:
 
 # --- timeliness and order -----------------------------------------------------------------
 
-PARSED_TYPE = "ns long, bad boolean"
 
+def _frame_udf(verdict: Callable[[pd.DataFrame], pd.Series], values: list[Column]) -> Column:
+    """A boolean pandas UDF over several columns, handed to ``verdict`` as one frame.
 
-def parsed_datetimes(value: Column, timezone: str = DEFAULT_TIMEZONE) -> Column:
-    """A struct (ns: UTC nanoseconds or null, bad: present but not a datetime).
-
-    Read by ``timing.parse_local`` itself in a vectorised pandas UDF (built now, so a
-    session must exist), so Spark reads every datetime text exactly as pandas does.
+    The columns travel as one struct (a pandas UDF receives a struct as a DataFrame), in
+    order, under generated field names; ``verdict`` reads them by position. The UDF is
+    built now, so a session must exist (Spark Connect).
     """
+    from pyspark.sql import functions as F
     from pyspark.sql.functions import pandas_udf
 
-    zone = str(timezone)
+    @pandas_udf("boolean")  # type: ignore[call-overload,untyped-decorator]
+    def run(frame: pd.DataFrame) -> pd.Series:
+        return verdict(frame).astype(bool)
 
-    @pandas_udf(PARSED_TYPE)  # type: ignore[call-overload,untyped-decorator]
-    def parse(values: pd.Series) -> pd.DataFrame:
-        stamps, bad = timing.parse_local(values, zone)
-        nanoseconds = pd.Series(
-            stamps.to_numpy(dtype="datetime64[ns]").astype("int64"), dtype="Int64"
-        )
-        nanoseconds[stamps.isna().to_numpy()] = pd.NA
-        return pd.DataFrame({"ns": nanoseconds, "bad": bad})
-
-    return parse(value)
+    fields = [value.alias(f"c{i}") for i, value in enumerate(values)]
+    return F.coalesce(run(F.struct(*fields)), F.lit(False))
 
 
 def within_hours(
-    start: Column, end: Column, max_hours: float, timezone: str = DEFAULT_TIMEZONE
+    start: Column,
+    end: Column,
+    max_hours: float,
+    timezone: str = DEFAULT_TIMEZONE,
+    ambiguous: str = timing.DEFAULT_AMBIGUOUS,
 ) -> Column:
-    """``timing.within_hours`` in Spark: end at or after start, at most ``max_hours`` later."""
-    F = _functions()
-    begin, finish = parsed_datetimes(start, timezone), parsed_datetimes(end, timezone)
-    hours = (finish["ns"] - begin["ns"]).cast("double") / F.lit(float(timing.NS_PER_HOUR))
-    ok = hours.isNotNull() & (hours >= 0) & (hours <= F.lit(float(max_hours)))
-    return F.coalesce(ok & ~begin["bad"] & ~finish["bad"], F.lit(False))
+    """``timing.within_hours`` in Spark: end at or after start, at most ``max_hours`` later.
+
+    The pandas function itself runs in a vectorised UDF: its reading of local times (the
+    repeated autumn hour read both ways under ``ambiguous: flag``, the skipped spring hour
+    read with the offset before the change) is row-wise logic over pandas' ISO 8601
+    parser, with no exact Spark equivalent.
+    """
+    timing.check_mode(ambiguous)  # a bad kwarg is a ValueError on the driver
+    hours, zone = float(max_hours), str(timezone)
+
+    def verdict(frame: pd.DataFrame) -> pd.Series:
+        return timing.within_hours(frame.iloc[:, 0], frame.iloc[:, 1], hours, zone, ambiguous)
+
+    return _frame_udf(verdict, [start, end])
 
 
-def in_order(values: list[Column], timezone: str = DEFAULT_TIMEZONE) -> Column:
+def within_hours_of_first(
+    values: list[Column],
+    max_hours: float,
+    timezone: str = DEFAULT_TIMEZONE,
+    ambiguous: str = timing.DEFAULT_AMBIGUOUS,
+) -> Column:
+    """``timing.within_hours_of_first`` in Spark (the last column against the earliest
+    of the others), through the pandas function in a UDF."""
+    timing.check_mode(ambiguous)
+    if len(values) < 2:
+        raise ValueError("column_list must name at least one start column and the end column")
+    hours, zone = float(max_hours), str(timezone)
+
+    def verdict(frame: pd.DataFrame) -> pd.Series:
+        return timing.within_hours_of_first(frame, hours, zone, ambiguous)
+
+    return _frame_udf(verdict, values)
+
+
+def in_order(
+    values: list[Column],
+    timezone: str = DEFAULT_TIMEZONE,
+    ambiguous: str = timing.DEFAULT_AMBIGUOUS,
+) -> Column:
     """``timing.in_order`` in Spark: the datetimes, in list order, never go backwards."""
-    F = _functions()
-    ok = F.lit(True)
-    latest = F.lit(-(2**63)).cast("bigint")
-    for value in values:
-        parsed = parsed_datetimes(value, timezone)
-        stamp, missing = parsed["ns"], parsed["ns"].isNull()
-        ok = ok & ~parsed["bad"] & (missing | (stamp >= latest))
-        latest = F.when(missing, latest).otherwise(F.greatest(latest, stamp))
-    return F.coalesce(ok, F.lit(False))
+    timing.check_mode(ambiguous)
+    zone = str(timezone)
+
+    def verdict(frame: pd.DataFrame) -> pd.Series:
+        return timing.in_order(frame, zone, ambiguous)
+
+    return _frame_udf(verdict, values)
+
+
+def clock_change_rows(
+    expectation_type: str,
+    kwargs: dict[str, Any],
+    values: list[Column],
+    timezone: str = DEFAULT_TIMEZONE,
+) -> Column | None:
+    """The rows ``timing.clock_change_warning`` lists for a clock rule, as a boolean
+    Column over the rule's columns (in kwargs order), or None for a rule that gives no
+    such warning. The backend ANDs it with the rule's condition helper and counts it;
+    ``ignore_row_if`` is applied by the pandas function itself.
+    """
+    if expectation_type not in timing.CLOCK_RULES:
+        return None
+    if kwargs.get("ambiguous", timing.DEFAULT_AMBIGUOUS) != timing.FLAG:
+        return None
+    own = {k: v for k, v in kwargs.items() if k not in ("row_condition", "condition_parser")}
+    if expectation_type == timing.PAIR_WITHIN_HOURS:
+        names = [str(own["column_A"]), str(own["column_B"])]
+    else:
+        names = [str(name) for name in own["column_list"]]
+
+    def verdict(frame: pd.DataFrame) -> pd.Series:
+        frame = frame.set_axis(names, axis=1)
+        warning = timing.clock_change_warning(expectation_type, own, frame, timezone)
+        rows = warning.rows if warning is not None else np.zeros(len(frame), dtype=bool)
+        return pd.Series(rows, index=frame.index)
+
+    return _frame_udf(verdict, values)
 
 
 # --- geometry -----------------------------------------------------------------------------
@@ -400,22 +459,12 @@ COLUMN_RULES: dict[str, Callable[..., Column]] = {
 }
 PAIR_RULES: dict[str, Callable[..., Column]] = {
     "expect_column_pair_values_to_be_valid_uk_vrm_on_date": valid_vrm_on_date,
-    "expect_column_pair_values_to_be_within_hours": lambda a, b, max_hours, timezone=(DEFAULT_TIMEZONE), **_: (
-        within_hours(a, b, max_hours, timezone)
-    ),
-    "expect_column_pair_values_to_be_within_boundary": lambda a, b, boundary, **kw: within_boundary(
-        a,
-        b,
-        boundary,
-        crs=kw.get("crs", geometry.BRITISH_NATIONAL_GRID),
-        tolerance_m=float(kw.get("tolerance_m", 0.0)),
-        metric_crs=kw.get("metric_crs", geometry.BRITISH_NATIONAL_GRID),
-    ),
+    "expect_column_pair_values_to_be_within_hours": within_hours,
+    "expect_column_pair_values_to_be_within_boundary": within_boundary,
 }
 MULTICOLUMN_RULES: dict[str, Callable[..., Column]] = {
-    "expect_multicolumn_datetimes_to_be_in_order": lambda values, timezone=DEFAULT_TIMEZONE, **_: (
-        in_order(values, timezone)
-    ),
+    "expect_multicolumn_datetimes_to_be_in_order": in_order,
+    "expect_multicolumn_datetimes_to_be_within_hours": within_hours_of_first,
     "expect_multicolumn_values_to_match_boundary_area": lambda values, areas, area_property, **kw: (
         area_agrees(
             *values,
@@ -434,6 +483,7 @@ UDF_RULE_TYPES = frozenset(
         "expect_column_pair_values_to_be_within_hours",
         "expect_column_pair_values_to_be_within_boundary",
         "expect_multicolumn_datetimes_to_be_in_order",
+        "expect_multicolumn_datetimes_to_be_within_hours",
         "expect_multicolumn_values_to_match_boundary_area",
     ]
 )
