@@ -67,10 +67,10 @@ def table(spark: object, rows: int) -> object:
 
 def stream(spark: object, rows: int, batch: int, ordered: bool) -> tuple[int, float]:
     from dqaudit.connectors.spark_records import failing_rows
-    from dqaudit.expectations.rules.spark_rules import column, valid_format
+    from dqaudit.expectations.rules.spark_rules import column, valid_postcode
 
     frame = table(spark, rows)
-    failing = ~valid_format("uk_postcode")(column("postcode"))
+    failing = ~valid_postcode(column("postcode"))
     with tempfile.TemporaryDirectory() as folder:
         store = sqlite3.connect(Path(folder) / "keys.db")
         store.execute("CREATE TABLE failing (key TEXT, postcode TEXT)")
