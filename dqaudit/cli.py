@@ -20,6 +20,7 @@ from dqaudit import __version__
 from dqaudit.commands.actions import actions
 from dqaudit.commands.audit import audit
 from dqaudit.commands.connectors import connectors, extract
+from dqaudit.commands.drafting import extract_profile
 from dqaudit.commands.governance import purge, schedule, trail
 from dqaudit.commands.repeats import refuse_repeated_options
 from dqaudit.commands.report import report
@@ -211,6 +212,7 @@ def demo(out: Path, sample_data: Path | None) -> None:
 
 cli.add_command(audit)
 cli.add_command(connectors)
+extract.add_command(extract_profile)
 cli.add_command(extract)
 cli.add_command(rules)
 cli.add_command(suite)

@@ -183,6 +183,17 @@ def test_path_sources_csv_as_text_and_parquet_with_a_listing_fingerprint(
         extract(tmp_path, path="pq", format="delta")
 
 
+def test_header_reads_the_columns_without_counting(spark, tmp_path: Path) -> None:
+    from dqaudit.connectors.registry import read_header
+
+    name = _view(spark, [("K1", "a")], "k string, `with.dot` string")
+    header = read_header("spark", {"table": name}, tmp_path)
+    assert header is not None
+    assert header.columns == ("k", "with.dot")
+    assert (header.has_lines, header.dialect) == (False, "spark")
+    assert header.source == f"spark session local[1] table {name}"
+
+
 def test_query_source_runs_the_checked_text(spark, tmp_path: Path) -> None:
     name = _view(spark, [("K1", "a"), ("K2", "b"), ("K3", "b")])
     result = extract(tmp_path, query=f"select k, upper(v) as v from {name} where v = 'b'")

@@ -104,12 +104,16 @@ def test_a_missing_extract_is_recorded_as_an_error_run_and_exits_2(
     assert run.status == "error" and "file not found" in (run.error or "")
 
 
-def test_a_bad_suite_stops_the_batch_before_anything_is_recorded(template_workspace: Path) -> None:
+def test_a_bad_suite_is_refused_and_the_others_still_run(template_workspace: Path) -> None:
+    # issue 13: every suite is checked before any runs; a bad one is named and refused
     (template_workspace / "suites" / "broken.json").write_text("{", encoding="utf-8")
     result = invoke("audit", "run", "-w", str(template_workspace))
     assert result.exit_code == 2
+    assert "Error: suite broken was not run: 1 error(s)" in result.stderr
     assert "broken.json: malformed suite JSON" in result.stderr
-    assert load_runs(template_workspace) == []
+    assert "INVALID broken" in result.stdout
+    [run] = load_runs(template_workspace)
+    assert run.suite_name == "custody_records" and run.status == "complete"
 
 
 def test_a_suite_bound_to_an_unknown_dataset_names_both(template_workspace: Path) -> None:

@@ -73,11 +73,13 @@ class BatchOutcome:
     runs: list[RunOutcome]
     skipped: list[tuple[str, str]] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    # suites refused because 'suite lint' finds errors in them: (name, every problem)
+    invalid: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
         worst = max((run.exit_code for run in self.runs), default=ExitCode.OK)
-        return max(worst, ExitCode.BAD_INPUT) if self.refused else worst
+        return max(worst, ExitCode.BAD_INPUT) if self.refused or self.invalid else worst
 
 
 def load_suites(workspace: Workspace) -> list[Suite]:
@@ -89,19 +91,23 @@ def plan_runs(
     workspace: Workspace,
     system: str | None = None,
     suite_names: Sequence[str] | None = None,
+    invalid: list[tuple[str, list[str]]] | None = None,
 ) -> list[PlannedRun]:
-    """Bind each selected suite (all, or those named) to its dataset, highest risk first."""
-    suites = load_suites(workspace)
+    """Bind each selected suite (all, or those named) to its dataset, highest risk first.
+
+    Every selected suite is checked whole first ('suite lint'); one with errors is added
+    to ``invalid`` with all its problems and left out, or, without ``invalid``, stops the
+    batch with an InputError listing them.
+    """
+    from dqaudit.governance.lint import check_suites
+
     for name, times in Counter(suite_names or ()).items():
         if times > 1:
             raise InputError(f"suites: '{name}' is named {times} times; name each suite once")
-    for name in suite_names or ():
-        if not any(s.name == name for s in suites):
-            known = ", ".join(s.name for s in suites) or "none"
-            raise InputError(f"no suite named '{name}' in {workspace.suites_dir} (suites: {known})")
     if system is not None and system not in workspace.config.systems:
         known = ", ".join(sorted(workspace.config.systems))
         raise InputError(f"no system '{system}' in {workspace.config_path} (systems: {known})")
+    suites = check_suites(workspace, system, suite_names, invalid)  # names a missing one
     planned = []
     for suite in suites:
         if suite_names and suite.name not in suite_names:
@@ -133,12 +139,13 @@ def run_audits(
     they are due run. Either way the other suites still run.
     """
     say = progress or (lambda _message: None)
-    planned = plan_runs(workspace, system, suite_names)
+    invalid: list[tuple[str, list[str]]] = []
+    planned = plan_runs(workspace, system, suite_names, invalid)
     for plan in planned:  # a bad cron is an error before any run
         if due_only or "schedule" in (plan.suite.meta.get("dqaudit") or {}):
             cadence(plan.suite, workspace.config.risk)
     store = AuditStore(workspace.store_url)
-    batch = BatchOutcome(batch_id=uuid.uuid4().hex, runs=[])
+    batch = BatchOutcome(batch_id=uuid.uuid4().hex, runs=[], invalid=invalid)
     lease = timedelta(minutes=workspace.config.schedule.lock_minutes)
     version = current_version()
     try:

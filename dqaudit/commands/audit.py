@@ -67,6 +67,10 @@ def audit_run(
     for run in batch.runs:
         if run.error:
             click.echo(f"Error: {run.suite_name}: {run.error}", err=True)
+    for name, problems in batch.invalid:
+        click.echo(f"Error: suite {name} was not run: {len(problems)} error(s):", err=True)
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
     if batch.refused:
         refused = ", ".join(f"{name} ({status})" for name, status in batch.refused)
         click.echo(

@@ -56,7 +56,7 @@ def describe_batch(batch: BatchOutcome) -> str:
     """The summary after ``audit run``: one line per run, skipped and refused suites."""
     lines = [f"batch {batch.batch_id[:12]}: {len(batch.runs)} run(s)"]
     if not batch.runs:
-        lines = ["nothing to run" if not batch.skipped else "nothing run"]
+        lines = ["nothing to run" if not (batch.skipped or batch.invalid) else "nothing run"]
     for run in batch.runs:
         verdict = (run.outcome or run.status).upper()
         failing = ", ".join(f"{rule_id} ({count})" for rule_id, count in run.failed_rules)
@@ -68,6 +68,10 @@ def describe_batch(batch: BatchOutcome) -> str:
         )
     for name, reason in batch.skipped:
         lines.append(f"  SKIPPED {name:<28} {reason}")
+    for name, problems in batch.invalid:
+        lines.append(
+            f"  INVALID {name:<28} {len(problems)} error(s); see 'dqaudit suite lint {name}'"
+        )
     for name, status in batch.refused:
         lines.append(f"  REFUSED {name:<28} {status}: not approved by the SIMB")
     return "\n".join(lines)

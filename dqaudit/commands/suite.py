@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from dqaudit.commands.drafting import suite_draft
 from dqaudit.commands.shell import (
     handles_errors,
+    open_workspace,
     open_workspace_store,
     workspace_option,
 )
@@ -17,6 +21,42 @@ from dqaudit.commands.shell import (
 @click.group()
 def suite() -> None:
     """Inspect expectation suites."""
+
+
+suite.add_command(suite_draft)
+
+
+@suite.command("lint")
+@click.argument("suite_ref", metavar="SUITE")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@handles_errors
+def suite_lint(suite_ref: str, workspace: Path | None, as_json: bool) -> None:
+    """Check SUITE (a file or a workspace suite name) whole and list every problem at once.
+
+    Each problem names the file, the expectation, the rule id and the setting, with "did
+    you mean" suggestions; columns are checked against the dataset's header, read
+    without reading the extract. Exit 1 when there is an error or a value still to be
+    set, 0 when the suite is clean (warnings allowed).
+    """
+    from dqaudit.governance.lint import lint_reference
+
+    report = lint_reference(suite_ref, _lint_workspace(workspace, suite_ref))
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.describe())
+    sys.exit(0 if report.clean else 1)
+
+
+def _lint_workspace(folder: Path | None, suite_ref: str) -> Any:
+    """The workspace named (or found as every command finds it); a suite file may also be
+    linted on its own, outside any workspace."""
+    from dqaudit.errors import InputError
+
+    try:
+        return open_workspace(folder)
+    except InputError:
+        if folder is not None or not Path(suite_ref).is_file():
+            raise
+        return None
 
 
 @suite.command("approve")
@@ -35,7 +75,10 @@ def suite() -> None:
 def suite_approve(
     suite_ref: str, workspace: Path | None, by: str, board: str, minute: str, review_by: Any
 ) -> None:
-    """Record the board's approval of SUITE (a name or file) as it is now, bound to its hash."""
+    """Record the board's approval of SUITE (a name or file) as it is now, bound to its hash.
+
+    The suite must pass 'suite lint' first: no error, nothing left to set, no draft mark.
+    """
     from dqaudit.governance.approvals import approve
 
     loaded, store = open_workspace_store(workspace)

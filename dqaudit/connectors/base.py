@@ -7,7 +7,9 @@ Two kinds, and a connector plugin returns one of them:
 - ``DatabaseExtract``: a table or query that is validated inside its database
   (pushdown); only its shape and row count have been read.
 
-Both carry a ``Fingerprint`` that identifies exactly what was audited.
+Both carry a ``Fingerprint`` that identifies exactly what was audited. A connector may
+also offer an ``ExtractHeader``: the column names alone, read without reading the records
+(``suite lint`` checks a suite's columns with it).
 """
 
 from __future__ import annotations
@@ -126,3 +128,19 @@ class DatabaseExtract:
 
 
 Extract = FrameExtract | DatabaseExtract
+
+
+@dataclass(frozen=True)
+class ExtractHeader:
+    """An extract's column names, read without reading its records: a file's header line
+    or header row, a fixed-width layout, a query's columns (``WHERE 1 = 0``).
+
+    ``has_lines`` is False where records have no lines (a database); ``dialect`` names the
+    database a pushdown extract is validated in, and is None for an extract read into
+    memory. ``suite lint`` uses it to check columns and engine support before any run.
+    """
+
+    source: str
+    columns: tuple[str, ...]
+    has_lines: bool = True
+    dialect: str | None = None

@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
+from dqaudit.connectors.base import (
+    BadRowPolicy,
+    Extract,
+    ExtractHeader,
+    Fingerprint,
+    FrameExtract,
+)
 from dqaudit.connectors.field_limits import (
     DEFAULT_MAX_FIELD_SIZE,
     check_plain_fields,
@@ -42,6 +48,7 @@ from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
 
 ENCODINGS_TRIED = ("utf-8", "cp1252")
+HEADER_SNIFF_BYTES = 1 << 20  # a header row longer than this is refused
 BOM = b"\xef\xbb\xbf"
 
 
@@ -125,6 +132,56 @@ def read_csv(
         bad_rows=bad.sorted_rows(),
         bad_row_policy=BadRowPolicy(on_bad_row),
     )
+
+
+def read_csv_header(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str = ",",
+    quotechar: str = '"',
+    header: bool = True,
+    columns: list[str] | None = None,
+    max_field_size: int = DEFAULT_MAX_FIELD_SIZE,
+) -> ExtractHeader:
+    """The column names alone: the file's first record (or ``columns``), read without
+    reading the rest of the file; named and checked as ``read_csv`` names them."""
+    path = Path(path)
+    if len(delimiter) != 1 or len(quotechar) != 1:
+        raise InputError(f"{path}: delimiter and quotechar must be single characters")
+    if not header:
+        return ExtractHeader(str(path), tuple(_column_names(path, None, columns, None)))
+    try:
+        with path.open("rb") as raw:
+            start = raw.read(HEADER_SNIFF_BYTES)
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    # Where the first record ends is found on bytes (delimiters and quotes are ASCII), so
+    # only the header's own bytes are decoded: a bad byte further on is the audit's to find.
+    lines = start.splitlines(keepends=True)
+    with csv_field_limit(max_field_size):
+        scan = csv.reader(
+            (line.decode("latin-1") for line in lines), delimiter=delimiter, quotechar=quotechar
+        )
+        try:
+            first = next((row for row in scan if row), None)
+        except csv.Error as exc:
+            raise InputError(f"{path}: line {scan.line_num}: malformed CSV: {exc}") from None
+        if first is None:
+            raise InputError(f"{path}: the file is empty")
+        if len(start) == HEADER_SNIFF_BYTES and scan.line_num >= len(lines):
+            raise InputError(f"{path}: the header is longer than {HEADER_SNIFF_BYTES:,} bytes")
+        header_bytes = b"".join(lines[: scan.line_num])
+        encoding = detect_encoding(path, header_bytes, encoding)
+        text = header_bytes.decode(encoding)
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
+        first = next(row for row in rows if row)
+    first[0] = first[0].lstrip("\ufeff")
+    return ExtractHeader(str(path), tuple(_column_names(path, first, columns, len(first))))
 
 
 def _no_records(path: Path, header: bool, bad: BadRows) -> None:
@@ -441,13 +498,7 @@ class CsvConnector:
     )
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
-        from dqaudit.connectors.registry import check_options
-
-        where = "csv connector"
-        check_options(options, self.options, {"path"}, where)
-        path = Path(options["path"])
-        if not path.is_absolute():
-            path = base_dir / path
+        path, where = self._path(options, base_dir)
         return read_csv(
             path,
             encoding=options.get("encoding"),
@@ -459,3 +510,24 @@ class CsvConnector:
             types=column_types(options.get("types"), where),
             max_field_size=max_field_size_option(options, where),
         )
+
+    def header(self, options: dict[str, Any], *, base_dir: Path) -> ExtractHeader:
+        """The file's column names (its first line), for ``suite lint``."""
+        path, where = self._path(options, base_dir)
+        return read_csv_header(
+            path,
+            encoding=options.get("encoding"),
+            delimiter=str(options.get("delimiter", ",")),
+            quotechar=str(options.get("quotechar", '"')),
+            header=bool_option(options, "header", True, where),
+            columns=column_names_option(options, where),
+            max_field_size=max_field_size_option(options, where),
+        )
+
+    def _path(self, options: dict[str, Any], base_dir: Path) -> tuple[Path, str]:
+        from dqaudit.connectors.registry import check_options
+
+        where = "csv connector"
+        check_options(options, self.options, {"path"}, where)
+        path = Path(options["path"])
+        return (path if path.is_absolute() else base_dir / path), where

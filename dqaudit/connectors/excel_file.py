@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
+from dqaudit.connectors.base import (
+    BadRowPolicy,
+    Extract,
+    ExtractHeader,
+    Fingerprint,
+    FrameExtract,
+)
 from dqaudit.connectors.field_limits import DEFAULT_MAX_FIELD_SIZE, max_field_size_option
 from dqaudit.connectors.file_records import (
     BadRows,
@@ -137,6 +143,40 @@ def read_excel(
         bad_rows=bad.sorted_rows(),
         bad_row_policy=BadRowPolicy(on_bad_row),
     )
+
+
+def read_excel_header(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    header_row: int = 1,
+    header: bool = True,
+    columns: list[str] | None = None,
+    limits: WorkbookLimits | None = None,
+    formulas: str = "error",
+) -> ExtractHeader:
+    """The column names of one sheet: its header row (or ``columns``), checked as
+    ``read_excel`` checks them, without turning the records into text."""
+    path = Path(path)
+    data = read_file_bytes(path)
+    check_workbook(path, data, sheet, limits or WorkbookLimits(), formulas)
+    worksheet = _open_sheet(path, data, sheet)
+    where = f"{path} [sheet {worksheet.name}]"
+    if not header:
+        if columns is None:
+            raise InputError(
+                f"{where}: the sheet has no header row (header: false); give its columns"
+            )
+        return ExtractHeader(where, tuple(columns))
+    if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
+        raise InputError(f"{where}: header_row must be a row number from 1, not {header_row!r}")
+    if worksheet.height:
+        left = [""] * worksheet.start[1]  # iter_rows starts at the first used column
+        for number, row in enumerate(worksheet.iter_rows(), start=1):
+            if number == header_row:
+                names = _header_names(where, worksheet, left + list(row), number)[1]
+                return ExtractHeader(where, tuple(names))
+    raise InputError(f"{where}: row {header_row} (the header row) is blank or beyond the data")
 
 
 def _open_sheet(path: Path, data: bytes, sheet: str | int | None) -> Any:
@@ -290,18 +330,11 @@ class ExcelConnector:
     )
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
-        from dqaudit.connectors.registry import check_options
-
-        where = "excel connector"
-        check_options(options, self.options, {"path"}, where)
-        path = Path(options["path"])
-        if not path.is_absolute():
-            path = base_dir / path
-        header_row = options.get("header_row", 1)
+        path, where = self._path(options, base_dir)
         return read_excel(
             path,
             sheet=options.get("sheet"),
-            header_row=header_row,
+            header_row=options.get("header_row", 1),
             header=bool_option(options, "header", True, where),
             columns=column_names_option(options, where),
             on_bad_row=bad_row_policy(options, where),
@@ -310,3 +343,24 @@ class ExcelConnector:
             formulas=formulas_option(options, where),
             max_field_size=max_field_size_option(options, where),
         )
+
+    def header(self, options: dict[str, Any], *, base_dir: Path) -> ExtractHeader:
+        """The sheet's column names (its header row), for ``suite lint``."""
+        path, where = self._path(options, base_dir)
+        return read_excel_header(
+            path,
+            sheet=options.get("sheet"),
+            header_row=options.get("header_row", 1),
+            header=bool_option(options, "header", True, where),
+            columns=column_names_option(options, where),
+            limits=limits_option(options, where),
+            formulas=formulas_option(options, where),
+        )
+
+    def _path(self, options: dict[str, Any], base_dir: Path) -> tuple[Path, str]:
+        from dqaudit.connectors.registry import check_options
+
+        where = "excel connector"
+        check_options(options, self.options, {"path"}, where)
+        path = Path(options["path"])
+        return (path if path.is_absolute() else base_dir / path), where

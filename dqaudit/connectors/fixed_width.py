@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dqaudit.connectors.base import BadRowPolicy, Extract, Fingerprint, FrameExtract
+from dqaudit.connectors.base import (
+    BadRowPolicy,
+    Extract,
+    ExtractHeader,
+    Fingerprint,
+    FrameExtract,
+)
 from dqaudit.connectors.csv_file import detect_encoding
 from dqaudit.connectors.field_limits import DEFAULT_MAX_FIELD_SIZE, max_field_size_option
 from dqaudit.connectors.file_records import (
@@ -199,6 +205,22 @@ class FixedWidthConnector:
     options = frozenset({"path", "layout", "encoding", "on_bad_row", "max_field_size"})
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
+        path, layout_path, where = self._paths(options, base_dir)
+        return read_fixed_width(
+            path,
+            load_layout(layout_path),
+            encoding=options.get("encoding"),
+            on_bad_row=bad_row_policy(options, where),
+            max_field_size=max_field_size_option(options, where),
+        )
+
+    def header(self, options: dict[str, Any], *, base_dir: Path) -> ExtractHeader:
+        """The layout's field names, for ``suite lint``: the data file is not read."""
+        path, layout_path, _where = self._paths(options, base_dir)
+        layout = load_layout(layout_path)
+        return ExtractHeader(str(path), tuple(field.name for field in layout.fields))
+
+    def _paths(self, options: dict[str, Any], base_dir: Path) -> tuple[Path, Path, str]:
         from dqaudit.connectors.registry import check_options
 
         where = "fixed_width connector"
@@ -208,10 +230,4 @@ class FixedWidthConnector:
             path = base_dir / path
         if not layout_path.is_absolute():
             layout_path = base_dir / layout_path
-        return read_fixed_width(
-            path,
-            load_layout(layout_path),
-            encoding=options.get("encoding"),
-            on_bad_row=bad_row_policy(options, where),
-            max_field_size=max_field_size_option(options, where),
-        )
+        return path, layout_path, where

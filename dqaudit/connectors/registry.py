@@ -12,18 +12,40 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, Protocol
 
-from dqaudit.connectors.base import Extract
+from dqaudit.connectors.base import Extract, ExtractHeader
 from dqaudit.errors import EngineError, InputError
 
 ENTRY_POINT_GROUP = "dqaudit.connectors"
 
 
 class Connector(Protocol):
-    """What a connector plugin provides; ``extract`` turns options into an Extract."""
+    """What a connector plugin provides; ``extract`` turns options into an Extract.
+
+    A connector may also provide ``header(options, *, base_dir) -> ExtractHeader``: the
+    extract's column names without its records (see ``read_header``). It is optional, so
+    older plugins keep working; without it ``suite lint`` cannot check a suite's columns
+    before a run, and says so.
+    """
 
     description: str
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract: ...
+
+
+def read_header(type_name: str, options: dict[str, Any], base_dir: Path) -> ExtractHeader | None:
+    """The column names of a dataset's extract, read through its connector without reading
+    the records; None when the connector offers no ``header``."""
+    connector = get_connector(type_name)
+    header = getattr(connector, "header", None)
+    if header is None:
+        return None
+    result = header(options, base_dir=base_dir)
+    if not isinstance(result, ExtractHeader):
+        raise EngineError(
+            f"connector '{type_name}': header() returned {type(result).__name__}, not an "
+            "ExtractHeader"
+        )
+    return result
 
 
 @dataclass(frozen=True)

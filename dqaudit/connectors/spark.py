@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dqaudit.connectors.base import Fingerprint
+from dqaudit.connectors.base import ExtractHeader, Fingerprint
 from dqaudit.connectors.spark_query_guard import checked_query
 from dqaudit.connectors.spark_session import SparkSessionInfo, check_config, open_session
 from dqaudit.digests import sha256_text
@@ -40,6 +40,7 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 _FORBIDDEN_READER_OPTIONS = frozenset({"path", "paths"})
 _CSV_DEFAULTS = {"header": "true", "inferSchema": "false"}
 WHERE = "spark connector"
+Source = tuple[Any, str, dict[str, Any], bool]  # (DataFrame, label, identity, file listing?)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,19 @@ class SparkConnector:
     )
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> SparkExtract:
+        info, source = self._source(options, base_dir)
+        return _extract(info, *source)
+
+    def header(self, options: dict[str, Any], *, base_dir: Path) -> ExtractHeader:
+        """The columns from the DataFrame's schema, for ``suite lint``: no row is counted
+        (Spark reads a parquet footer or a CSV header line to know them)."""
+        info, (dataframe, label, _identity, _listing) = self._source(options, base_dir)
+        columns = _spark_call(lambda: tuple(dataframe.columns), f"cannot read {label}")
+        return ExtractHeader(f"spark {info.display} {label}", columns, False, "spark")
+
+    def _source(
+        self, options: dict[str, Any], base_dir: Path
+    ) -> tuple[SparkSessionInfo, tuple[Any, str, dict[str, Any], bool]]:
         from dqaudit.connectors.registry import check_options
 
         check_options(options, self.options, set(), WHERE)
@@ -93,10 +107,10 @@ class SparkConnector:
             master=options.get("master"), remote=options.get("remote"), config=config, where=WHERE
         )
         if query is not None:
-            return extract_query(info, query)
+            return info, query_source(info, query)
         if options.get("table"):
-            return extract_table(info, str(options["table"]))
-        return extract_path(
+            return info, table_source(info, str(options["table"]))
+        return info, path_source(
             info,
             _resolve_path(str(options["path"]), base_dir),
             _format(options.get("format")),
@@ -146,6 +160,22 @@ def _resolve_path(path: str, base_dir: Path) -> str:
 
 def extract_table(info: SparkSessionInfo, table: str) -> SparkExtract:
     """A catalog table or view, fingerprinted by its name and version or file listing."""
+    return _extract(info, *table_source(info, table))
+
+
+def extract_path(
+    info: SparkSessionInfo, path: str, file_format: str, reader_options: dict[str, str]
+) -> SparkExtract:
+    """Files of one format, fingerprinted by their listing (names, sizes, mtimes)."""
+    return _extract(info, *path_source(info, path, file_format, reader_options))
+
+
+def extract_query(info: SparkSessionInfo, query: str) -> SparkExtract:
+    """A checked Spark SQL SELECT, fingerprinted by its (normalised) text."""
+    return _extract(info, *query_source(info, query))
+
+
+def table_source(info: SparkSessionInfo, table: str) -> Source:
     name = table.strip()
     if not _TABLE.fullmatch(name):
         raise InputError(
@@ -154,13 +184,12 @@ def extract_table(info: SparkSessionInfo, table: str) -> SparkExtract:
         )
     dataframe = _spark_call(lambda: info.session.table(name), f"cannot read table '{name}'")
     version = _delta_version(info.session, name)
-    return _extract(info, dataframe, f"table {name}", {"table": name, "version": version})
+    return dataframe, f"table {name}", {"table": name, "version": version}, True
 
 
-def extract_path(
+def path_source(
     info: SparkSessionInfo, path: str, file_format: str, reader_options: dict[str, str]
-) -> SparkExtract:
-    """Files of one format, fingerprinted by their listing (names, sizes, mtimes)."""
+) -> Source:
     settings = {**(_CSV_DEFAULTS if file_format == "csv" else {}), **reader_options}
 
     def read() -> Any:
@@ -172,22 +201,16 @@ def extract_path(
     dataframe = _spark_call(read, what)
     version = _delta_version(info.session, f"delta.`{path}`") if file_format == "delta" else None
     identity = {"path": path, "format": file_format, "options": settings, "version": version}
-    return _extract(info, dataframe, f"{file_format} {path}", identity)
+    return dataframe, f"{file_format} {path}", identity, True
 
 
-def extract_query(info: SparkSessionInfo, query: str) -> SparkExtract:
-    """A checked Spark SQL SELECT, fingerprinted by its (normalised) text."""
+def query_source(info: SparkSessionInfo, query: str) -> Source:
     dataframe = _spark_call(lambda: info.session.sql(query), "the query failed")
-    return _extract(info, dataframe, "query", {"query": query}, listing=False)
+    return dataframe, "query", {"query": query}, False
 
 
 def _extract(
-    info: SparkSessionInfo,
-    dataframe: Any,
-    label: str,
-    identity: dict[str, Any],
-    *,
-    listing: bool = True,
+    info: SparkSessionInfo, dataframe: Any, label: str, identity: dict[str, Any], listing: bool
 ) -> SparkExtract:
     files, rows = _files_and_rows(dataframe) if listing else (None, None)
     if rows is None:

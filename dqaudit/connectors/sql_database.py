@@ -18,10 +18,17 @@ every message, fingerprint and stored run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dqaudit.connectors.base import DatabaseExtract, Extract, Fingerprint, FrameExtract
+from dqaudit.connectors.base import (
+    DatabaseExtract,
+    Extract,
+    ExtractHeader,
+    Fingerprint,
+    FrameExtract,
+)
 from dqaudit.connectors.query_guard import check_query, check_table
 from dqaudit.connectors.sql_session import SqlTarget, database_error, open_engine, sql_target
 from dqaudit.digests import sha256_text
@@ -39,6 +46,17 @@ class SqlConnector:
     options = frozenset({"url", "table", "query", "mode", "timeout"})
 
     def extract(self, options: dict[str, Any], *, base_dir: Path) -> Extract:
+        target, table, query, mode = self._settings(options, base_dir)
+        return extract_sql(target, table=table, query=query, mode=mode)
+
+    def header(self, options: dict[str, Any], *, base_dir: Path) -> ExtractHeader:
+        """The table's or query's columns (``WHERE 0 = 1``: no row is read), for ``suite lint``."""
+        target, table, query, mode = self._settings(options, base_dir)
+        return sql_header(target, table=table, query=query, mode=mode)
+
+    def _settings(
+        self, options: dict[str, Any], base_dir: Path
+    ) -> tuple[SqlTarget, str | None, str | None, str]:
         from dqaudit.connectors.registry import check_options
 
         where = "sql connector"
@@ -50,8 +68,7 @@ class SqlConnector:
         if mode not in MODES:
             raise InputError(f"{where}: option 'mode' must be pull or pushdown, not {mode!r}")
         timeout = _timeout(options.get("timeout", DEFAULT_TIMEOUT_S), where)
-        target = sql_target(str(options["url"]), timeout, base_dir)
-        return extract_sql(target, table=table, query=query, mode=mode)
+        return sql_target(str(options["url"]), timeout, base_dir), table, query, mode
 
 
 def _timeout(value: Any, where: str) -> float | None:
@@ -111,6 +128,37 @@ def extract_sql(
         return DatabaseExtract(target, fingerprint, select_sql, name, schema, query)
     # A database has no lines: its records are known by their key columns only.
     return FrameExtract(frame=frame, fingerprint=fingerprint)
+
+
+def sql_header(
+    target: SqlTarget, *, table: str | None = None, query: str | None = None, mode: str = "pull"
+) -> ExtractHeader:
+    """The columns of a table or query, read with ``WHERE 0 = 1`` through a read-only
+    session: no row leaves the database. Checked as ``extract_sql`` checks them."""
+    schema, name = check_table(table) if table else (None, None)
+    query_text = _query_text(query, target.dialect) if query is not None else None
+    engine = open_engine(target)
+    try:
+        select_sql = query_text or _table_select(engine, schema, name or "")
+        with engine.connect() as connection:
+            columns = list(connection.execute(sql_text(_wrap(select_sql, "0 = 1"))).keys())
+    except DqauditError:
+        raise
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            raise _read_error(exc, target, name or "", query) from None
+        raise
+    finally:
+        engine.dispose()
+    label = (f"{schema}.{name}" if schema else name) if name else "query"
+    return ExtractHeader(
+        source=f"{target.display} {'table ' + label if table else 'query'}",
+        columns=tuple(str(c) for c in columns),
+        has_lines=False,
+        dialect=target.dialect if mode == "pushdown" else None,
+    )
 
 
 def _query_text(query: str, dialect: str) -> str:
@@ -221,6 +269,27 @@ def preview_rows(source: DatabaseExtract, rows: int) -> Any:
         with engine.connect() as connection:
             result = connection.execute(query)
             return records_frame(result.fetchall(), list(result.keys()))[0]
+    except sa.exc.SQLAlchemyError as exc:
+        raise database_error(exc, source.target) from None
+    finally:
+        engine.dispose()
+
+
+def stream_frames(source: DatabaseExtract, chunk_rows: int = PULL_CHUNK_ROWS) -> Iterator[Any]:
+    """The rows of a pushdown source as frames of at most ``chunk_rows`` rows, streamed
+    from the server through a read-only session, so a caller (``extract profile``) never
+    holds the whole table."""
+    import sqlalchemy as sa
+
+    engine = open_engine(source.target)
+    try:
+        with engine.connect() as connection:
+            result = connection.execution_options(
+                stream_results=True, max_row_buffer=chunk_rows
+            ).execute(sql_text(source.select_sql))
+            columns = list(result.keys())
+            for chunk in result.partitions(chunk_rows):
+                yield records_frame(chunk, columns)[0]
     except sa.exc.SQLAlchemyError as exc:
         raise database_error(exc, source.target) from None
     finally:

@@ -170,6 +170,17 @@ def is_known_expectation(expectation_type: str) -> bool:
     return True
 
 
+def expectation_types() -> list[str]:
+    """Every expectation type GX knows, with dqaudit's registered ones, sorted: the
+    candidates ``suite lint`` suggests from when a type is misspelt."""
+    _gx()
+    from great_expectations.expectations.registry import (
+        list_registered_expectation_implementations,
+    )
+
+    return sorted(list_registered_expectation_implementations())
+
+
 def selected_rows_condition(column: str) -> dict[str, Any]:
     """The only row condition GX is ever given: "the helper column ``column`` is 1".
 

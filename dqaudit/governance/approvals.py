@@ -179,8 +179,10 @@ def approve(
     if review_by is not None and review_by <= store.clock().date():
         raise FieldError(f"{{review_by}} {review_by.isoformat()} is not in the future", "review_by")
     version = rule_library_version or current_version()
+    from dqaudit.governance.lint import lint_reference, refuse_unless_approvable
     from dqaudit.governance.schedule import cadence
 
+    refuse_unless_approvable(lint_reference(reference, workspace))  # every problem listed
     suite = find_suite(workspace, reference)
     suite.require_governance()
     workspace.dataset(suite.system or "", suite.dataset or "", suite.source)
