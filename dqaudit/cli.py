@@ -16,7 +16,6 @@ from typing import Any
 
 import click
 
-from dqaudit import __version__
 from dqaudit.commands.actions import actions
 from dqaudit.commands.audit import audit
 from dqaudit.commands.connectors import connectors, extract
@@ -33,6 +32,7 @@ from dqaudit.commands.shell import (
 )
 from dqaudit.commands.suite import suite
 from dqaudit.errors import ExitCode
+from dqaudit.version import __version__
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

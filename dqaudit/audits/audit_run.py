@@ -115,10 +115,11 @@ def plan_runs(
         suite.require_governance()
         if system is not None and suite.system != system:
             continue
-        dataset_config = workspace.dataset(suite.system, suite.dataset, suite.source)
-        derivation.check_inputs(suite, workspace.config.systems[suite.system].datasets)
+        bound_system, bound_dataset = suite.system or "", suite.dataset or ""  # required above
+        dataset_config = workspace.dataset(bound_system, bound_dataset, suite.source)
+        derivation.check_inputs(suite, workspace.config.systems[bound_system].datasets)
         band = workspace.config.risk.band_name(suite.risk_score)
-        planned.append(PlannedRun(suite, suite.system, suite.dataset, dataset_config, band))
+        planned.append(PlannedRun(suite, bound_system, bound_dataset, dataset_config, band))
     planned.sort(key=lambda run: (-run.risk_score, run.suite.name))
     return planned
 
@@ -161,7 +162,7 @@ def run_audits(
             state = states[plan.suite.name]
             if state.runnable or allow_draft:
                 runnable.append(plan)
-                if state.status == approvals.REVIEW_OVERDUE:
+                if state.status == approvals.REVIEW_OVERDUE and state.approval is not None:
                     say(
                         f"warning: {plan.suite.name}: SIMB review was due {state.approval.review_by}"
                     )

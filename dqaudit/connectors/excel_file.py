@@ -125,9 +125,9 @@ def read_excel(
     if not records and not bad.rows:
         raise InputError(f"{where}: has a header row but no records")
     if not records:
-        first = bad.sorted_rows()[0]
+        earliest = bad.sorted_rows()[0]
         raise InputError(
-            f"{where}: every record is a bad row (first at row {first.line}: {first.reason})"
+            f"{where}: every record is a bad row (first at row {earliest.line}: {earliest.reason})"
         )
     _check_cell_sizes(where, records, lines, first, max_field_size)
     frame = _text_frame(records, names)
@@ -241,7 +241,7 @@ def _header_names(
     names = []
     seen: set[str] = set()
     for index in range(first, last + 1):
-        name = _text(cells[index]).strip() if not _blank_cell(cells[index]) else ""
+        name = (_text(cells[index]) or "").strip() if not _blank_cell(cells[index]) else ""
         if not name:
             raise InputError(f"{where}: header cell {_cell(number, index)} is blank; name it")
         if name in seen:

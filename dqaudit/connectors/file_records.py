@@ -86,7 +86,8 @@ def column_types(declared: Any, where: str) -> dict[str, ColumnType]:
                     f"{where}: type of column '{column}' has unknown setting "
                     f"'{sorted(unknown)[0]}' (allowed: type, format)"
                 )
-            spec, fmt = spec.get("type"), spec.get("format")
+            fmt = spec.get("format")
+            spec = spec.get("type")
         types[str(column)] = ColumnType(type_name(spec, f"{where}: column '{column}'"), fmt)
     return types
 

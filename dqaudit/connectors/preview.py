@@ -75,19 +75,21 @@ def preview_dataset(workspace: Workspace, system: str, dataset: str, rows: int =
         head = head.copy()
         for column in masked:
             head[column] = head[column].astype(object).where(head[column].isna(), MASK)
-    in_memory = isinstance(extract, FrameExtract)
-    if in_memory and extract.line_numbers is not None:
-        head.index = extract.line_numbers[: len(head)]
-        head.index.name = "line"
+    bad_rows: list[BadRow] = []
+    if isinstance(extract, FrameExtract):
+        bad_rows = list(extract.bad_rows)
+        if extract.line_numbers is not None:
+            head.index = extract.line_numbers[: len(head)]
+            head.index.name = "line"
     return Preview(
         system,
         dataset,
         config.connector,
         extract.fingerprint,
         head,
-        list(extract.bad_rows) if in_memory else [],
+        bad_rows,
         masked,
-        not in_memory,
+        not isinstance(extract, FrameExtract),
     )
 
 

@@ -275,7 +275,7 @@ def _check_node(node: Any, where: str, dialect: str, allowed: frozenset[str]) ->
     from sqlglot import exp
 
     if isinstance(node, _denied_nodes()):
-        inside = "" if node.parent is None else " inside the SELECT"
+        inside = "" if getattr(node, "parent", None) is None else " inside the SELECT"
         raise InputError(
             f"{where}: {_construct(node)}{inside} is not allowed; audits only read records systems"
         )

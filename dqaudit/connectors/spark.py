@@ -291,7 +291,7 @@ def blank_key_counts(extract: SparkExtract, keys: list[str]) -> dict[str, int]:
 
     from dqaudit.connectors.spark_records import column
 
-    counts = []
+    counts: list[Any] = []
     for name in keys:
         value = column(name)
         blank = value.isNull()

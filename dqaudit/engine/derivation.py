@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from dqaudit.connectors.base import DatabaseExtract, Extract
+from dqaudit.connectors.base import DatabaseExtract, Extract, FrameExtract
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import addresses, custody
 from dqaudit.expectations.rules.references import ReferenceFile
@@ -137,17 +137,28 @@ def derive(suite: Any, extract: Extract, load: Loader, timezone: str = DEFAULT_T
     plan = steps(suite)
     if not plan:
         return Derived(extract)
+    if not isinstance(extract, FrameExtract):
+        raise InputError(
+            f"{suite.source}: meta.dqaudit.derivation builds its dataset in memory; read the "
+            "dataset into memory (sql connector mode: pull) to run this suite"
+        )
     frame = extract.frame
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
         frame = frame.reset_index(drop=True)
     references: list[ReferenceFile] = []
-    inputs: dict[str, Extract] = {}
+    inputs: dict[str, FrameExtract] = {}
     added: list[pd.DataFrame] = []
     for step in plan:
         for dataset in step.inputs.values():
             if dataset not in inputs:
-                inputs[dataset] = load(dataset)
-                fingerprint = inputs[dataset].fingerprint
+                loaded = load(dataset)
+                if not isinstance(loaded, FrameExtract):
+                    raise InputError(
+                        f"{suite.source}: derivation input '{dataset}' is read with pushdown; "
+                        "a derivation reads its inputs into memory (sql connector mode: pull)"
+                    )
+                inputs[dataset] = loaded
+                fingerprint = loaded.fingerprint
                 references.append(
                     ReferenceFile(
                         f"derivation input {dataset}",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from dqaudit.connectors.base import BadRow
 from dqaudit.expectations.suite import Rule, Suite
 
 
@@ -68,8 +69,8 @@ class SuiteResult:
     warnings: list[str] = field(default_factory=list)
     key_columns: list[str] = field(default_factory=list)
     suite: Suite | None = field(default=None, repr=False)
-    # Records left out under on_bad_row skip/report: {"line", "reason"}; "report" fails.
-    bad_rows: list[dict[str, Any]] = field(default_factory=list)
+    # Records left out under on_bad_row skip/report; "report" fails the run.
+    bad_rows: list[BadRow] = field(default_factory=list)
     bad_row_policy: str = "error"
 
     @property

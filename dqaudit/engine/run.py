@@ -83,7 +83,7 @@ def as_extract(
     data: Any, line_numbers: Sequence[int] | np.ndarray | None, source: str | None
 ) -> Extract:
     if not isinstance(data, pd.DataFrame):
-        return data  # type: ignore[no-any-return]
+        return data
     if line_numbers is None:
         lines = np.arange(2, len(data) + 2, dtype=np.int64)
     else:

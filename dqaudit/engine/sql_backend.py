@@ -249,7 +249,7 @@ def _bind_to(statement: Any, source: Any) -> Any:
         bare = isinstance(element, sa.sql.elements.ColumnClause) and element.table is None
         return source.c[element.name] if bare and element.name in source.c else None
 
-    return visitors.replacement_traverse(statement, {}, replace)
+    return visitors.replacement_traverse(statement, {}, replace)  # type: ignore[call-overload]
 
 
 def _with_functions(target: DatabaseTarget) -> DatabaseTarget:

@@ -60,8 +60,9 @@ class SqlHelpers:
 
     def number(self, name: str) -> tuple[Any, Any]:
         """(value or NULL, unreadable) for the column read as a number."""
-        column = sa.column(name)
+        column: Any = sa.column(name)
         kind = self.kinds.get(name, "text")
+        value: Any
         if self.engine == "sqlite":
             value = sa.func.dqaudit_number(column)
             return value, sa.and_(column.is_not(None), value.is_(None))
@@ -77,8 +78,9 @@ class SqlHelpers:
     def datetime(self, name: str) -> tuple[Any, Any]:
         """(naive UTC-or-wall-clock timestamp or NULL, unreadable) for the column read as
         a datetime."""
-        column = sa.column(name)
+        column: Any = sa.column(name)
         kind = self.kinds.get(name, "text")
+        value: Any
         if self.engine == "sqlite":
             value = sa.func.dqaudit_datetime(column)
             return value, sa.and_(column.is_not(None), value.is_(None))
@@ -223,7 +225,7 @@ class SqlHelpers:
         return sa.cast(sa.literal(value.value.isoformat(sep=" ")), sa.DateTime())
 
     def _blank(self, column: str) -> Any:
-        reference = sa.column(column)
+        reference: Any = sa.column(column)
         return sa.or_(reference.is_(None), sa_text(reference, self.engine) == "")
 
 

@@ -436,13 +436,12 @@ class _Parser:
         return Compare(column, operator, value)  # type: ignore[arg-type]
 
     def _astype_ahead(self) -> bool:
-        following = self.peek(1)
+        token, following = self.peek(), self.peek(1)
         return (
-            self.peek() is not None
-            and self.peek().text == "."
-            and (  # type: ignore[union-attr]
-                following is not None and following.text == "astype"
-            )
+            token is not None
+            and token.text == "."
+            and following is not None
+            and following.text == "astype"
         )
 
     def astype(self) -> str:

@@ -428,15 +428,16 @@ class SqlValidation:
         metric = expectation.map_metric
         counted = dependencies.get_metric_configuration(f"{metric}.unexpected_count")
         domain_kwargs = dict(counted.metric_domain_kwargs)
-        selected = [sa.column(c) for c in dict.fromkeys([*keys, *values])]
-        order = [sa.column(c) for c in keys]
+        selected: list[Any] = [sa.column(c) for c in dict.fromkeys([*keys, *values])]
+        order: list[Any] = [sa.column(c) for c in keys]
+        domain: Any
         if metric in DUPLICATE_METRICS:
             domain = get_sqlalchemy_selectable(
                 engine.get_domain_records(domain_kwargs=domain_kwargs)
             )
             names = domain_kwargs[DUPLICATE_METRICS[metric]]
             names = [names] if isinstance(names, str) else list(names)
-            columns = [sa.column(c) for c in names]
+            columns: list[Any] = [sa.column(c) for c in names]
             duplicated = (
                 sa.select(*columns)
                 .select_from(domain)
@@ -458,12 +459,8 @@ class SqlValidation:
                 )
             )
             domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
-        return (
-            sa.select(*selected)
-            .select_from(get_sqlalchemy_selectable(domain))
-            .where(condition)
-            .order_by(*order)
-        )
+        source: Any = get_sqlalchemy_selectable(domain)
+        return sa.select(*selected).select_from(source).where(condition).order_by(*order)
 
     def _validator(self) -> Any:
         from great_expectations.validator.validator import Validator

@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dqaudit import __version__
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import codelists
 from dqaudit.profiling import identifiers
@@ -46,6 +45,7 @@ from dqaudit.profiling.profile import (
     profile_dataset,
 )
 from dqaudit.profiling.shapes import shape_regex
+from dqaudit.version import __version__
 
 if TYPE_CHECKING:
     from dqaudit.workspace.config import Workspace

@@ -10,10 +10,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-import dqaudit
 from dqaudit.reports.charts import trend_svg
 from dqaudit.reports.simb import SimbSummary
 from dqaudit.reports.tables import RAG_COLOURS, all_tables
+from dqaudit.version import __version__
 
 SAFE_CSS_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,:;()/"
@@ -87,5 +87,5 @@ def render_html(summary: SimbSummary) -> str:
         generated=_when(summary),
         as_of=as_of,
         footer=f"{summary.title}, {summary.period.label}",
-        version=dqaudit.__version__,
+        version=__version__,
     )

@@ -17,10 +17,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-import dqaudit
 from dqaudit.reports.simb import SimbSummary
 from dqaudit.reports.simb_html import ink
 from dqaudit.reports.tables import Cell, Table, all_tables
+from dqaudit.version import __version__
 
 SHEET_NAMES = {
     "headline": "Headline",
@@ -112,7 +112,7 @@ def render_xlsx(summary: SimbSummary) -> bytes:
     book.properties.title = f"{summary.title} {summary.period.label}"
     book.properties.subject = summary.marking
     book.properties.keywords = summary.marking
-    book.properties.creator = f"dqaudit {dqaudit.__version__}"
+    book.properties.creator = f"dqaudit {__version__}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -37,6 +37,7 @@ from dqaudit.store.locks import LockRepository
 from dqaudit.store.plans import PlanRepository
 from dqaudit.store.provenance import os_user, process_alive
 from dqaudit.store.purges import PurgeRepository
+from dqaudit.store.repository import StoreConflict
 from dqaudit.store.run_references import ReferenceRepository, StoredReference
 from dqaudit.store.run_writer import RECORD_BATCH, RunWriter, StaleRun
 from dqaudit.store.runs import FailingRecord, RunRepository, RunSummary, StoredRun
@@ -73,10 +74,6 @@ RUNNING, COMPLETE, INTERRUPTED, ERROR = (
     RunStatus.INTERRUPTED,
     RunStatus.ERROR,
 )
-
-
-class StoreConflict(EngineError):
-    """A write lost a race for a unique key (another process wrote first)."""
 
 
 class _Repositories:

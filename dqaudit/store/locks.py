@@ -26,7 +26,7 @@ class LockRecord:
 class LockRepository(Repository):
     def insert(self, lock: LockRecord) -> bool:
         """Take a free lock: False if any row of that name exists (someone holds it)."""
-        from dqaudit.store.database import StoreConflict
+        from dqaudit.store.repository import StoreConflict
 
         try:
             with self._write() as connection:

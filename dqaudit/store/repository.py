@@ -9,21 +9,49 @@ EngineError naming the store and never its password.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
-if TYPE_CHECKING:
-    from dqaudit.store.database import AuditStore
+from dqaudit.errors import EngineError
+
+
+class StoreConflict(EngineError):
+    """A write lost a race for a unique key (another process wrote first)."""
+
+
+class TrailWriter(Protocol):
+    """The part of the trail repository other repositories use."""
+
+    def write_with_entry(
+        self, action: str, subject: str | None, write: Callable[[Any], dict[str, Any]]
+    ) -> Any: ...
+
+
+class StoreHandle(Protocol):
+    """What repositories need of the store itself (AuditStore provides it); a Protocol,
+    so the repositories and the store that builds them do not import each other."""
+
+    display_url: str
+    clock: Callable[[], datetime]
+
+    @property
+    def trail(self) -> TrailWriter: ...
+
+    @property
+    def dialect(self) -> str: ...
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
 
 
 class Session(Protocol):
     """The store, or one open transaction on it."""
 
     @property
-    def store(self) -> AuditStore: ...
+    def store(self) -> StoreHandle: ...
 
     def reading(self) -> AbstractContextManager[Connection]: ...
 
@@ -37,7 +65,7 @@ class Repository:
         self._session = session
 
     @property
-    def _store(self) -> AuditStore:
+    def _store(self) -> StoreHandle:
         return self._session.store
 
     def _read(self) -> AbstractContextManager[Connection]:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-import dqaudit
 from dqaudit.engine.results import Outcome
 from dqaudit.store import schema
 from dqaudit.store.bulk import insert_failing_records
@@ -26,6 +25,7 @@ from dqaudit.store.clock import as_utc
 from dqaudit.store.provenance import host_name, os_user, process_alive
 from dqaudit.store.repository import Repository
 from dqaudit.store.statuses import RunStatus
+from dqaudit.version import __version__
 
 if TYPE_CHECKING:
     from dqaudit.connectors.base import BadRow, Extract, Fingerprint
@@ -83,7 +83,7 @@ class RunWriter(Repository):
                     os_user=os_user(),
                     host=host_name(),
                     pid=os.getpid(),
-                    dqaudit_version=dqaudit.__version__,
+                    dqaudit_version=__version__,
                     gx_version=gx_version(),
                     rule_library_version=rule_library_version,
                 )

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -20,12 +20,12 @@ from dqaudit.digests import sha256_text
 from dqaudit.errors import EngineError
 from dqaudit.store import schema
 from dqaudit.store.provenance import host_name, os_user
-from dqaudit.store.repository import Repository
+from dqaudit.store.repository import Repository, Session
+
+_Tx = TypeVar("_Tx", bound=Session)  # the open transaction a write is given
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-    from dqaudit.store.database import StoreTransaction
 
 GENESIS = "0" * 64
 APPEND_ATTEMPTS = 20
@@ -142,7 +142,7 @@ class TrailRepository(Repository):
         self,
         action: str,
         subject: str | None,
-        write: Callable[[StoreTransaction], dict[str, Any]],
+        write: Callable[[_Tx], dict[str, Any]],
     ) -> TrailEntry:
         """Run ``write`` and append its trail entry in ONE transaction: both or neither.
 
@@ -150,7 +150,7 @@ class TrailRepository(Repository):
         details. Concurrent writers race for the next ``seq`` (the trail's primary key);
         the loser's transaction rolls back whole and is retried.
         """
-        from dqaudit.store.database import StoreConflict
+        from dqaudit.store.repository import StoreConflict
 
         for _attempt in range(APPEND_ATTEMPTS):
             try:
@@ -245,7 +245,7 @@ class TrailRepository(Repository):
         if not missing:
             return []
 
-        def write(tx: StoreTransaction) -> dict[str, Any]:
+        def write(tx: Session) -> dict[str, Any]:
             with tx.writing() as connection:
                 for protection in missing:
                     for statement in protection.create:

@@ -65,8 +65,8 @@ def register() -> None:
         pandas_provider, _ = get_metric_provider(f"{metric}.condition", PandasExecutionEngine())
         attributes: dict[str, Any] = {
             "condition_metric_name": metric,
-            "condition_value_keys": tuple(pandas_provider.condition_value_keys),
-            "condition_domain_keys": tuple(pandas_provider.condition_domain_keys),
+            "condition_value_keys": tuple(getattr(pandas_provider, "condition_value_keys", ())),
+            "condition_domain_keys": tuple(getattr(pandas_provider, "condition_domain_keys", ())),
             "__module__": __name__,
         }
         if kind in spark_rules.COLUMN_RULES:
@@ -155,7 +155,7 @@ def validate_spark(dataframe: Any, checks: list[Any]) -> dict[int, Any]:
     outcomes: dict[int, Any] = {}
     for result in validation.results:
         ref = (result.expectation_config.meta or {}).get(gx_adapter.REF_KEY)
-        if ref not in by_ref:
+        if not isinstance(ref, int) or ref not in by_ref:
             raise EngineError("GX returned a result that matches no expectation of the suite")
         outcomes[ref] = gx_adapter._outcome(result, by_ref[ref], index_required=False)
     missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]

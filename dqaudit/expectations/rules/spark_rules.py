@@ -242,7 +242,7 @@ def _form_valid(text: Column, form: check_characters.Form, latest_year: int | No
         values[name] = text.substr(first + 1, stop - first).try_cast("bigint")
         widths[name] = stop - first
     number_of = _SPARK_NUMBERS.get(form.name, form.number)
-    number = number_of(values, widths)
+    number: Any = number_of(values, widths)  # a Column: numpy-free numbers apply to columns
     alphabet = F.lit(check_characters.CHECK_ALPHABET)
     expected = alphabet.substr((number % 23).cast("int") + 1, F.lit(1))
     good = text.substr(length, F.lit(1)) == expected
@@ -293,7 +293,7 @@ def _frame_udf(verdict: Callable[[pd.DataFrame], pd.Series], values: list[Column
     from pyspark.sql import functions as F
     from pyspark.sql.functions import pandas_udf
 
-    @pandas_udf("boolean")  # type: ignore[call-overload,untyped-decorator]
+    @pandas_udf("boolean")  # type: ignore[call-overload]
     def run(frame: pd.DataFrame) -> pd.Series:
         return verdict(frame).astype(bool)
 
@@ -405,7 +405,7 @@ def within_boundary(
     path = str(Path(boundary).resolve())
     geometry.load_layer(path)  # a bad file is an InputError on the driver, before any job
 
-    @pandas_udf("boolean")  # type: ignore[call-overload,untyped-decorator]
+    @pandas_udf("boolean")  # type: ignore[call-overload]
     def inside(xs: pd.Series, ys: pd.Series) -> pd.Series:
         return geometry.within_boundary(
             xs, ys, path, crs=crs, tolerance_m=tolerance_m, metric_crs=metric_crs
@@ -429,7 +429,7 @@ def area_agrees(
     path = str(Path(areas).resolve())
     geometry.load_layer(path).codes(area_property)  # errors on the driver
 
-    @pandas_udf("boolean")  # type: ignore[call-overload,untyped-decorator]
+    @pandas_udf("boolean")  # type: ignore[call-overload]
     def agrees(xs: pd.Series, ys: pd.Series, recorded: pd.Series) -> pd.Series:
         return geometry.area_agrees(
             xs, ys, recorded, path, area_property, crs=crs, metric_crs=metric_crs
@@ -467,7 +467,9 @@ MULTICOLUMN_RULES: dict[str, Callable[..., Column]] = {
     "expect_multicolumn_datetimes_to_be_within_hours": within_hours_of_first,
     "expect_multicolumn_values_to_match_boundary_area": lambda values, areas, area_property, **kw: (
         area_agrees(
-            *values,
+            values[0],
+            values[1],
+            values[2],
             areas,
             area_property,
             crs=kw.get("crs", geometry.BRITISH_NATIONAL_GRID),

@@ -27,8 +27,8 @@ def engine_name(dialect: Any) -> str:
         name = dialect
     else:
         inner = getattr(dialect, "dialect", dialect)
-        name = getattr(inner, "name", None) or getattr(dialect, "__name__", str(dialect))
-        name = name.rsplit(".", 1)[-1]
+        named = getattr(inner, "name", None) or getattr(dialect, "__name__", str(dialect))
+        name = str(named).rsplit(".", 1)[-1]
     return ENGINE_OF_DIALECT.get(name.lower(), name.lower())
 
 
