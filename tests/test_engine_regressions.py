@@ -141,10 +141,55 @@ def test_no_command_that_reads_a_suite_runs_a_hostile_condition(
         ("suite", "approve", "evil", "-w", ws, "--by", "A", "--board", "SIMB", "--minute", "M1"),
         ("suite", "status", "-w", ws),
         ("audit", "run", "-w", ws, "--allow-draft"),
+        ("suite", "lint", str(loose)),
+        ("suite", "lint", "evil", "-w", ws),
     ]
     for command in commands:
         result = invoke(*command)
-        assert result.exit_code == 2, (command, result.output)
-        assert "row_condition" in result.stderr, (command, result.stderr)
+        linting = command[:2] == ("suite", "lint")  # lint lists problems: exit 1
+        assert result.exit_code == (1 if linting else 2), (command, result.output)
+        assert "row_condition" in (result.stdout if linting else result.stderr), command
         assert "Traceback" not in result.stderr
         assert not marker.exists(), command
+
+
+@pytest.mark.parametrize("where", ["file", "sqlite pushdown"])
+def test_a_catastrophic_regex_returns_at_once(where: str, tmp_path: Path) -> None:
+    """``^(a+)+$`` on 'a'*34+'!' never returned under Python's re (GX's str.contains):
+    regex rules run with RE2, on files and on SQLite (whose REGEXP is Python's re)."""
+    import sqlalchemy as sa
+
+    from dqaudit.connectors.registry import get_connector
+
+    frame = pd.DataFrame({"id": ["1", "2"], "v": ["a" * 34 + "!", "aaa"]}, dtype="str")
+    suite = {
+        "name": "redos",
+        "expectations": [
+            rule("expect_column_values_to_match_regex", "R", column="v", regex="^(a+)+$")
+        ],
+    }
+    if where == "file":
+        data: object = frame
+    else:
+        url = f"sqlite:///{tmp_path / 'r.db'}"
+        engine = sa.create_engine(url)
+        frame.to_sql("t", engine, index=False)
+        engine.dispose()
+        data = get_connector("sql").extract(
+            {"url": url, "table": "t", "mode": "pushdown"}, base_dir=tmp_path
+        )
+    result = run_suite(data, suite, key="id")
+    assert result.results[0].failing_keys == ["1"]
+
+
+def test_a_regex_re2_cannot_run_is_an_input_error_naming_the_rule() -> None:
+    from dqaudit.errors import InputError
+
+    suite = {
+        "name": "look",
+        "expectations": [
+            rule("expect_column_values_to_match_regex", "LOOK", column="v", regex="(?=a)a")
+        ],
+    }
+    with pytest.raises(InputError, match=r"rule LOOK.*RE2 syntax.*invalid perl operator"):
+        run_suite(pd.DataFrame({"v": ["a"]}, dtype="str"), suite)

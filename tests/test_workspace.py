@@ -6,7 +6,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -183,6 +182,16 @@ def test_no_workspace_is_a_clear_error(tmp_path: Path) -> None:
     assert "no dqaudit.yml in" in result.stderr and "dqaudit init" in result.stderr
 
 
+def wait_until_running(workspace: Path, process: subprocess.Popen, tries: int = 2_000) -> None:
+    """Poll the store (not the clock) until the run is recorded as running."""
+    for _ in range(tries):
+        runs = load_runs(workspace) if (workspace / "audit.db").exists() else []
+        if any(run.status == "running" for run in runs):
+            return
+        assert process.poll() is None, "the run ended before it was seen running"
+    raise AssertionError("the run was never seen running")
+
+
 def test_sigterm_mid_run_leaves_the_run_interrupted_never_complete(
     template_workspace: Path,
 ) -> None:
@@ -203,7 +212,7 @@ def test_sigterm_mid_run_leaves_the_run_interrupted_never_complete(
     assert process.stderr is not None
     first = process.stderr.readline()  # "[1/1] custody_records ..." : the run has started
     assert "[1/1] custody_records" in first
-    time.sleep(0.5)
+    wait_until_running(template_workspace, process)  # no fixed sleep: the store says so
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=120)
     assert process.returncode == 3, err

@@ -57,6 +57,10 @@ TIMEZONE_TYPES = frozenset(
         "expect_multicolumn_datetimes_to_be_within_hours",
     }
 )
+# Backends where dqaudit runs regex rules itself, with RE2 (linear time): pandas, and
+# SQLite, whose REGEXP would otherwise be Python's backtracking ``re``. PostgreSQL and
+# MariaDB use their own engines, bounded by the connector's statement timeout.
+RE2_ENGINES = (PANDAS, "sqlite")
 REGEX_TYPES = {
     "expect_column_values_to_match_regex": ("regex", True, "any"),
     "expect_column_values_to_not_match_regex": ("regex", False, "any"),
@@ -312,7 +316,7 @@ def _plan_rule(
     if pair and "ignore_row_if" not in kwargs and not catalogue.counts_missing(kind):
         # GX's default differs between pandas and SQL when one side is null.
         kwargs["ignore_row_if"] = "either_value_is_missing"
-    if kind in REGEX_TYPES and engine == PANDAS:
+    if kind in REGEX_TYPES and engine in RE2_ENGINES:
         kind, kwargs = _regex_helper(rule, kwargs, helpers)
     condition_column = None
     if rule.condition is not None:

@@ -230,6 +230,8 @@ def _helper_query(
     for condition in plan.condition_columns:
         selected, _ = helpers.condition(condition.condition)
         expressions.append(sa.case((selected, 1), else_=0).label(condition.name))
+    for regex in plan.regex_columns:
+        expressions.append(helpers.regex(regex).label(regex.name))
     if not expressions:
         return None
     source = (

@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dqaudit.engine.plan import ColumnKind, TypedColumn
-from dqaudit.expectations import text_values
+from dqaudit.engine.plan import ColumnKind, RegexColumn, TypedColumn
+from dqaudit.expectations import regexes, text_values
 from dqaudit.expectations.conditions import (
     AllOf,
     AnyOf,
@@ -37,6 +37,7 @@ from dqaudit.expectations.rules import sql as sql_rules
 
 SQLITE_NUMBER = "dqaudit_number"
 SQLITE_DATETIME = "dqaudit_datetime"
+SQLITE_RE2 = "dqaudit_re2_search"
 _OFFSET_PATTERN = "(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
@@ -46,6 +47,7 @@ def register_sqlite_functions(connection: Any) -> Any:
     connection.create_function(
         SQLITE_DATETIME, 1, text_values.datetime_text_from, deterministic=True
     )
+    connection.create_function(SQLITE_RE2, 2, regexes.search, deterministic=True)
     return connection
 
 
@@ -104,6 +106,21 @@ class SqlHelpers:
             (unreadable, self._stand_in(helper)),
             else_=value,
         )
+
+    def regex(self, helper: RegexColumn) -> Any:
+        """The RE2 verdict column on SQLite: 1 passes, 0 fails, NULL for a null (as on
+        pandas); a pattern is found anywhere in the value's text."""
+        column: Any = sa.column(helper.column)
+        found = [sa.func.dqaudit_re2_search(pattern, column) == 1 for pattern in helper.patterns]
+        if not found:
+            passed: Any = sa.true()
+        elif not helper.must_match:
+            passed = sa.not_(sa.or_(*found))
+        elif helper.match_on == "all":
+            passed = sa.and_(*found)
+        else:
+            passed = sa.or_(*found)
+        return sa.case((column.is_(None), sa.null()), (passed, 1), else_=0)
 
     def unreadable(self, helper: TypedColumn) -> Any:
         read = self.number if helper.conversion.value_type == "number" else self.datetime

@@ -11,7 +11,7 @@ A pattern RE2 cannot compile is an input error naming the rule, before any data 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,6 +32,22 @@ def problem(pattern: str) -> str | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         return str(exc).removeprefix("Invalid regular expression: ").strip()
     return None
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> Any:
+    import re2
+
+    return re2.compile(pattern)
+
+
+def search(pattern: str, value: object) -> int | None:
+    """1 when RE2 finds ``pattern`` in the value's text, 0 when not, None for a null; one
+    value at a time (SQLite runs it as a registered SQL function)."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return 1 if _compiled(pattern).search(text) else 0
 
 
 def verdicts(
