@@ -66,7 +66,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 SUITES = HERE / "workspace" / "suites"
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 DIMENSIONS = {"completeness", "uniqueness", "validity", "consistency", "timeliness", "accuracy"}
-SYSTEMS = {"pnc", "gazetteer", "custody"}
+SYSTEMS = {"pnc", "gazetteer", "custody", "policeuk", "incidents", "casework"}
 TABLE_RULES = {"expect_table_columns_to_match_set", "expect_table_row_count_to_be_between"}
 GENERATED = [
     "pnc/nominals.csv",
@@ -81,6 +81,18 @@ GENERATED = [
     "gazetteer/postcode_directory.csv",
     "workspace/reference/force_boundary.geojson",
     "workspace/reference/neighbourhoods.geojson",
+    # the audits of issue 12
+    "policeuk/street.csv",
+    "policeuk/street_previous.csv",
+    "incidents/incidents.csv",
+    "gazetteer/police_stations.csv",
+    "casework/cases.csv",
+    "pnc/wanted_missing.csv",
+    "pnc/convictions.csv",
+    "pnc/dna_samples.csv",
+    "custody/detainees.csv",
+    "workspace/reference/lsoa_boundaries.geojson",
+    "workspace/reference/neighbourhood_boundaries.geojson",
 ]
 
 
@@ -338,8 +350,8 @@ def derive(suite: dict, frame: pd.DataFrame, frames: dict, system: str) -> pd.Da
     def extract(data: pd.DataFrame) -> FrameExtract:
         return FrameExtract(data, Fingerprint("sample", "-", len(data), list(data.columns)))
 
-    def load(dataset: str) -> FrameExtract:
-        return extract(frames[f"{system}/{dataset}"])
+    def load(dataset: str) -> FrameExtract:  # "dataset" of this system, or "system/dataset"
+        return extract(frames[dataset if "/" in dataset else f"{system}/{dataset}"])
 
     return derivation.derive(loaded, extract(frame), load).extract.frame
 

@@ -48,6 +48,7 @@ import json
 import pathlib
 import random
 import sys
+import types
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in sample_data/
 _spec = importlib.util.spec_from_file_location(
@@ -69,6 +70,8 @@ def _load(name: str):
 custody_rules = _load("custody_rules")
 pnc_timeliness = _load("pnc_timeliness")
 history = _load("history")  # the demo's monthly history (manifest "months")
+# The audits of issue 12 (police.uk, incidents, wanted/missing, DNA, custody persons).
+places, records = _load("audit_places"), _load("audit_records")
 
 SEED = 1829  # the year the Metropolitan Police was founded
 EXTRACT_DATE = dt.date(2025, 1, 6)
@@ -137,6 +140,9 @@ SUITE_ORDER = [
     "custody_pace",
     "custody_reviews",
 ]
+SUITE_ORDER += places.SUITES + records.SUITES
+DATASETS.update(places.DATASETS)
+DATASETS.update(records.DATASETS)
 # The postcode directory is reference data (OS Code-Point Open layout, no header row).
 DIRECTORY_COLUMNS = ["PC", "PQ", "EA", "NO", "CY", "RH", "LH", "CC", "DC", "WC"]
 
@@ -174,6 +180,8 @@ COLUMNS = {
     ],
 }
 # fmt: on
+COLUMNS.update(places.COLUMNS)
+COLUMNS.update(records.COLUMNS)
 
 # Fixed-width (mainframe style) layout of the arrest/summons extract:
 # (name, width, type). Widths leave room for the malformed values planted.
@@ -1379,6 +1387,8 @@ def write_manifest(
             "key": spec["key"],
             "rows": len(rows),
         }
+        if spec.get("reference"):  # read by a derivation, not audited by a suite of its own
+            manifest["datasets"][dataset_id]["reference"] = True
     manifest["datasets"]["pnc/arrest_summons"]["fixed_width"] = {
         "path": "pnc/arrest_summons.dat",
         "layout": "pnc/arrest_summons.layout.yml",
@@ -1453,6 +1463,7 @@ def generate(out_dir: pathlib.Path) -> None:
     out_dir = pathlib.Path(out_dir)
     datasets = build_clean()
     directory = police.postcode_directory(datasets["gazetteer/addresses"])
+    build_audit_datasets(datasets, directory)
     log = DefectLog()
     injectors = {}
     for dataset_id, inject in INJECTORS.items():
@@ -1470,11 +1481,13 @@ def generate(out_dir: pathlib.Path) -> None:
     pnc_timeliness.log_court_results(injectors["pnc/court_results"])
     police.log_address_references(injectors["gazetteer/addresses"])
     police.log_duplicate_addresses(injectors["gazetteer/addresses"])
+    inject_audit_datasets(datasets, directory, log)
     for dataset_id, rows in datasets.items():
         write_csv(out_dir / DATASETS[dataset_id]["path"], COLUMNS[dataset_id], rows)
     write_fixed_width(out_dir / "pnc" / "arrest_summons.dat", datasets["pnc/arrest_summons"])
     write_layout(out_dir / "pnc" / "arrest_summons.layout.yml")
     police.write_references(out_dir, directory, neighbourhood_cells())
+    places.write_references(out_dir, generator(), police)
     months = history.month_entries(
         build_clean(),
         datasets,
@@ -1484,6 +1497,50 @@ def generate(out_dir: pathlib.Path) -> None:
         lambda defect: f"{defect['system']}/{defect['dataset']}",
     )
     write_manifest(out_dir / "manifest.json", datasets, log, len(directory), months)
+
+
+def generator():
+    """This module's helpers for the audit_* modules (it is not always in sys.modules)."""
+    return types.SimpleNamespace(**globals())
+
+
+def build_audit_datasets(datasets: dict[str, list[dict]], directory: list[dict]) -> None:
+    """The clean datasets of the issue-12 audits, from the clean older ones."""
+    GENERATOR = generator()
+    nominals = datasets["pnc/nominals"]
+    current, previous = places.build_policeuk(GENERATOR)
+    datasets["policeuk/street"], datasets["policeuk/street_previous"] = current, previous
+    addresses = datasets["gazetteer/addresses"]
+    datasets["incidents/incidents"] = places.build_incidents(
+        GENERATOR, police, addresses, directory
+    )
+    datasets["gazetteer/police_stations"] = places.stations()
+    cases, reports = records.build_cases(GENERATOR, nominals)
+    datasets["casework/cases"], datasets["pnc/wanted_missing"] = cases, reports
+    convictions, samples = records.build_convictions(GENERATOR, nominals)
+    datasets["pnc/convictions"], datasets["pnc/dna_samples"] = convictions, samples
+    custody = datasets["custody/custody_records"]
+    datasets["custody/detainees"] = records.build_detainees(GENERATOR, nominals, custody)
+
+
+def inject_audit_datasets(datasets: dict[str, list[dict]], directory: list[dict], log) -> None:
+    """Their planted defects, then the integrity failures the final data shows."""
+    GENERATOR = generator()
+
+    def injector(dataset_id: str) -> Injector:
+        return Injector(log, dataset_id, datasets[dataset_id], dataset_rng(f"defects:{dataset_id}"))
+
+    places.inject_policeuk(
+        GENERATOR, injector("policeuk/street"), datasets["policeuk/street_previous"]
+    )
+    incidents = injector("incidents/incidents")
+    places.inject_incidents(GENERATOR, police, incidents, directory)
+    places.plant_unknown_uprns(incidents)
+    records.inject_cases(GENERATOR, log, datasets, Injector)
+    records.inject_convictions(GENERATOR, log, datasets, Injector)
+    records.inject_detainees(GENERATOR, log, datasets, Injector)
+    places.log_final(GENERATOR, log, datasets)
+    records.log_final(GENERATOR, log, datasets)
 
 
 def main(argv: list[str] | None = None) -> None:

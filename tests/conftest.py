@@ -160,6 +160,56 @@ def copy_tree(source: Path, target: Path) -> Path:
     return target
 
 
+# --- Spark ---------------------------------------------------------------------------------
+# One local Spark session for the whole run (starting a JVM takes seconds): one core, no UI,
+# one shuffle partition. Spark tests skip with a reason without pyspark (the spark extra)
+# or Java; under CI=true that is a failure. pyspark leaves the local sockets of collect()
+# and toLocalIterator() to the garbage collector; Spark test modules filter exactly that
+# ResourceWarning (SPARK_SOCKET_WARNING), nothing else.
+
+SPARK_SOCKET_WARNING = "ignore:unclosed <socket.socket:ResourceWarning"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "spark: needs pyspark (dqaudit[spark]) and Java; uses the shared session"
+    )
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    import sys
+
+    from dqaudit.connectors.spark_session import quiet_pyspark_logs, spark_unavailable
+
+    reason = spark_unavailable()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"Spark tests cannot run: {reason} (required under CI=true)")
+        pytest.skip(f"Spark tests need pyspark and Java: {reason}")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("dqaudit-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "1g")
+        # short-lived JVM: the quick JIT tier and the serial GC halve its CPU time
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    quiet_pyspark_logs()
+    yield session
+    session.stop()
+
+
 @pytest.fixture(scope="session")
 def demo_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     """``dqaudit demo`` run once for the session (it audits three months of history):

@@ -15,7 +15,7 @@ from dqaudit.errors import InputError
 from tests.conftest import invoke, rule, write_suite
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "dqaudit_example_connector"
-BUILT_IN = {"csv", "excel", "fixed_width", "sql"}
+BUILT_IN = {"csv", "excel", "fixed_width", "spark", "sql"}
 
 
 def _clear_caches() -> None:
@@ -28,7 +28,7 @@ def test_unknown_type_names_the_installed_types_and_the_group() -> None:
         registry.get_connector("parquet")
     message = str(raised.value)
     assert "unknown connector type 'parquet'" in message
-    assert "csv, excel, fixed_width, sql" in message
+    assert "csv, excel, fixed_width, spark, sql" in message
     assert "entry-point group 'dqaudit.connectors'" in message
 
 

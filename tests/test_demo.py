@@ -40,13 +40,15 @@ def test_demo_finds_exactly_each_months_defects(
     out, result = demo_output
     assert result.exit_code == 0, result.output  # failing checks are the demo's point
     suites = len(list((sample_data / "workspace" / "suites").glob("*.json")))
-    assert suites == 8  # PNC, gazetteer and custody, from the rule library's templates
+    # PNC, gazetteer, custody, police.uk, incidents and casework, from the library's templates
+    assert suites == 16
     assert f"dqaudit demo: 3 monthly audit(s) of {suites} suite(s)" in result.stdout
     assert "FAILED  custody_records" in result.stdout
     assert str(out / "audit.db") in result.stdout
     plans = sorted((out / "actions").glob("*.xlsx"))
-    owners = {"pnc-bureau", "gazetteer", "custody-systems"}
-    assert len(plans) == 3 and all(any(o in p.name for o in owners) for p in plans)
+    owners = {"pnc-bureau", "gazetteer", "custody-systems", "geospatial", "contact-systems"}
+    owners |= {"missing-persons"}
+    assert len(plans) == 6 and all(any(o in p.name for o in owners) for p in plans)
     assert (out / "simb-summary.html").read_text().count("OFFICIAL-SENSITIVE") >= 2
 
     months = load_months(sample_data)
@@ -86,7 +88,8 @@ def test_demo_history_shows_movement(demo_output: tuple[Path, Any]) -> None:
     started = sorted({run.started_at.date() for run in runs})
     assert len(started) == 3 and (started[-1] - started[0]).days >= 56  # monthly
     html = (out / "simb-summary.html").read_text()
-    assert html.count('<svg role="img"') == 3  # a trend per system
+    systems = len(load_workspace(out).config.systems)
+    assert html.count('<svg role="img"') == systems  # a trend per system
     workbook = openpyxl.load_workbook(next((out / "actions").glob("*pnc-bureau*.xlsx")))
     sheet = workbook["Findings"]
     titles = [c.value for c in sheet[1]]

@@ -29,7 +29,7 @@ def test_templates_cover_pnc_gazetteer_and_custody() -> None:
     names = {path.stem for path in template_paths()}
     assert {"pnc_nominals", "pnc_arrest_summons", "gazetteer_addresses", "custody_pace"} <= names
     systems = {load_suite(path).system for path in template_paths()}
-    assert systems == {"pnc", "gazetteer", "custody"}
+    assert systems == {"pnc", "gazetteer", "custody", "policeuk", "incidents", "casework"}
 
 
 @pytest.mark.parametrize("path", template_paths(), ids=lambda p: p.stem)

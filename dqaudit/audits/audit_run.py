@@ -124,7 +124,8 @@ def plan_runs(
             continue
         bound_system, bound_dataset = suite.system or "", suite.dataset or ""  # required above
         dataset_config = workspace.dataset(bound_system, bound_dataset, suite.source)
-        derivation.check_inputs(suite, workspace.config.systems[bound_system].datasets)
+        systems = workspace.config.systems
+        derivation.check_inputs(suite, systems[bound_system].datasets, systems)
         band = workspace.config.risk.band_name(suite.risk_score)
         planned.append(PlannedRun(suite, bound_system, bound_dataset, dataset_config, band))
     planned.sort(key=lambda run: (-run.risk_score, run.suite.name))

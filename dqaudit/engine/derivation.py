@@ -12,6 +12,11 @@ still the record's own key (the custody record for PACE rules).
                    "options": {"review_types": ["PACE_FIRST", "PACE_SUBSEQUENT"]}}
 
 A list of such steps applies them in order, each adding its columns.
+
+An input names a dataset of the suite's own system, or of another system as
+``system/dataset`` (a custody record's PNC ID looked up in ``pnc/nominals``). The kinds of
+the audit rule families (``reference_exists``, ``crime_id_continuity``, ...) are
+registered in ``dqaudit.expectations.rules.derived_kinds``; their logic lives there.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import pandas as pd
 
 from dqaudit.connectors.base import DatabaseExtract, Extract, FrameExtract
 from dqaudit.errors import InputError
-from dqaudit.expectations.rules import addresses, custody
+from dqaudit.expectations.rules import addresses, custody, derived_kinds
 from dqaudit.expectations.rules.references import ReferenceFile
 from dqaudit.timezones import DEFAULT_TIMEZONE
 
@@ -35,6 +40,7 @@ KINDS: dict[str, tuple[tuple[str, ...], type]] = {
     "pace_detentions": (("reviews",), custody.PaceOptions),
     "postcode_directory": (("directory",), addresses.DirectoryOptions),
     "duplicate_addresses": ((), addresses.DuplicateOptions),
+    **{name: (kind.inputs, kind.options) for name, kind in derived_kinds.KINDS.items()},
 }
 Loader = Callable[[str], Extract]
 
@@ -86,7 +92,10 @@ def steps(suite: Any) -> list[Step]:
         for name in inputs:
             if name not in required:
                 raise InputError(f"{here}.inputs.{name} is not an input of {kind}")
-        parsed.append(Step(kind, dict(inputs), _options(options_type, item.get("options"), here)))
+        options = _options(options_type, item.get("options"), here)
+        if hasattr(options, "validate"):
+            options.validate(here)
+        parsed.append(Step(kind, dict(inputs), options))
     return parsed
 
 
@@ -119,15 +128,58 @@ def _options(options_type: type, given: Any, where: str) -> Any:
         raise InputError(f"{where}: {exc}") from None
 
 
-def check_inputs(suite: Any, datasets: dict[str, Any]) -> None:
-    """Every input names a dataset of the suite's own system (``datasets``: name -> config)."""
+def added_columns(step: Step) -> tuple[str, ...]:
+    """The columns a step adds to the dataset (``reference_exists`` names its own)."""
+    from dqaudit.expectations.rules.catalogue import DERIVATIONS
+
+    added = getattr(step.options, "added", None)
+    if callable(added):
+        columns: tuple[str, ...] = added()
+        return columns
+    return next(d.columns for d in DERIVATIONS if d.kind == step.kind)
+
+
+def required_columns(step: Step) -> tuple[list[str], dict[str, list[str]]] | None:
+    """For a kind of ``derived_kinds``: the columns it reads from the dataset and from each
+    input (None for the older kinds, whose readers know their options)."""
+    if step.kind not in derived_kinds.KINDS:
+        return None
+    needs = {name: list(columns) for name, columns in step.options.required().items()}
+    return needs.pop("", []), needs
+
+
+def input_dataset(suite_system: str | None, name: str) -> tuple[str | None, str]:
+    """(system, dataset) an input names: ``dataset`` in the suite's system, or
+    ``system/dataset`` in another."""
+    if "/" in name:
+        system, dataset = name.split("/", 1)
+        return system, dataset
+    return suite_system, name
+
+
+def check_inputs(
+    suite: Any, datasets: dict[str, Any], systems: dict[str, Any] | None = None
+) -> None:
+    """Every input names a dataset of the suite's own system (``datasets``: name -> config)
+    or, as ``system/dataset``, of another system of ``systems`` (name -> config)."""
     for step in steps(suite):
         for name, dataset in step.inputs.items():
-            if dataset not in datasets:
-                known = ", ".join(sorted(datasets))
+            system, wanted = input_dataset(suite.system, dataset)
+            where = f"{suite.source}: meta.dqaudit.derivation ({step.kind}) input '{name}'"
+            if system != suite.system:
+                if systems is None or system not in systems:
+                    known = ", ".join(sorted(systems or {})) or "none given"
+                    raise InputError(
+                        f"{where} names system '{system}', which the workspace does not have "
+                        f"(systems: {known})"
+                    )
+                among = systems[system].datasets
+            else:
+                among = datasets
+            if wanted not in among:
+                known = ", ".join(sorted(among))
                 raise InputError(
-                    f"{suite.source}: meta.dqaudit.derivation ({step.kind}) input '{name}' "
-                    f"names dataset '{dataset}', which system '{suite.system}' does not have "
+                    f"{where} names dataset '{wanted}', which system '{system}' does not have "
                     f"(datasets: {known})"
                 )
 
@@ -167,9 +219,11 @@ def derive(suite: Any, extract: Extract, load: Loader, timezone: str = DEFAULT_T
                         fingerprint.rows,
                     )
                 )
-        columns = _apply(
-            step, frame, {k: inputs[v].frame for k, v in step.inputs.items()}, timezone, suite
-        )
+        frames = {k: inputs[v].frame for k, v in step.inputs.items()}
+        if step.kind in derived_kinds.KINDS:
+            columns = _apply_registered(step, frame, frames, timezone, suite)
+        else:
+            columns = _apply(step, frame, frames, timezone, suite)
         clash = [c for c in columns.columns if c in frame.columns or any(c in a for a in added)]
         if clash:
             raise InputError(
@@ -210,6 +264,21 @@ def _apply(
     return addresses.duplicate_addresses(frame, options)
 
 
+def _apply_registered(
+    step: Step, frame: pd.DataFrame, inputs: dict[str, pd.DataFrame], timezone: str, suite: Any
+) -> pd.DataFrame:
+    """A kind of ``derived_kinds``: check the columns it reads, then build its columns."""
+    for name, columns in step.options.required().items():
+        what = "the dataset" if name == "" else f"input '{name}'"
+        target = frame if name == "" else inputs[name].reset_index(drop=True)
+        _require(target, list(columns), suite, step.kind, what)
+    base = suite.path.parent if getattr(suite, "path", None) is not None else None
+    context = derived_kinds.Context(timezone=timezone, base_dir=base)
+    inputs = {name: data.reset_index(drop=True) for name, data in inputs.items()}
+    built: pd.DataFrame = derived_kinds.KINDS[step.kind].build(frame, inputs, step.options, context)
+    return built
+
+
 def _require(frame: pd.DataFrame, columns: list[str], suite: Any, kind: str, what: str) -> None:
     for column in columns:
         if column not in frame.columns:
@@ -245,12 +314,13 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
     from dqaudit.workspace.config import load_workspace
 
     workspace = load_workspace(root)
-    datasets = workspace.config.systems[plan.system].datasets
-    check_inputs(plan.suite, datasets)
+    systems = workspace.config.systems
+    check_inputs(plan.suite, systems[plan.system].datasets, systems)
 
     def load(name: str) -> Extract:
-        config = datasets[name]
-        options = config.resolved_options(workspace.config_path, plan.system, name)
+        system, dataset = input_dataset(plan.system, name)
+        config = systems[system].datasets[dataset]
+        options = config.resolved_options(workspace.config_path, system, dataset)
         return get_connector(config.connector).extract(options, base_dir=root)
 
     return derive(plan.suite, extract, load, plan.dataset_config.timezone)

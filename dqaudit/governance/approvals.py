@@ -114,13 +114,14 @@ def referenced_files(suite: Suite, workspace: Workspace) -> list[Path]:
     """Files the suite depends on besides its extract: reference files its rules name
     (boundaries, code lists), the extracts its derivation reads (a postcode directory),
     and any other existing file named in its kwargs or ``meta.dqaudit``."""
-    from dqaudit.engine.derivation import steps
+    from dqaudit.engine.derivation import input_dataset, steps
     from dqaudit.expectations.rules.references import suite_reference_files
 
     found: list[Path] = [Path(ref.source).resolve() for ref in suite_reference_files(suite)]
-    system = workspace.config.systems.get(suite.system or "")
     for step in steps(suite):
-        for dataset_name in step.inputs.values():
+        for input_name in step.inputs.values():
+            system_name, dataset_name = input_dataset(suite.system, input_name)
+            system = workspace.config.systems.get(system_name or "")
             dataset = system.datasets.get(dataset_name) if system else None
             for key in ("path", "layout"):
                 value = dataset.options.get(key) if dataset else None
@@ -138,7 +139,11 @@ def referenced_files(suite: Suite, workspace: Workspace) -> list[Path]:
             continue
         for base in bases:
             candidate = Path(value) if Path(value).is_absolute() else base / value
-            if candidate.is_file():
+            try:
+                is_file = candidate.is_file()
+            except OSError:  # text that cannot be a path (a name over 255 bytes): not a file
+                is_file = False
+            if is_file:
                 found.append(candidate.resolve())
                 break
     return list(dict.fromkeys(found))

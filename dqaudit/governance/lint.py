@@ -31,7 +31,7 @@ from dqaudit.engine import derivation
 from dqaudit.engine.plan import ExtractSchema, plan_problems
 from dqaudit.errors import DqauditError, InputError
 from dqaudit.expectations import gx_adapter
-from dqaudit.expectations.rules.catalogue import DERIVATIONS, PANDAS
+from dqaudit.expectations.rules.catalogue import PANDAS
 from dqaudit.expectations.rules.sql import engine_name
 from dqaudit.expectations.suite import (
     DEFAULT_RISK_SCALE,
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from dqaudit.workspace.config import DatasetConfig, Workspace
 
 BOARD_SETS = ("dimension", "likelihood", "impact")
-DERIVED_COLUMNS = {d.kind: d.columns for d in DERIVATIONS}
 
 
 def lint_reference(reference: str, workspace: Workspace | None) -> LintReport:
@@ -271,7 +270,7 @@ class _Context:
         before = len(problems)
         _attempt(
             problems,
-            lambda: derivation.check_inputs(suite, datasets),
+            lambda: derivation.check_inputs(suite, datasets, workspace.config.systems),
             "meta.dqaudit.derivation.inputs",
         )
         inputs_ok = len(problems) == before
@@ -281,7 +280,7 @@ class _Context:
         columns = list(header.columns)
         for step in steps or []:
             problems += self._derivation_columns(step, columns, datasets if inputs_ok else {})
-            columns += [c for c in DERIVED_COLUMNS.get(step.kind, ()) if c not in columns]
+            columns += [c for c in derivation.added_columns(step) if c not in columns]
         self.engine = engine_name(header.dialect) if header.dialect else PANDAS
         self.columns_from = header.source
         self.schema = ExtractSchema(header.source, tuple(columns), self.engine, header.has_lines)
@@ -319,10 +318,13 @@ class _Context:
         _attempt(problems, lambda: cadence(suite, workspace.config.risk), "meta.dqaudit.schedule")
         return problems
 
-    def _header(self, dataset: str, problems: list[Problem]) -> ExtractHeader | None:
-        """The header of a dataset of the suite's system; a warning when unreadable."""
+    def _header(
+        self, dataset: str, problems: list[Problem], system: str | None = None
+    ) -> ExtractHeader | None:
+        """The header of a dataset of the suite's system (or of ``system``, for a
+        derivation input of another system); a warning when unreadable."""
         assert self.workspace is not None and self.suite.system
-        workspace, system = self.workspace, self.suite.system
+        workspace, system = self.workspace, system or self.suite.system
         config = workspace.config.systems[system].datasets[dataset]
         try:
             options = config.resolved_options(workspace.root / CONFIG_NAME, system, dataset)
@@ -353,13 +355,16 @@ class _Context:
         needs, input_needs = _derivation_needs(step)
         problems = _missing(self.suite, step, needs, columns, "the dataset")
         for name, wanted in input_needs.items():
-            dataset = step.inputs.get(name)
-            if dataset not in datasets:
+            given = step.inputs.get(name) or ""
+            system, dataset = derivation.input_dataset(self.suite.system, given)
+            if system == self.suite.system and dataset not in datasets:
                 continue
-            header = self._header(dataset, problems)
+            if not datasets:  # the inputs were refused above
+                continue
+            header = self._header(dataset, problems, system)
             if header is not None:
                 problems += _missing(
-                    self.suite, step, wanted, list(header.columns), f"input '{name}' ({dataset})"
+                    self.suite, step, wanted, list(header.columns), f"input '{name}' ({given})"
                 )
         return problems
 
@@ -410,6 +415,9 @@ def _attempt(problems: list[Problem], check: Callable[[], Any], setting: str) ->
 def _derivation_needs(step: derivation.Step) -> tuple[list[str], dict[str, list[str]]]:
     """The columns a derivation step reads: from the dataset, and from each input."""
     options = step.options
+    registered = derivation.required_columns(step)
+    if registered is not None:
+        return registered
     if step.kind == "pace_detentions":
         return options.custody_columns(False), {"reviews": options.review_columns()}
     if step.kind == "postcode_directory":

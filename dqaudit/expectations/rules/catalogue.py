@@ -69,6 +69,131 @@ class BuiltinDerivation:
     source: str = ""
 
 
+# --- the audit rule families of issue 12 (police.uk, boundaries, locations) ---------------
+POLICEUK_SOURCE = (
+    "Home Office police.uk data: data.police.uk 'About' (CSV columns) and API docs "
+    "(crime-categories, outcomes-for-crime)"
+)
+BOUNDARY_VERSION_KWARGS = {
+    "areas": "neighbourhood_boundaries.geojson",
+    "area_property": "code",
+    "valid_from_property": "valid_from",
+    "valid_to_property": "valid_to",
+}
+AUDIT_RULES: tuple[BuiltinRule, ...] = (
+    BuiltinRule(
+        "expect_column_pair_values_to_be_area_code_in_force",
+        "gazetteer",
+        (PANDAS,),
+        "area code (A) belongs to the boundary version in force on the date (B): retired, "
+        "not-yet-valid and unknown codes fail",
+        {
+            "column_A": "neighbourhood_code",
+            "column_B": "opened_datetime",
+            **BOUNDARY_VERSION_KWARGS,
+        },
+        reference_kwargs=("areas",),
+        source="the force's own dated boundary layer (valid_from inclusive, valid_to exclusive)",
+    ),
+    BuiltinRule(
+        "expect_multicolumn_values_to_match_boundary_version",
+        "gazetteer",
+        (PANDAS,),
+        "point (x, y) lies in the polygon its recorded area code had on the date",
+        {
+            "column_list": ["easting", "northing", "neighbourhood_code", "opened_datetime"],
+            **BOUNDARY_VERSION_KWARGS,
+            "crs": "EPSG:27700",
+        },
+        reference_kwargs=("areas",),
+        source="the force's own dated boundary layer (valid_from inclusive, valid_to exclusive)",
+    ),
+    BuiltinRule(
+        "expect_column_pair_values_to_be_shared_by_at_most",
+        "gazetteer",
+        (PANDAS,),
+        "at most max_rows rows share one point (x, y): a default or unconfirmed location",
+        {"column_A": "easting", "column_B": "northing", "max_rows": 25},
+        source="the force's threshold (no published limit); unconfirmed incident locations",
+    ),
+)
+AUDIT_DERIVATIONS: tuple[BuiltinDerivation, ...] = (
+    BuiltinDerivation(
+        "reference_exists",
+        (PANDAS,),
+        "the value (one or more columns) exists in another dataset's column(s); Y/N, blank "
+        "when missing. SQL form: integrity.reference_result_sql (EXISTS subquery)",
+        {
+            "kind": "reference_exists",
+            "inputs": {"reference": "pnc/nominals"},
+            "options": {"columns": ["pnc_id"], "result_column": "pnc_id_on_pnc"},
+        },
+        ("<options.result_column>",),
+        source="referential integrity between records systems (no external standard)",
+    ),
+    BuiltinDerivation(
+        "crime_id_continuity",
+        (PANDAS,),
+        "compares this police.uk extract with the previous one: same, new, rekeyed or "
+        "reused Crime ID",
+        {"kind": "crime_id_continuity", "inputs": {"previous": "street_previous"}},
+        ("crime_id_continuity",),
+        source=POLICEUK_SOURCE + ": Crime ID is the crime's persistent_id linking its outcomes",
+    ),
+    BuiltinDerivation(
+        "pnc_after_closure",
+        (PANDAS,),
+        "PNC wanted/missing report against its local case: live after closure, cancelled "
+        "late or while the case is open",
+        {
+            "kind": "pnc_after_closure",
+            "inputs": {"cases": "casework/cases"},
+            "options": {"grace_hours": 24},
+        },
+        ("local_case_closed_datetime", "pnc_after_closure"),
+        source="no published national limit for cancellation; grace_hours is the force's",
+    ),
+    BuiltinDerivation(
+        "missing_person_circulation",
+        (PANDAS,),
+        "hours from a missing-person report to its first PNC entry, and whether in time",
+        {
+            "kind": "missing_person_circulation",
+            "inputs": {"reports": "pnc/wanted_missing"},
+            "options": {"max_hours": 48},
+        },
+        ("hours_to_pnc", "pnc_circulation"),
+        source="missing persons on PNC 'as soon as possible and in any case within 48 "
+        "hours' (HC Deb 8 January 2003 vol 397 cc256-7WS)",
+    ),
+    BuiltinDerivation(
+        "unconfirmed_locations",
+        (PANDAS,),
+        "incident point on a postcode centroid or a police station (within tolerance_m)",
+        {
+            "kind": "unconfirmed_locations",
+            "inputs": {
+                "directory": "gazetteer/postcode_directory",
+                "stations": "gazetteer/police_stations",
+            },
+        },
+        ("location_match", "location_match_ref"),
+        source="OS Code-Point Open layout for the postcode directory; force station list",
+    ),
+    BuiltinDerivation(
+        "dna_coverage",
+        (PANDAS,),
+        "nominal with a qualifying conviction (replaceable code list) and no DNA sample",
+        {
+            "kind": "dna_coverage",
+            "inputs": {"convictions": "convictions", "samples": "dna_samples"},
+        },
+        ("qualifying_offence", "dna_coverage"),
+        source="Operation Nutmeg (ACPO, 16 January 2013); PACE 1984 ss.63(3B), 65A as "
+        "amended by the Crime and Security Act 2010; code lists illustrative",
+    ),
+)
+
 RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_column_values_to_be_valid_pnc_id",
@@ -251,6 +376,7 @@ RULES: tuple[BuiltinRule, ...] = (
         {"column_A": "vrm", "column_B": "seen_date"},
         source="DVLA INF104, Vehicle registration numbers and number plates",
     ),
+    *AUDIT_RULES,
 )
 
 DERIVATIONS: tuple[BuiltinDerivation, ...] = (
@@ -280,6 +406,7 @@ DERIVATIONS: tuple[BuiltinDerivation, ...] = (
         ("normalised_address", "uprns_at_address"),
         source="GeoPlace DEC-Addresses: one UPRN per addressable object",
     ),
+    *AUDIT_DERIVATIONS,
 )
 
 _BY_TYPE = {rule.expectation_type: rule for rule in RULES}

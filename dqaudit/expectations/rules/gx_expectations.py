@@ -1,6 +1,7 @@
 """The rule library as Great Expectations 1.x custom expectations.
 
-This module and ``gx_identifiers`` (the identifier and code-list rules, imported here) are
+This module, ``gx_identifiers`` (the identifier and code-list rules) and
+``gx_audit_expectations`` (the audit rule families of issue 12), both imported here, are
 the only modules of the library that import GX. Importing this one registers every
 expectation (and its metric) with GX, so suites can name them like core expectations and
 GX can serialise them; ``gx_adapter`` imports it when it loads GX. Each metric delegates
@@ -32,6 +33,11 @@ from great_expectations.expectations.metrics.map_metric_provider.multicolumn_con
 )
 
 from dqaudit.expectations.rules import geometry, timing
+from dqaudit.expectations.rules.gx_audit_expectations import (
+    ExpectColumnPairValuesToBeAreaCodeInForce,
+    ExpectColumnPairValuesToBeSharedByAtMost,
+    ExpectMulticolumnValuesToMatchBoundaryVersion,
+)
 from dqaudit.expectations.rules.gx_identifiers import (
     PAIR_DOMAIN_KEYS,
     ExpectColumnPairValuesToBeValidUkVrmOnDate,
@@ -267,4 +273,7 @@ EXPECTATIONS = (
     ExpectMulticolumnDatetimesToBeInOrder,
     ExpectColumnPairValuesToBeWithinHours,
     ExpectMulticolumnDatetimesToBeWithinHours,
+    ExpectColumnPairValuesToBeAreaCodeInForce,
+    ExpectMulticolumnValuesToMatchBoundaryVersion,
+    ExpectColumnPairValuesToBeSharedByAtMost,
 )

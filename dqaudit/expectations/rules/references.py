@@ -109,6 +109,15 @@ def _check_layer(value: str, kwargs: dict[str, Any]) -> None:
     layer = geometry.load_layer(value)
     if isinstance(kwargs.get("area_property"), str) and value == kwargs.get("areas"):
         layer.codes(kwargs["area_property"])
+        if "valid_from_property" in kwargs or "valid_to_property" in kwargs:
+            from dqaudit.expectations.rules import boundary_versions
+
+            boundary_versions.load_versions(
+                value,
+                kwargs["area_property"],
+                str(kwargs.get("valid_from_property", boundary_versions.VALID_FROM)),
+                str(kwargs.get("valid_to_property", boundary_versions.VALID_TO)),
+            )
 
 
 _CHECKS = {

@@ -1,0 +1,164 @@
+"""Spark implementations of the police rule library's GX metrics, and a Spark validation.
+
+``register()`` adds a SparkDFExecutionEngine implementation to every metric of
+``gx_expectations`` that ``spark_rules`` covers, by declaring a provider with the same
+metric name (GX keeps one implementation per metric and engine, so the pandas and SQL
+ones stay as they are). It needs pyspark and is called by the Spark backend, never at
+import of the library, so dqaudit runs without the ``spark`` extra.
+
+``validate_spark`` is the prototype of the adapter's Spark validation (to move into
+``gx_adapter`` with the backend): one ``validate`` call per suite with BASIC results
+passed to ``validate()`` itself (GX ignores a ``result_format`` set on the expectation or
+suite), no samples, and a datasource that does not persist the batch (GX persists it by
+default and never unpersists it). Checked on GX 1.24.1 with pyspark 4.1.4.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+from typing import Any
+
+from dqaudit.expectations.rules import spark_rules
+
+# BASIC: counts only. GX's COMPLETE builds a dict per failing key in the driver, and with
+# index columns it fails on a dotted column name (GX issue #12196).
+SPARK_RESULT_FORMAT = {
+    "result_format": "BASIC",
+    "partial_unexpected_count": 0,
+    "return_unexpected_index_query": False,
+}
+
+
+def _kwarg_values(kwargs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: kwargs[key] for key in keys if key in kwargs}
+
+
+@cache
+def register() -> None:
+    """Register the Spark implementation of each library metric with GX (once).
+
+    Each Spark provider declares the same metric name, domain keys and value keys as the
+    library's pandas provider, read from GX's registry, so GX resolves the metric alike.
+    """
+    from dqaudit.expectations import gx_adapter
+
+    gx_adapter._gx()  # GX and the library's expectations first
+    from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
+    from great_expectations.expectations.metrics.map_metric_provider import (
+        ColumnMapMetricProvider,
+        ColumnPairMapMetricProvider,
+        MulticolumnMapMetricProvider,
+        column_condition_partial,
+        column_pair_condition_partial,
+    )
+    from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
+        multicolumn_condition_partial,
+    )
+    from great_expectations.expectations.registry import get_metric_provider
+
+    from dqaudit.expectations.rules import gx_expectations as library
+
+    for expectation in library.EXPECTATIONS:
+        kind = _snake(expectation.__name__)
+        metric = expectation.map_metric
+        pandas_provider, _ = get_metric_provider(f"{metric}.condition", PandasExecutionEngine())
+        attributes: dict[str, Any] = {
+            "condition_metric_name": metric,
+            "condition_value_keys": tuple(getattr(pandas_provider, "condition_value_keys", ())),
+            "condition_domain_keys": tuple(getattr(pandas_provider, "condition_domain_keys", ())),
+            "__module__": __name__,
+        }
+        if kind in spark_rules.COLUMN_RULES:
+            base: type = ColumnMapMetricProvider
+            attributes["_spark"] = column_condition_partial(engine=SparkDFExecutionEngine)(
+                _column_fn(spark_rules.COLUMN_RULES[kind])
+            )
+        elif kind in spark_rules.PAIR_RULES:
+            base = ColumnPairMapMetricProvider
+            attributes["_spark"] = column_pair_condition_partial(engine=SparkDFExecutionEngine)(
+                _pair_fn(spark_rules.PAIR_RULES[kind])
+            )
+        elif kind in spark_rules.MULTICOLUMN_RULES:
+            base = MulticolumnMapMetricProvider
+            attributes["_spark"] = multicolumn_condition_partial(engine=SparkDFExecutionEngine)(
+                _multi_fn(spark_rules.MULTICOLUMN_RULES[kind])
+            )
+        else:
+            raise LookupError(f"{kind} has no Spark implementation in spark_rules")
+        type(f"Spark{expectation.__name__}", (base,), attributes)
+
+
+def _values(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The rule's own kwargs: GX adds its resolved metrics as ``_metrics``."""
+    return {key: value for key, value in kwargs.items() if not key.startswith("_")}
+
+
+def _column_fn(build: Any) -> Any:
+    def _spark(cls: Any, column: Any, **kwargs: Any) -> Any:
+        return build(column, **_values(kwargs))
+
+    return _spark
+
+
+def _pair_fn(build: Any) -> Any:
+    def _spark(cls: Any, column_A: Any, column_B: Any, **kwargs: Any) -> Any:
+        return build(column_A, column_B, **_values(kwargs))
+
+    return _spark
+
+
+def _multi_fn(build: Any) -> Any:
+    def _spark(cls: Any, column_list: Any, **kwargs: Any) -> Any:
+        values = [spark_rules.column(name) for name in column_list.columns]
+        return build(values, **_values(kwargs))
+
+    return _spark
+
+
+def _snake(class_name: str) -> str:
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+
+
+def validate_spark(dataframe: Any, checks: list[Any]) -> dict[int, Any]:
+    """Validate ``checks`` (gx_adapter.GxCheck) against a Spark DataFrame in one GX call.
+
+    Returns gx_adapter.GxOutcome by ``ref``: outcomes and counts only (BASIC), never keys.
+    The DataFrame is left unpersisted.
+    """
+    from dqaudit.errors import EngineError
+    from dqaudit.expectations import gx_adapter
+
+    register()
+    context = gx_adapter._context()
+    suite = gx_adapter._suite(checks)
+    name = f"dqaudit-{uuid.uuid4().hex}"
+    datasource = context.data_sources.add_spark(name, persist=False)
+    try:
+        asset = datasource.add_dataframe_asset("extract")
+        batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+        with gx_adapter._quiet_gx():
+            batch = batch_definition.get_batch(batch_parameters={"dataframe": dataframe})
+            try:
+                validation = batch.validate(suite, result_format=SPARK_RESULT_FORMAT)
+            except Exception as exc:
+                raise EngineError(
+                    f"Great Expectations failed: {gx_adapter._first_line(exc)}"
+                ) from exc
+    finally:
+        context.data_sources.delete(name)
+        if dataframe.is_cached:  # in case a session-level setting persisted it anyway
+            dataframe.unpersist()
+    by_ref = {check.ref: check for check in checks}
+    outcomes: dict[int, Any] = {}
+    for result in validation.results:
+        ref = (result.expectation_config.meta or {}).get(gx_adapter.REF_KEY)
+        if not isinstance(ref, int) or ref not in by_ref:
+            raise EngineError("GX returned a result that matches no expectation of the suite")
+        outcomes[ref] = gx_adapter._outcome(result, by_ref[ref], index_required=False)
+    missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
+    if missing:
+        raise EngineError(f"GX returned no result for {', '.join(missing)}")
+    return outcomes
