@@ -30,15 +30,15 @@ EXTRACT_SUFFIXES = (".csv", ".dat", ".yml")
 # What each owner answers in the first month's plan, by rule id: status, agreed action,
 # days until the agreed date, and a comment or (for Not accepted) the reason.
 OWNER_RESPONSES: dict[str, tuple[str, str | None, int | None, str | None]] = {
-    "PNC-NOM-004": (
+    "PNC-NOM-010": (
         "Agreed",
-        "Re-key the missing PNC IDs from the PNC bureau's source records.",
+        "Re-key the gender codes from the source records (M, F, X, U).",
         45,
         None,
     ),
-    "PNC-NOM-006": (
+    "PNC-NOM-007": (
         "In progress",
-        "Correct the malformed PNC IDs; bureau staff briefed.",
+        "Correct the malformed CRO numbers; bureau staff briefed.",
         60,
         None,
     ),

@@ -18,8 +18,9 @@ Each month becomes one entry of ``manifest.json``'s ``months`` list:
 
 ``dqaudit demo`` applies ``restore`` to copies of the extracts before each month's audit
 (it never runs this code: the manifest is data). Only records whose defect is their only
-planted one, in datasets no derivation joins to another's rows, are changed, so no other
-rule's verdict moves; ``tests/test_demo.py`` checks each month finds exactly its defects.
+planted one, in columns no other dataset's rule looks up (not nominals' PNC ID or
+reference, addresses' UPRN, custody references), are changed, so no other rule's verdict
+moves; ``tests/test_demo.py`` checks each month finds exactly its defects.
 
 Usage: called by ``generate.py`` (``month_entries``) when it writes the manifest.
 """
@@ -33,10 +34,11 @@ MONTHS = 3
 # How many of a rule's base defects (first by line) are present in months 1, 2 and 3.
 # A rule not listed keeps all its defects every month.
 SCHEDULE: dict[str, tuple[int, int, int]] = {
-    # PNC nominals: one defect fixed after the owner agreed (verified in month 3), one
-    # improving, one appearing in month 2, one growing.
-    "PNC-NOM-004": (6, 6, 0),
-    "PNC-NOM-006": (10, 10, 4),
+    # PNC nominals: gender codes fixed after the owner agreed (verified in month 3), CRO
+    # numbers improving, NI numbers appearing in month 2, dates of birth growing. (Not
+    # PNC IDs: other datasets look nominals up by them, so fixing one moves their rules.)
+    "PNC-NOM-010": (4, 4, 0),
+    "PNC-NOM-007": (8, 8, 3),
     "PNC-NOM-013": (0, 6, 6),
     "PNC-NOM-009": (3, 5, 8),
     # Gazetteer: historical addresses put right by month 2 (verified), a new state-code in

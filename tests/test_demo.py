@@ -64,7 +64,7 @@ def test_demo_finds_exactly_each_months_defects(
         assert found_keys(out / "results" / month.folder) == dict(expected), month.label
     # months differ: some defects fixed, some new
     first, last = (found_keys(out / "results" / m.folder) for m in (months[0], months[-1]))
-    assert ("pnc_nominals", "PNC-NOM-004") in first and ("pnc_nominals", "PNC-NOM-004") not in last
+    assert ("pnc_nominals", "PNC-NOM-010") in first and ("pnc_nominals", "PNC-NOM-010") not in last
     assert ("pnc_nominals", "PNC-NOM-013") not in first and ("pnc_nominals", "PNC-NOM-013") in last
 
 
@@ -77,12 +77,12 @@ def test_demo_history_shows_movement(demo_output: tuple[Path, Any]) -> None:
         runs = store.list_runs(limit=100)
     finally:
         store.close()
-    assert findings["PNC-NOM-004"].status is FindingStatus.VERIFIED  # agreed, then fixed
+    assert findings["PNC-NOM-010"].status is FindingStatus.VERIFIED  # agreed, then fixed
     assert findings["CUS-011"].status is FindingStatus.VERIFIED
     assert findings["GAZ-ADR-013"].status is FindingStatus.VERIFIED  # resolved, then passed
     assert findings["GAZ-ADR-010"].status is FindingStatus.NOT_ACCEPTED
-    improving = findings["PNC-NOM-006"]
-    assert (improving.previous_failing_count, improving.failing_count) == (10, 4)
+    improving = findings["PNC-NOM-007"]
+    assert (improving.previous_failing_count, improving.failing_count) == (8, 3)
     assert improving.status is FindingStatus.IN_PROGRESS
     assert findings["GAZ-ADR-014"].previous_failing_count is None  # new this month
     started = sorted({run.started_at.date() for run in runs})
@@ -97,7 +97,7 @@ def test_demo_history_shows_movement(demo_output: tuple[Path, Any]) -> None:
         row[titles.index("Rule ID")]: row[titles.index("Trend")]
         for row in sheet.iter_rows(min_row=2, values_only=True)
     }
-    assert trends["PNC-NOM-006"] == "10 → 4"
+    assert trends["PNC-NOM-007"] == "8 → 3"
 
 
 def test_demo_output_is_a_workspace_the_cli_can_read(
