@@ -33,7 +33,7 @@ EXCEL_FIRST_YEAR = 1900  # Excel's dates start on 1 January 1900
 EXCEL_DIGITS = 15  # Excel shows 15 significant digits; longer whole numbers stay text
 
 # The police rule library's comparisons: (kwarg, type) pairs; "column_list" means every
-# column of the list, "column_list[:2]" its first two.
+# column of the list, "column_list[:2]" its first two, "column_list[3:]" from the fourth.
 LIBRARY_TYPES: dict[str, tuple[tuple[str, str], ...]] = {
     "expect_column_pair_values_to_be_within_boundary": (("column_A", NUMBER), ("column_B", NUMBER)),
     "expect_multicolumn_values_to_match_boundary_area": (("column_list[:2]", NUMBER),),
@@ -44,6 +44,15 @@ LIBRARY_TYPES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "expect_multicolumn_datetimes_to_be_within_hours": (("column_list", DATETIME),),
     "expect_column_pair_values_to_be_valid_uk_vrm_on_date": (("column_B", DATETIME),),
+    "expect_column_pair_values_to_be_area_code_in_force": (("column_B", DATETIME),),
+    "expect_multicolumn_values_to_match_boundary_version": (
+        ("column_list[:2]", NUMBER),
+        ("column_list[3:]", DATETIME),
+    ),
+    "expect_column_pair_values_to_be_shared_by_at_most": (
+        ("column_A", NUMBER),
+        ("column_B", NUMBER),
+    ),
 }
 
 
@@ -96,11 +105,12 @@ def compared_columns(
 
 
 def _kwarg_columns(kwargs: dict[str, Any], kwarg: str) -> list[str]:
-    name, _, limit = kwarg.partition("[:")
+    name, _, part = kwarg.partition("[")
     value = kwargs.get(name)
     columns = [value] if isinstance(value, str) else list(value or [])
-    if limit:
-        columns = columns[: int(limit.rstrip("]"))]
+    if part:  # "[:2]" (the first two) or "[3:]" (from the fourth)
+        start, _, stop = part.rstrip("]").partition(":")
+        columns = columns[int(start or 0) : int(stop) if stop else None]
     return [c for c in columns if isinstance(c, str)]
 
 

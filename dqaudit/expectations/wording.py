@@ -84,6 +84,14 @@ def _boundary_area(k: dict[str, Any]) -> str:
     )
 
 
+def _boundary_version(k: dict[str, Any]) -> str:
+    easting, northing, code, when = list(k["column_list"])[:4]
+    return (
+        f"the point {easting}, {northing} must lie in the area {code} had on the date in "
+        f"{when} ({reference_name(k['areas'])})"
+    )
+
+
 def _code_list(k: dict[str, Any]) -> str:
     name = reference_name(k["code_list"])
     return f"{k['column']} must be a code of the {name} code list"
@@ -179,6 +187,15 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "expect_column_pair_values_to_be_within_hours": _within_hours,
     "expect_multicolumn_datetimes_to_be_within_hours": _multicolumn_within_hours,
+    "expect_column_pair_values_to_be_area_code_in_force": lambda k: (
+        f"{k['column_A']} must be an area code in force on the date in {k['column_B']} "
+        f"({reference_name(k['areas'])})"
+    ),
+    "expect_multicolumn_values_to_match_boundary_version": _boundary_version,
+    "expect_column_pair_values_to_be_shared_by_at_most": lambda k: (
+        f"at most {k.get('max_rows')} records may share one point {k['column_A']}, "
+        f"{k['column_B']} (more is a default or unconfirmed location)"
+    ),
     "expect_column_pair_values_to_be_valid_uk_vrm_on_date": lambda k: (
         f"{k['column_A']} must be a vehicle registration mark issued by the date in {k['column_B']}"
     ),
