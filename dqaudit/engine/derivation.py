@@ -318,7 +318,8 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
     check_inputs(plan.suite, systems[plan.system].datasets, systems)
 
     def load(name: str) -> Extract:
-        system, dataset = input_dataset(plan.system, name)
+        named, dataset = input_dataset(plan.system, name)
+        system = named or ""  # check_inputs proved the system exists
         config = systems[system].datasets[dataset]
         options = config.resolved_options(workspace.config_path, system, dataset)
         return get_connector(config.connector).extract(options, base_dir=root)

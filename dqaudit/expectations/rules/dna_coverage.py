@@ -86,7 +86,7 @@ def dna_coverage(
     offence = first.reindex(keys.to_numpy(dtype=object, na_value=None))
     sampled = keys.isin(set(_text(samples[o.sample_key]).dropna())).to_numpy(dtype=bool)
     qualifies = offence.notna().to_numpy(dtype=bool)
-    status = np.select(
+    status = np.select(  # type: ignore[type-var]  # None marks a row with no status
         [keys.isna().to_numpy(dtype=bool), qualifies & sampled, qualifies],
         [None, SAMPLE_TAKEN, NO_SAMPLE],
         default=NOT_QUALIFYING,

@@ -91,7 +91,7 @@ def crime_id_continuity(
     looks_vanished = _keys(current, o.match_columns).isin(
         _keys(previous, o.match_columns)[vanished]
     )
-    status = np.select(
+    status = np.select(  # type: ignore[type-var]  # None marks a row with no status
         [~has_id, in_previous & same, in_previous, looks_vanished],
         [None, SAME, REUSED, REKEYED],
         default=NEW,

@@ -107,7 +107,7 @@ def pnc_after_closure(
     closed, is_closed, bad_closed = _ns(closed_text, timezone)
     cancelled, is_cancelled, bad_cancelled = _ns(reports[o.cancelled], timezone)
     late = (cancelled - closed) > o.grace_hours * NS_PER_HOUR
-    status = np.select(
+    status = np.select(  # type: ignore[type-var]  # None marks a row with no status
         [
             ~found,
             bad_closed | bad_cancelled,
@@ -143,7 +143,7 @@ class CirculationOptions:
     max_hours: float = 48.0
 
     def required(self) -> dict[str, tuple[str, ...]]:
-        mine = (self.case_ref, self.case_type, self.reported, self.closed)
+        mine: tuple[str, ...] = (self.case_ref, self.case_type, self.reported, self.closed)
         mine += (self.as_at_column,) if self.as_at_column else ()
         theirs = (self.report_local_ref, self.report_type, self.entered)
         return {"": mine, "reports": theirs}
@@ -184,7 +184,7 @@ def missing_person_circulation(
     hours = np.where(on_pnc & has_report, (entry - reported) / NS_PER_HOUR, np.nan)
     found_in_time = is_closed & ((closed - reported) <= limit)
     young = ~is_closed & has_as_at & ((as_at - reported) < limit)
-    status = np.select(
+    status = np.select(  # type: ignore[type-var]  # None marks a row with no status
         [
             ~in_scope,
             bad,
