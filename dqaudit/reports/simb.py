@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
-
 from dqaudit.errors import InputError
 from dqaudit.expectations.suite import DIMENSIONS, Suite, load_workspace_suites
 from dqaudit.governance import approvals
@@ -198,7 +196,9 @@ def build_summary(
     in_period = [r for r in runs if period.contains(r.started_at)]
     notes: list[str] = []
 
-    schedule = _schedule(suites, states, runs, risk, period, now, notes)
+    schedule = _schedule(
+        suites, states, runs, risk, period, now, notes, workspace.config.schedule.timezone
+    )
     chosen = _quality_runs(in_period)
     trend_runs = _trend_runs(runs, period, settings.trend_points)
     needed = {r.run_id for r in chosen} | {r.run_id for r in in_period if r.draft}
@@ -273,6 +273,7 @@ def _schedule(
     period: Period,
     now: datetime,
     notes: list[str],
+    timezone: str,
 ) -> list[DueAudit]:
     """Audits due in the period for each approved suite, by the scheduler's own rules.
 
@@ -302,13 +303,14 @@ def _schedule(
         anchor = period.start
         if not before and state.approval is not None:
             anchor = max(anchor, state.approval.approved_at)
-        due_at = max(next_due(rhythm.cron, before[-1] if before else None, anchor), anchor)
+        last = before[-1] if before else None
+        due_at = max(next_due(rhythm.cron, last, anchor, timezone), anchor)
         due = done = 0
         for started in during:
             if started >= due_at:
                 due += 1
                 done += 1
-            due_at = croniter(rhythm.cron, started).get_next(datetime)
+            due_at = next_due(rhythm.cron, started, started, timezone)
         if due_at < cap:
             due += 1
         entries.append(
