@@ -11,7 +11,9 @@ GX behaviours worked around here, each checked on GX 1.24.0 to 1.24.1 (setup.cfg
 ``great_expectations>=1.24,<1.25``; re-check them before widening the pin):
 
 1. Importing GX takes seconds and any submodule import runs the package ``__init__``: GX
-   is imported lazily, once, under a lock, with its usage statistics and logging off.
+   is imported lazily, once, under a lock, with its usage statistics and logging off;
+   ``preload`` starts that import in a background thread, so that callers overlap it
+   with reading the extract.
 2. A file-backed context writes a ``gx/`` folder: only an ephemeral context is used,
    with progress bars off.
 3. Each batch is fingerprinted by hashing the whole frame (seconds per million text
@@ -20,8 +22,10 @@ GX behaviours worked around here, each checked on GX 1.24.0 to 1.24.1 (setup.cfg
 4. Validation results do not come back in suite order: each expectation carries a
    marker in ``meta`` and results are matched by it; a missing or unknown result is an
    engine error.
-5. A suite silently keeps only the first of two expectations with the same type and
-   kwargs: suites refuse duplicates on load, and this module checks nothing was dropped.
+5. ``add_expectation`` silently keeps only the first of two expectations with the same
+   type and kwargs, comparing each with all before it (quadratic in the suite's size):
+   suites refuse duplicates on load, the GX suite is built by its constructor from the
+   whole list, and this module checks nothing was dropped.
 6. An expectation that raises inside a metric is reported as ``success: false`` with
    ``exception_info``: it is surfaced as an error, never as a failure or a pass.
 7. An unknown expectation type raises ``ExpectationNotFoundError`` only when the suite is
@@ -147,14 +151,48 @@ def _unique_batch_fingerprint(_frame: Any) -> str:
     return uuid.uuid4().hex
 
 
+_preloading: threading.Thread | None = None
+
+
+def preload() -> None:
+    """Start importing GX and building its context in a background thread, once.
+
+    Why: the import costs seconds of which the caller's own work (reading an extract,
+    mostly in C that releases the GIL) can hide a good part. Nothing is validated in that
+    thread; the first real use waits for it through the import lock. An import error is
+    not lost: the caller's own first use raises it again.
+    """
+    global _preloading
+    if _preloading is not None or _gx_module is not None:
+        return
+
+    def load() -> None:
+        try:
+            _context()
+        except Exception:  # raised again, where it can be reported, by the first use
+            return
+
+    _preloading = threading.Thread(target=load, name="dqaudit-gx-import", daemon=True)
+    _preloading.start()
+
+
+_context_lock = threading.Lock()
+
+
 @cache
-def _context() -> Any:
+def _cached_context() -> Any:
     gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
+
+
+def _context() -> Any:
+    """GX's one ephemeral context (never file-backed: no ``gx/`` folder, no config read)."""
+    with _context_lock:
+        return _cached_context()
 
 
 def is_known_expectation(expectation_type: str) -> bool:
@@ -273,9 +311,9 @@ def _suite(checks: list[GxCheck]) -> Any:
     _context()  # GX needs an active context before a suite can be built
     with _quiet_gx():
         expectations = [_build_expectation(check) for check in checks]
-    suite = gx.ExpectationSuite(name=f"dqaudit-{uuid.uuid4().hex}")
-    for expectation in expectations:
-        suite.add_expectation(expectation)
+    # The constructor takes the list as it is; add_expectation compares each new
+    # expectation with every one already added (quadratic, ~ms per pair of dicts).
+    suite = gx.ExpectationSuite(name=f"dqaudit-{uuid.uuid4().hex}", expectations=expectations)
     if len(suite.expectations) != len(checks):
         raise EngineError("GX dropped an expectation from the suite (duplicate kwargs?)")
     return suite
