@@ -124,6 +124,10 @@ def _as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _numeric_objects(values: pd.Series) -> np.ndarray:
     import numbers
 
+    import numpy as np
+
+    if not _holds_objects(values):  # a text column (pandas' str dtype) holds only text
+        return np.zeros(len(values), dtype=bool)
     return values.map(
         lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v
     ).to_numpy(bool)
@@ -132,7 +136,21 @@ def _numeric_objects(values: pd.Series) -> np.ndarray:
 def _datetime_objects(values: pd.Series) -> np.ndarray:
     import datetime as dt
 
+    import numpy as np
+
+    if not _holds_objects(values):
+        return np.zeros(len(values), dtype=bool)
     return values.map(lambda v: isinstance(v, dt.datetime | dt.date)).to_numpy(bool)
+
+
+def _holds_objects(values: pd.Series) -> bool:
+    """Whether a column may hold Python objects of any type (numbers and datetimes read
+    from a workbook or a database among text), which then are looked at one by one."""
+    import pandas as pd
+
+    return pd.api.types.is_object_dtype(values.dtype) or not pd.api.types.is_string_dtype(
+        values.dtype
+    )
 
 
 def _naive_ns(series: pd.Series) -> pd.Series:
