@@ -52,8 +52,9 @@ def audit() -> None:
 )
 @click.option(
     "--jobs",
-    type=click.IntRange(min=1),
+    type=int,
     default=None,
+    callback=lambda _ctx, _param, value: _jobs(value),
     help="How many suites run at once, each in its own process (default: the number of "
     "cores; 1 runs them one after another). A suite whose extract would not fit in "
     "memory beside the others runs alone.",
@@ -182,3 +183,9 @@ def audit_show(run_id: str, workspace: Path | None, as_json: bool, html_file: Pa
         from dqaudit.commands.terminal import emit
 
         emit(describe_stored_run(document, run.rules), wrap=True)
+
+
+def _jobs(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.BadParameter(f"{value} is not a number of processes (give 1 or more)")
+    return value

@@ -52,7 +52,8 @@ GX behaviours worked around here, each checked on GX 1.24.0 to 1.24.1 (setup.cfg
 14. GX's SQL datasources keep connections open until garbage collection: they are
     disposed of explicitly when a validation ends.
 15. GX is slow on pandas 3's ``datetime64[us]``: frames are given ``datetime64[ns]``.
-16. GX objects shared across threads give wrong results: parallel runs use processes.
+16. GX objects shared across threads give wrong results: parallel runs use processes,
+    forked, so no thread of GX's may be left running (tqdm's monitor thread is off).
 """
 
 from __future__ import annotations
@@ -143,6 +144,11 @@ def _gx() -> Any:
             # rows of text). dqaudit already fingerprints the extract itself (SHA-256 of its
             # bytes or query), so each batch gets a unique id instead.
             pandas_execution_engine.hash_pandas_dataframe = _unique_batch_fingerprint
+            # tqdm (GX's progress bars, which are off) starts a monitor thread on first
+            # use; a process with a second thread cannot safely fork (audit run --jobs).
+            import tqdm
+
+            tqdm.tqdm.monitor_interval = 0
             _gx_module = gx
     return _gx_module
 
