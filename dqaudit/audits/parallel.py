@@ -14,6 +14,7 @@ IMMEDIATE`` with a busy timeout).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -122,6 +123,23 @@ def run_in_processes(
         # the child forever): with other threads alive, run here, one task at a time.
         return [_in_process(work, task) for task in tasks]
     context = multiprocessing.get_context("fork")
+    # Objects from before the fork are left out of the children's garbage collections,
+    # which would otherwise write to (and so copy) every page of the parent's heap.
+    gc.freeze()
+    try:
+        return _run_forked(context, tasks, work, jobs, alone, started)
+    finally:
+        gc.unfreeze()
+
+
+def _run_forked(
+    context: Any,
+    tasks: Sequence[Task],
+    work: Callable[[Task], Result],
+    jobs: int,
+    alone: Sequence[bool] | None,
+    started: Callable[[int], None] | None,
+) -> list[Result | Failed]:
     alone = list(alone) if alone is not None else [False] * len(tasks)
     waiting = list(range(len(tasks)))
     running: list[_Running[Task]] = []
