@@ -443,6 +443,8 @@ def refused(value: Any, parser: str | None = "pandas") -> str:
         ("a == date(2024)", 'date(...) takes a quoted ISO date: date("2024-01-31")'),
         ("a == date('31/01/2024')", "'31/01/2024' is not an ISO 8601 date or datetime"),
         ("a == datetime('2024-02-30')", "is not an ISO 8601 date or datetime"),
+        ("a < 1e999", "1e999 is too large; compare with a finite number"),
+        ("a in [1, -2e400]", "-2e400 is too large; compare with a finite number"),
         ("   ", "row_condition is empty"),
         ("", "row_condition is empty"),
     ],
@@ -470,6 +472,8 @@ def test_what_a_text_condition_may_not_contain(condition: str, problem: str) -> 
         (comparison("a", "==", None), "compares with None"),
         (comparison("a", "==", True), "compares with True"),
         (comparison("a", "==", {"x": 1}), "is not text or a number"),
+        (comparison("a", "<", float("inf")), "compares with inf; compare with a finite number"),
+        (comparison("a", "IN", [float("nan")]), "compares with nan; compare with a finite number"),
         (comparison("a", "IN", [["x"]]), "is not text or a number"),
     ],
 )

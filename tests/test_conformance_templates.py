@@ -294,6 +294,18 @@ CONDITIONS: list[tuple[Any, str | None, list[str]]] = [
     ('date("2024-03-01") < when', "pandas", ["2"]),
     ('when == "not a date"', "pandas", ["3"]),
     ('when < date("2024-03-02") or code.isnull()', "pandas", ["1", "4"]),
+    ("force == 1", "pandas", ["5"]),  # "01" read as a number
+    ('force == "1"', "pandas", []),  # text compares exactly
+    ("force in [20, 1]", "pandas", ["1", "2", "5"]),
+    ("val < 1e300", "pandas", ["1", "2", "4"]),
+    ("val > -1e300", "pandas", ["1", "2", "4"]),
+    ("val >= 7.0", "pandas", ["4"]),
+    ("val < -0.5", "pandas", ["2"]),
+    ('name == "Ann"', "pandas", ["1"]),
+    ('name != "Ann"', "pandas", ["2", "3", "4", "5"]),
+    ('name == ""', "pandas", []),  # an empty text is blank: it equals nothing
+    ('when > datetime("2024-03-01T23:59:59")', "pandas", ["2"]),
+    ('when <= datetime("2024-03-01 00:00:00+00:00")', "pandas", ["1"]),
     (
         {
             "type": "and",

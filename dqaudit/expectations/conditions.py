@@ -30,6 +30,7 @@ comparison except ``!=`` and ``not in`` (a blank is not equal to "CHG").
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -260,10 +261,16 @@ def _json_value(value: Any, where: str) -> Value:
             "(use a nullity condition for blanks)"
         )
     if isinstance(value, int | float):
+        if not math.isfinite(float(value)):
+            raise InputError(f"{where}: row_condition compares with {value!r}; {_FINITE}")
         return Value("number", float(value))
     if isinstance(value, str):
         return Value("text", value)
     raise InputError(f"{where}: row_condition parameter {value!r} is not text or a number")
+
+
+# inf has no SQL literal on MariaDB, and means nothing a record can hold
+_FINITE = "compare with a finite number"
 
 
 # --- the text forms ---------------------------------------------------------------------
@@ -566,6 +573,8 @@ class _Parser:
     def literal(self) -> Value:
         token = self.take()
         if token.kind == "number":
+            if not math.isfinite(float(token.text)):
+                raise self.fail(f"{token.text} is too large; {_FINITE}", token)
             return Value("number", float(token.text))
         if token.kind == "string":
             return Value("text", _unquote(token.text))
