@@ -194,7 +194,7 @@ class SqlHelpers:
         blank = self._blank(condition.column)
         if isinstance(condition, IsNull):
             return definite(sa.not_(blank) if condition.negated else blank)
-        text = sql_rules.exact(sa_text(sa.column(condition.column), self.engine), self.engine)
+        text = bytewise(sa_text(sa.column(condition.column), self.engine), self.engine)
         if isinstance(condition, StringTest):
             return definite(sa.and_(sa.not_(blank), _string_test(text, condition, self.engine)))
         if isinstance(condition, Compare):
@@ -216,7 +216,7 @@ class SqlHelpers:
     def _compare(self, column: str, operator: str, value: Value, unreadable: dict[str, Any]) -> Any:
         blank = self._blank(column)
         if value.kind == "text":
-            left = sql_rules.exact(sa_text(sa.column(column), self.engine), self.engine)
+            left = bytewise(sa_text(sa.column(column), self.engine), self.engine)
             right: Any = value.value
             readable: Any = sa.not_(blank)
         else:
@@ -245,6 +245,16 @@ class SqlHelpers:
         return sa.or_(reference.is_(None), sa_text(reference, self.engine) == "")
 
 
+def bytewise(text: Any, engine: str) -> Any:
+    """Text compared by code point, as pandas compares it, whatever the column's collation
+    (a linguistic one on PostgreSQL sorts "a" before "B"; NOCASE on SQLite ignores case)."""
+    if engine == "postgresql":
+        return text.collate("C")
+    if engine == "sqlite":
+        return text.collate("BINARY")
+    return sql_rules.exact(text, engine)
+
+
 def _string_test(text: Any, condition: StringTest, engine: str) -> Any:
     """startswith/endswith/contains of plain text, case counting, as pandas tests them."""
     if engine != "sqlite":
@@ -254,9 +264,9 @@ def _string_test(text: Any, condition: StringTest, engine: str) -> Any:
     if condition.kind == "contains":
         return sa.func.instr(text, needle) > 0
     if condition.kind == "startswith":
-        return sa.func.substr(text, 1, sa.func.length(needle)) == needle
+        return sa.func.substr(text, 1, sa.func.length(needle)).collate("BINARY") == needle
     start = sa.func.length(text) - sa.func.length(needle) + 1
-    return sa.and_(start >= 1, sa.func.substr(text, start) == needle)
+    return sa.and_(start >= 1, sa.func.substr(text, start).collate("BINARY") == needle)
 
 
 def sa_text(column: Any, engine: str) -> Any:
