@@ -19,12 +19,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import uuid
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from dqaudit.connectors.base import Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.registry import get_connector
@@ -387,6 +390,60 @@ def test_conditions_select_the_same_rows_on_every_backend(databases: Any) -> Non
         if selected.get(rule_id) != ids
     }
     assert not wrong, wrong  # condition: (selected, expected)
+
+
+@pytest.mark.parametrize(
+    ("kind", "collation"),
+    [("postgresql", 'COLLATE "und-x-icu"'), ("sqlite", "COLLATE NOCASE")],
+)
+def test_text_conditions_compare_by_code_point_whatever_the_collation(
+    kind: str, collation: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A linguistic collation (PostgreSQL's ICU, as databases made with a locale have)
+    sorts "ann" before "Bob", and SQLite's NOCASE makes "ann" equal "Ann": the grammar
+    compares text by code point on every backend, as pandas does."""
+    cases = [
+        ('name > "B"', ["2", "3", "4"]),
+        ('name < "a"', ["1", "4"]),
+        ('name == "ann"', ["2"]),
+        ('name in ["ANN", "bob"]', []),
+        ('name.str.startswith("a")', ["2"]),
+        ('name.str.endswith("OB")', []),
+        ('name.str.contains("N")', []),
+    ]
+    suite = case_suite(*[condition_rule(f"C{i}", c, "pandas") for i, (c, _) in enumerate(cases)])
+    url = (
+        f"sqlite:///{tmp_path / 'collated.db'}"
+        if kind == "sqlite"
+        else str(request.getfixturevalue("pg_url"))
+    )
+    table = f"conf_{uuid.uuid4().hex[:10]}"
+    columns = ", ".join(f'"{c}" TEXT {collation if c == "name" else ""}' for c in CONDITION_COLUMNS)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"CREATE TABLE {table} ({columns})"))
+        connection.execute(
+            sa.text(
+                f"INSERT INTO {table} VALUES ({', '.join(':' + c for c in CONDITION_COLUMNS)})"
+            ),
+            CONDITION_ROWS,
+        )
+        # the collation does what the test says it does
+        linguistic = connection.execute(
+            sa.text(f"SELECT count(*) FROM {table} WHERE name < 'B' OR name = 'ANN'")
+        ).scalar()
+        assert linguistic != 2
+    try:
+        extract = get_connector("sql").extract(
+            {"url": url, "table": table, "mode": "pushdown"}, base_dir=tmp_path
+        )
+        found = full_document(extract, suite, ["id"])
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP TABLE {table}"))
+        engine.dispose()
+    selected = [[key for key, _ in r["failing_keys"]] for r in found["results"]]
+    assert selected == [ids for _, ids in cases], found
 
 
 def test_condition_warnings_are_the_same_on_every_backend(databases: Any) -> None:
