@@ -141,7 +141,16 @@ class SqlHelpers:
         )
         if self.engine == "sqlite":
             return sa.literal(f"{text}.000000")
-        return sa.cast(sa.literal(text), sa.DateTime())
+        return sa.cast(sa.literal(text), self._datetime_type())
+
+    def _datetime_type(self) -> Any:
+        """Timestamps to the microsecond, as pandas reads them: MariaDB's plain DATETIME
+        drops fractions of a second (09:00:00.5 would not be after 09:00)."""
+        if self.engine == "mariadb":
+            from sqlalchemy.dialects.mysql import DATETIME
+
+            return DATETIME(fsp=6)
+        return sa.DateTime()
 
     def _double(self) -> Any:
         if self.engine == "mariadb":
@@ -168,7 +177,7 @@ class SqlHelpers:
             ),
             else_=text,
         )
-        local = sa.cast(sa.func.replace(base, "T", " "), sa.DateTime())
+        local = sa.cast(sa.func.replace(base, "T", " "), self._datetime_type())
         digits = sa.func.replace(sa.func.substr(offset, 2), ":", "")
         minutes = sa.cast(sa.func.substr(digits, 1, 2), sa.Integer()) * 60 + sa.func.coalesce(
             sa.cast(sa.func.nullif(sa.func.substr(digits, 3, 2), ""), sa.Integer()), 0
@@ -238,7 +247,7 @@ class SqlHelpers:
         assert isinstance(value.value, dt.datetime)
         if self.engine == "sqlite":
             return sa.literal(value.value.strftime("%Y-%m-%d %H:%M:%S.%f"))
-        return sa.cast(sa.literal(value.value.isoformat(sep=" ")), sa.DateTime())
+        return sa.cast(sa.literal(value.value.isoformat(sep=" ")), self._datetime_type())
 
     def _blank(self, column: str) -> Any:
         reference: Any = sa.column(column)
