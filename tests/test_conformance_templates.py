@@ -497,3 +497,57 @@ def test_a_duplicate_key_is_a_warning_on_every_backend(databases: Any) -> None:
     assert found["warnings"] == [
         "key column(s) id are not unique: 2 rows share a key with another row"
     ]
+
+
+# Values at the edges of the grammar by which text is read as a number or a datetime.
+NUMBERS = [" 5 ", "5e2", "1,000", "+3", ".5", "5.", "-0", "NaN", "inf", "0x10", "١٢", "５"]
+NUMBERS += ["1e400", "1_0", "  ", "\t7\n", "0005"]
+DATETIMES = ["2024-03-01 09:00", "2024-03-01T09:00:00+01:00", "2024-03-01T23:30:00Z"]
+DATETIMES += ["2024-03-01 09:00:00.5", " 2024-03-01 ", "2024-3-1", "01/03/2024"]
+DATETIMES += ["2024-03-01T09", "20240301", "2024-03-01 24:00", "2024-03-01T09:00:00.123456"]
+DATETIMES += ["2024-03-31 01:30", "2024-10-27 01:30", "2024-03-01T09:00:00-0130"]
+DATETIMES += ["2024-03-01 09:00:00 +01:00", "2024-03-01t09:00", "2024-03-01T09:00:00+14:00"]
+EDGE_ROWS = [
+    {"id": str(i + 1), "v": number, "w": stamp}
+    for i, (number, stamp) in enumerate(zip(NUMBERS, DATETIMES, strict=True))
+]
+
+
+def test_numbers_and_datetimes_at_the_edges_are_read_alike(databases: Any) -> None:
+    """Fractions of a second once vanished on MariaDB (CAST AS DATETIME): 09:00:00.5 was
+    not after 09:00 there, on every other backend it was."""
+    suite = case_suite(
+        condition_rule("GT", "v > 0", "pandas"),
+        condition_rule("EQ", "v == 5", "pandas"),
+        condition_rule("EQ8", 'w == datetime("2024-03-01 08:00")', "pandas"),
+        condition_rule("AFTER", 'w > datetime("2024-03-01 09:00")', "pandas"),
+        condition_rule(
+            "BEFORE", 'col("w")<datetime("2024-03-01 09:00:00.3")', "great_expectations"
+        ),
+        rule(
+            "expect_column_values_to_be_between",
+            "BETWEEN",
+            column="w",
+            min_value="2024-03-01 09:00:00.1",
+            max_value="2024-12-31",
+        ),
+    )
+    columns = ["id", "v", "w"]
+    frame = pd.DataFrame(EDGE_ROWS, dtype="str")
+    extract = FrameExtract(
+        frame, Fingerprint("cases.csv", "-", len(frame), columns), np.arange(2, len(frame) + 2)
+    )
+    documents = {"file": full_document(extract, suite, ["id"])}
+    for kind in KINDS:
+        for mode, found in databases(kind, EDGE_ROWS, columns).items():
+            documents[f"{kind} {mode}"] = full_document(found, suite, ["id"])
+    found = same_everywhere(documents)
+    keys = {
+        r["rule_id"]: sorted((k for k, _ in r["failing_keys"]), key=int) for r in found["results"]
+    }
+    assert keys["GT"] == ["1", "2", "4", "5", "6", "17"]  # " 5 ", 5e2, +3, .5, 5., 0005
+    assert keys["EQ"] == ["1", "6", "17"]
+    assert keys["EQ8"] == ["2"]  # 09:00+01:00 is 08:00 UTC
+    assert keys["AFTER"] == ["3", "4", "11", "12", "13", "14"]
+    assert keys["BEFORE"] == ["1", "2", "5", "11", "17"]  # " 2024-03-01 " is midnight
+    assert "4" not in keys["BETWEEN"] and "1" in keys["BETWEEN"]
