@@ -196,8 +196,7 @@ class SqlHelpers:
             return definite(sa.not_(blank) if condition.negated else blank)
         text = sql_rules.exact(sa_text(sa.column(condition.column), self.engine), self.engine)
         if isinstance(condition, StringTest):
-            operation = getattr(text, condition.kind)
-            return definite(sa.and_(sa.not_(blank), operation(condition.text, autoescape=True)))
+            return definite(sa.and_(sa.not_(blank), _string_test(text, condition, self.engine)))
         if isinstance(condition, Compare):
             return self._compare(condition.column, condition.operator, condition.value, unreadable)
         assert isinstance(condition, InList)
@@ -244,6 +243,20 @@ class SqlHelpers:
     def _blank(self, column: str) -> Any:
         reference: Any = sa.column(column)
         return sa.or_(reference.is_(None), sa_text(reference, self.engine) == "")
+
+
+def _string_test(text: Any, condition: StringTest, engine: str) -> Any:
+    """startswith/endswith/contains of plain text, case counting, as pandas tests them."""
+    if engine != "sqlite":
+        return getattr(text, condition.kind)(condition.text, autoescape=True)
+    # SQLite's LIKE ignores ASCII case: compare the substring itself instead
+    needle = sa.literal(condition.text, sa.Text())
+    if condition.kind == "contains":
+        return sa.func.instr(text, needle) > 0
+    if condition.kind == "startswith":
+        return sa.func.substr(text, 1, sa.func.length(needle)) == needle
+    start = sa.func.length(text) - sa.func.length(needle) + 1
+    return sa.and_(start >= 1, sa.func.substr(text, start) == needle)
 
 
 def sa_text(column: Any, engine: str) -> Any:

@@ -213,30 +213,30 @@ def _from_dict(value: Mapping[str, Any], where: str, depth: int = 0) -> Conditio
                 f"{where}: row_condition pass_through needs 'pass_through_filter' text"
             )
         return _parse_text(text, where)
+    if kind not in ("nullity", "comparison"):
+        raise InputError(
+            f"{where}: row_condition type {kind!r} is not one of comparison, nullity, and, or, "
+            "pass_through"
+        )
     column = _dict_column(value, where)
     if kind == "nullity":
         is_null = value.get("is_null")
         if not isinstance(is_null, bool):
             raise InputError(f"{where}: row_condition nullity needs 'is_null': true or false")
         return IsNull(column, negated=not is_null)
-    if kind == "comparison":
-        operator = str(value.get("operator", ""))
-        parameter = value.get("parameter")
-        if operator in ("IN", "NOT_IN"):
-            if not isinstance(parameter, list) or not parameter:
-                raise InputError(f"{where}: row_condition {operator} needs a non-empty list")
-            values = tuple(_json_value(p, where) for p in parameter)
-            return InList(column, values, negated=operator == "NOT_IN")
-        if operator not in OPERATORS:
-            raise InputError(
-                f"{where}: row_condition operator {operator!r} is not one of "
-                f"{', '.join(OPERATORS)}, IN, NOT_IN"
-            )
-        return Compare(column, operator, _json_value(parameter, where))  # type: ignore[arg-type]
-    raise InputError(
-        f"{where}: row_condition type {kind!r} is not one of comparison, nullity, and, or, "
-        "pass_through"
-    )
+    operator = str(value.get("operator", ""))  # a comparison
+    parameter = value.get("parameter")
+    if operator in ("IN", "NOT_IN"):
+        if not isinstance(parameter, list) or not parameter:
+            raise InputError(f"{where}: row_condition {operator} needs a non-empty list")
+        values = tuple(_json_value(p, where) for p in parameter)
+        return InList(column, values, negated=operator == "NOT_IN")
+    if operator not in OPERATORS:
+        raise InputError(
+            f"{where}: row_condition operator {operator!r} is not one of "
+            f"{', '.join(OPERATORS)}, IN, NOT_IN"
+        )
+    return Compare(column, operator, _json_value(parameter, where))  # type: ignore[arg-type]
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
@@ -387,7 +387,13 @@ class _Parser:
 
     def negation(self) -> Condition:
         if self.accept("not", "NOT", "~"):
-            return Not(self.negation())
+            # a negation nests like a parenthesis: ~~~... must not overflow the stack
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.fail(f"nested more than {MAX_DEPTH} deep")
+            part = self.negation()
+            self.depth -= 1
+            return Not(part)
         return self.primary()
 
     def primary(self) -> Condition:
