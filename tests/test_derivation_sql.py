@@ -1,0 +1,334 @@
+"""Derivations in the database: ``reference_exists`` on a dataset read with pushdown.
+
+The issue's example end to end, through ``audit run``: custody persons' PNC IDs looked up
+in PNC nominals, both tables in one database, give exactly the failing keys of the same
+audit read into memory (pull, pandas), on SQLite, PostgreSQL and MariaDB (the servers of
+DQAUDIT_TEST_PG_URL / DQAUDIT_TEST_MYSQL_URL; tables named uniquely, so parallel test
+processes never meet). Then composite keys and NULLs, the generated SQL against the query
+guard, and the refusals: an input in another database, an input read into memory, a kind
+with no SQL form.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from tests.conftest import SAMPLE_DATA, invoke, rule
+
+OWNER = {"name": "Owner", "email": "owner@example.police.uk"}
+PNC_LOOKUP = {
+    "kind": "reference_exists",
+    "inputs": {"reference": "pnc/nominals"},
+    "options": {"columns": ["pnc_id"], "result_column": "pnc_id_on_pnc"},
+}
+
+
+class Database:
+    """One database (a SQLite file, or a real server) and the tables a test made in it."""
+
+    def __init__(self, kind: str, url: str) -> None:
+        self.kind, self.url = kind, url
+        self.made: list[str] = []
+
+    def table(self, stem: str, frame: pd.DataFrame) -> str:
+        """The frame as a table of text columns (NULL where missing), uniquely named."""
+        name = f"dq_{stem}_{uuid.uuid4().hex[:10]}"
+        metadata = sa.MetaData()
+        table = sa.Table(name, metadata, *[sa.Column(str(c), sa.Text) for c in frame.columns])
+        engine = sa.create_engine(self.url)
+        try:
+            metadata.create_all(engine)
+            self.made.append(name)
+            rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+            with engine.begin() as connection:
+                connection.execute(table.insert(), rows)
+        finally:
+            engine.dispose()
+        return name
+
+    def drop(self) -> None:
+        engine = sa.create_engine(self.url)
+        try:
+            with engine.begin() as connection:
+                for name in self.made:
+                    connection.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    kind = request.param
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'records.db'}"
+    else:
+        url = str(request.getfixturevalue("pg_url" if kind == "postgresql" else "mysql_url"))
+    made = Database(kind, url)
+    yield made
+    made.drop()
+
+
+def sql_dataset(url_variable: str, table: str, mode: str, key: list[str]) -> dict[str, Any]:
+    return {
+        "connector": "sql",
+        "options": {"url": f"${{{url_variable}}}", "table": table, "mode": mode},
+        "key": key,
+    }
+
+
+def workspace(
+    folder: Path, systems: dict[str, dict[str, Any]], suite: dict[str, Any], name: str = "s"
+) -> Path:
+    """A workspace whose systems hold the given datasets, and one suite."""
+    folder.mkdir(parents=True)
+    (folder / "suites").mkdir()
+    config = {
+        "systems": {
+            system: {"owner": OWNER, "datasets": datasets} for system, datasets in systems.items()
+        }
+    }
+    (folder / "dqaudit.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    document = {"name": name, **suite}
+    (folder / "suites" / f"{name}.json").write_text(json.dumps(document), encoding="utf-8")
+    return folder
+
+
+def suite_of(system: str, dataset: str, derivation_: Any, *expectations: dict) -> dict:
+    meta = {"system": system, "dataset": dataset, "derivation": derivation_}
+    return {"meta": {"dqaudit": meta}, "expectations": list(expectations)}
+
+
+def audit(folder: Path) -> tuple[Any, dict[str, Any] | None]:
+    """``audit run`` (draft), and the stored run's document when it ran."""
+    run = invoke("audit", "run", "-w", str(folder), "--allow-draft")
+    if " run " not in run.stdout:
+        return run, None
+    run_id = run.stdout.split(" run ")[1].split()[0].split(";")[0]
+    shown = invoke("audit", "show", run_id, "-w", str(folder), "--json")
+    assert shown.exit_code == 0, shown.output
+    return run, json.loads(shown.stdout)
+
+
+def failing(document: dict[str, Any]) -> dict[str, list[str]]:
+    return {r["rule_id"]: sorted(r["failing_keys"] or []) for r in document["results"]}
+
+
+# --- the issue's example, through audit run, on every database ------------------------------
+
+
+def test_pushdown_gives_the_pull_failing_keys_for_custody_persons_on_pnc(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    detainees = pd.read_csv(SAMPLE_DATA / "custody" / "detainees.csv", dtype=str)
+    nominals = pd.read_csv(SAMPLE_DATA / "pnc" / "nominals.csv", dtype=str)
+    persons_table = database.table("detainees", detainees)
+    nominals_table = database.table("nominals", nominals)
+    monkeypatch.setenv("RECORDS_DB_URL", database.url)
+    suite = suite_of(
+        "custody",
+        "detainees",
+        PNC_LOOKUP,
+        rule("expect_column_values_to_be_in_set", "PER-1", column="pnc_id_on_pnc", value_set=["Y"]),
+        rule("expect_column_values_to_not_be_null", "PER-2", column="pnc_id_on_pnc"),
+    )
+    documents = {}
+    for mode in ("pull", "pushdown"):
+        folder = workspace(
+            tmp_path / mode,
+            {
+                "custody": {
+                    "detainees": sql_dataset("RECORDS_DB_URL", persons_table, mode, ["person_ref"])
+                },
+                "pnc": {
+                    "nominals": sql_dataset("RECORDS_DB_URL", nominals_table, mode, ["nominal_ref"])
+                },
+            },
+            suite,
+        )
+        run, documents[mode] = audit(folder)
+        assert run.exit_code == 1, run.output  # the planted defects fail
+    pulled, pushed = documents["pull"], documents["pushdown"]
+    assert pulled is not None and pushed is not None
+    assert failing(pushed) == failing(pulled)
+    manifest = json.loads((SAMPLE_DATA / "manifest.json").read_text())
+    planted = sorted(d["key"] for d in manifest["defects"] if d["rule_id"] == "CUS-PER-001")
+    assert failing(pushed)["PER-1"] == planted
+    missing = sorted(detainees.loc[detainees["pnc_id"].isna(), "person_ref"])
+    assert failing(pushed)["PER-2"] == missing and missing  # NULL in, NULL out
+    assert pushed["rows"] == pulled["rows"] == len(detainees)
+    assert pushed["run"]["columns"] == pulled["run"]["columns"]
+    # the input is fingerprinted as on pandas: the approval sees what the run read
+    roles = {r["role"]: r for r in pushed["run"]["reference_files"]}
+    assert roles["derivation input pnc/nominals"]["row_count"] == len(nominals)
+    assert {r["role"] for r in pulled["run"]["reference_files"]} == set(roles)
+
+
+# --- composite keys, NULLs, steps in order, a dataset given as a query ----------------------
+
+EVENTS = pd.DataFrame(
+    [
+        ("E1", "20", "BE"),
+        ("E2", "20", "be"),  # another unit: compared exactly, on MariaDB too
+        ("E3", "21", "BE"),  # the unit of force 21 is NULL in the reference: never matched
+        ("E4", "20", None),  # part of the value missing: blank, not judged
+        ("E5", "99", "BE"),
+    ],
+    columns=["ref", "force", "unit"],
+)
+UNITS = pd.DataFrame({"f": ["20", "21"], "u": ["BE", None]})
+COMPOSITE = [
+    {
+        "kind": "reference_exists",
+        "inputs": {"reference": "units"},
+        "options": {
+            "columns": ["force", "unit"],
+            "reference_columns": ["f", "u"],
+            "result_column": "unit_known",
+        },
+    },
+    {
+        "kind": "reference_exists",
+        "inputs": {"reference": "units"},
+        "options": {"columns": ["force"], "reference_columns": ["f"]},
+    },
+]
+COMPOSITE_RULES = (
+    rule("expect_column_values_to_be_in_set", "U-1", column="unit_known", value_set=["Y"]),
+    rule("expect_column_values_to_not_be_null", "U-2", column="unit_known"),
+    rule("expect_column_values_to_be_in_set", "U-3", column="force_found", value_set=["Y"]),
+)
+
+
+@pytest.mark.parametrize("source", ["table", "query"])
+def test_composite_keys_and_nulls_in_the_database_are_the_pandas_answer(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    events = database.table("events", EVENTS)
+    units = database.table("units", UNITS)
+    monkeypatch.setenv("RECORDS_DB_URL", database.url)
+    suite = suite_of("force", "events", COMPOSITE, *COMPOSITE_RULES)
+    documents = {}
+    for mode in ("pull", "pushdown"):
+        dataset = sql_dataset("RECORDS_DB_URL", events, mode, ["ref"])
+        if source == "query":  # a colon and a percent sign, as the database reads them
+            del dataset["options"]["table"]
+            dataset["options"]["query"] = (
+                f"SELECT * FROM {events} WHERE ref LIKE 'E%' AND ref <> 'x:y'"
+            )
+        folder = workspace(
+            tmp_path / mode,
+            {"force": {"events": dataset, "units": sql_dataset("RECORDS_DB_URL", units, mode, [])}},
+            suite,
+        )
+        run, documents[mode] = audit(folder)
+        assert run.exit_code == 1, run.output
+    pulled, pushed = documents["pull"], documents["pushdown"]
+    assert pulled is not None and pushed is not None
+    expected = {"U-1": ["E2", "E3", "E5"], "U-2": ["E4"], "U-3": ["E5"]}
+    assert failing(pulled) == expected
+    assert failing(pushed) == expected
+    assert pushed["run"]["columns"] == [*EVENTS.columns, "unit_known", "force_found"]
+    # one input read by two steps is fingerprinted once
+    assert [r["role"] for r in pushed["run"]["reference_files"]] == ["derivation input units"]
+
+
+# --- refusals: another database, an input in memory, a kind with no SQL form ----------------
+
+
+def two_sqlite_files(tmp_path: Path) -> tuple[str, str, str, str]:
+    persons, nominals = Database("sqlite", ""), Database("sqlite", "")
+    persons.url = f"sqlite:///{tmp_path / 'custody.db'}"
+    nominals.url = f"sqlite:///{tmp_path / 'pnc.db'}"
+    frame = pd.DataFrame({"person_ref": ["P1", "P2"], "pnc_id": ["2001/0171310W", "x"]})
+    persons_table = persons.table("persons", frame)
+    nominals_table = nominals.table("nominals", pd.DataFrame({"pnc_id": ["2001/0171310W"]}))
+    return persons.url, persons_table, nominals.url, nominals_table
+
+
+def pnc_workspace(
+    folder: Path, persons_table: str, nominals_table: str, nominals_mode: str = "pushdown"
+) -> Path:
+    suite = suite_of(
+        "custody",
+        "persons",
+        PNC_LOOKUP,
+        rule("expect_column_values_to_be_in_set", "PER-1", column="pnc_id_on_pnc", value_set=["Y"]),
+    )
+    return workspace(
+        folder,
+        {
+            "custody": {
+                "persons": sql_dataset("CUSTODY_DB_URL", persons_table, "pushdown", ["person_ref"])
+            },
+            "pnc": {"nominals": sql_dataset("PNC_DB_URL", nominals_table, nominals_mode, [])},
+        },
+        suite,
+    )
+
+
+def test_a_reference_in_another_database_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    custody_url, persons_table, pnc_url, nominals_table = two_sqlite_files(tmp_path)
+    monkeypatch.setenv("CUSTODY_DB_URL", custody_url)
+    monkeypatch.setenv("PNC_DB_URL", pnc_url)
+    run, document = audit(pnc_workspace(tmp_path / "ws", persons_table, nominals_table))
+    assert run.exit_code == 2, run.output
+    message = " ".join(run.output.split())
+    assert "s.json: meta.dqaudit.derivation (reference_exists) input 'reference'" in message
+    assert "(pnc/nominals) is in another database" in message
+    assert "pnc.db" in message and "custody.db" in message
+    assert "sql connector mode: pull" in message
+    # the same database under both variables is one database
+    monkeypatch.setenv("PNC_DB_URL", custody_url)
+    nominals = Database("sqlite", custody_url)
+    same = nominals.table("nominals", pd.DataFrame({"pnc_id": ["2001/0171310W"]}))
+    run, document = audit(pnc_workspace(tmp_path / "ws2", persons_table, same))
+    assert run.exit_code == 1, run.output
+    assert document is not None and failing(document) == {"PER-1": ["P2"]}
+
+
+def test_an_input_read_into_memory_beside_a_pushdown_dataset_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    custody_url, persons_table, _, _ = two_sqlite_files(tmp_path)
+    monkeypatch.setenv("CUSTODY_DB_URL", custody_url)
+    monkeypatch.setenv("PNC_DB_URL", custody_url)
+    nominals = Database("sqlite", custody_url).table("n", pd.DataFrame({"pnc_id": ["x"]}))
+    run, _ = audit(pnc_workspace(tmp_path / "ws", persons_table, nominals, "pull"))
+    assert run.exit_code == 2, run.output
+    message = " ".join(run.output.split())
+    assert "input 'reference' (pnc/nominals) is read into memory" in message
+    assert "mode: pushdown from the same database" in message
+
+
+def test_a_kind_without_a_sql_form_on_pushdown_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    custody_url, persons_table, _, _ = two_sqlite_files(tmp_path)
+    monkeypatch.setenv("CUSTODY_DB_URL", custody_url)
+    duplicates = {"kind": "duplicate_addresses", "options": {"uprn": "person_ref"}}
+    folder = workspace(
+        tmp_path / "ws",
+        {
+            "custody": {
+                "persons": sql_dataset("CUSTODY_DB_URL", persons_table, "pushdown", ["person_ref"])
+            }
+        },
+        suite_of("custody", "persons", duplicates),
+    )
+    run, _ = audit(folder)
+    assert run.exit_code == 2, run.output
+    message = " ".join(run.output.split())
+    assert "meta.dqaudit.derivation (duplicate_addresses) builds its dataset in memory" in message
+    assert "does not run on sqlite (the derivations that do: reference_exists)" in message
+    assert "mode: pull" in message
