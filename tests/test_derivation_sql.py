@@ -22,6 +22,12 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from dqaudit.connectors.query_guard import check_query
+from dqaudit.connectors.registry import get_connector
+from dqaudit.engine import derivation
+from dqaudit.errors import InputError
+from dqaudit.expectations.rules import catalogue, derived_kinds
+from dqaudit.expectations.suite import suite_from_dict
 from tests.conftest import SAMPLE_DATA, invoke, rule
 
 OWNER = {"name": "Owner", "email": "owner@example.police.uk"}
@@ -332,3 +338,154 @@ def test_a_kind_without_a_sql_form_on_pushdown_is_refused_naming_it(
     assert "meta.dqaudit.derivation (duplicate_addresses) builds its dataset in memory" in message
     assert "does not run on sqlite (the derivations that do: reference_exists)" in message
     assert "mode: pull" in message
+
+
+# --- the generated SQL and the query guard ---------------------------------------------------
+
+DIALECTS = {  # database -> (a URL to compile for, the construct its lookup uses)
+    "postgresql": ("postgresql+psycopg://auditor@db.example/records", "EXISTS (SELECT"),
+    "mysql": ("mysql+pymysql://auditor@db.example/records", "IN (SELECT"),
+}
+
+
+def pushed_extract(url: str, dialect: str, columns: list[str], **source: str) -> Any:
+    from dqaudit.connectors.base import DatabaseExtract, DatabaseTarget, Fingerprint
+
+    target = DatabaseTarget(url, url, dialect, url)
+    table = source.get("table")
+    select_sql = source.get("query") or f"SELECT * FROM {table}"
+    fingerprint = Fingerprint(f"{url} {table or 'query'}", "-", 2, columns)
+    return DatabaseExtract(target, fingerprint, select_sql, table, None, source.get("query"))
+
+
+def derived_sql(dialect: str, url: str, derivation_: Any, **source: str) -> Any:
+    suite = suite_from_dict(
+        {"name": "s", **suite_of("custody", "persons", derivation_)}, source="s.json"
+    )
+    dataset = pushed_extract(url, dialect, ["person_ref", "pnc_id", "force"], **source)
+    nominals = pushed_extract(url, dialect, ["pnc_id", "f"], table="nominals")
+    return derivation.derive(suite, dataset, lambda name: nominals)
+
+
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_the_generated_select_passes_the_guard_and_keeps_the_query_verbatim(dialect: str) -> None:
+    url, construct = DIALECTS[dialect]
+    query = "SELECT * FROM persons WHERE person_ref LIKE 'P%' AND pnc_id <> 'a:b'"
+    composite = {
+        **PNC_LOOKUP,
+        "options": {
+            "columns": ["pnc_id", "force"],
+            "reference_columns": ["pnc_id", "f"],
+            "result_column": "on pnc",  # a name that must be quoted
+        },
+    }
+    derived = derived_sql(dialect, url, [PNC_LOOKUP, composite], query=query)
+    text = derived.extract.select_sql
+    check_query(text, dialect)  # derive ran it too; an audit query like any other
+    assert query in text  # the user's text as the database reads it: no %% and no \:
+    assert construct in text and "CASE WHEN" in text and "THEN 'Y' ELSE 'N' END" in text
+    quote = '"' if dialect == "postgresql" else "`"
+    assert f"AS {quote}on pnc{quote}" in text
+    assert derived.extract.query == text and derived.extract.fingerprint.columns == [
+        "person_ref",
+        "pnc_id",
+        "force",
+        "pnc_id_on_pnc",
+        "on pnc",
+    ]
+    assert derived.extract.column_types == {"pnc_id_on_pnc": "text", "on pnc": "text"}
+    assert [r.role for r in derived.references] == ["derivation input pnc/nominals"]
+
+
+def test_the_generated_select_passes_the_guard_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'records.db'}"
+    Database("sqlite", url).table("persons", pd.DataFrame({"person_ref": ["P1"]}))
+    options = {"url": url, "table": "x", "mode": "pushdown"}
+    target = get_connector("sql")._settings(options, tmp_path)[0]
+    dataset = dataclasses_replace(pushed_extract(url, "sqlite", ["pnc_id"], table="p"), target)
+    nominals = dataclasses_replace(pushed_extract(url, "sqlite", ["pnc_id"], table="n"), target)
+    suite = suite_from_dict(
+        {"name": "s", **suite_of("custody", "persons", PNC_LOOKUP)}, source="s.json"
+    )
+    text = derivation.derive(suite, dataset, lambda name: nominals).extract.select_sql
+    check_query(text, "sqlite")
+    assert "EXISTS (SELECT" in text and "FROM (SELECT * FROM p) AS dqaudit_derived" in text
+
+
+def dataclasses_replace(extract: Any, target: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(extract, target=target)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "query", "refused"),
+    [
+        (
+            "postgresql",
+            "SELECT p.*, CASE WHEN EXISTS (SELECT dblink_exec('host=x', 'DELETE FROM n')) "
+            "THEN 'Y' ELSE 'N' END AS found FROM persons p",
+            "function dblink_exec is not allowed",
+        ),
+        (
+            "postgresql",
+            "WITH gone AS (DELETE FROM nominals RETURNING *) SELECT p.*, CASE WHEN p.pnc_id "
+            "IN (SELECT pnc_id FROM gone) THEN 'Y' END FROM persons p",
+            "DELETE statement inside the SELECT is not allowed",
+        ),
+        (
+            "mysql",
+            "SELECT p.*, CASE WHEN (CAST(p.pnc_id AS BINARY)) IN (SELECT pnc_id FROM n) "
+            "THEN 'Y' END AS found FROM persons p INTO OUTFILE '/tmp/x'",
+            "INTO",
+        ),
+        (
+            "mysql",
+            "SELECT p.*, /*!50000 (SELECT SLEEP(9)) */ 'N' AS found FROM persons p",
+            "executable comment",
+        ),
+        (
+            "sqlite",
+            "SELECT p.*, CASE WHEN EXISTS (SELECT load_extension('x')) THEN 'Y' END FROM p",
+            "function load_extension is not allowed",
+        ),
+    ],
+)
+def test_the_guard_still_refuses_what_a_user_could_write_in_those_shapes(
+    dialect: str, query: str, refused: str
+) -> None:
+    with pytest.raises(InputError, match="option 'query'") as error:
+        check_query(query, dialect)
+    assert refused in error.value.message
+
+
+def test_each_kind_with_a_sql_form_runs_on_the_sql_engines_in_the_catalogue() -> None:
+    for name, kind in derived_kinds.KINDS.items():
+        engines = set(catalogue.derivation_engines(name))
+        assert catalogue.PANDAS in engines
+        assert (set(catalogue.SQL_ENGINES) <= engines) == (kind.sql is not None), name
+        assert (set(catalogue.SQL_ENGINES) & engines == set()) == (kind.sql is None), name
+    older = [d for d in catalogue.DERIVATIONS if d.kind not in derived_kinds.KINDS]
+    assert older and all(d.engines == (catalogue.PANDAS,) for d in older)
+
+
+@pytest.mark.parametrize(("kind", "problems"), [("reference_exists", 0), ("pace_detentions", 1)])
+def test_suite_lint_takes_reference_exists_on_pushdown_and_refuses_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, problems: int
+) -> None:
+    custody_url, persons_table, _, _ = two_sqlite_files(tmp_path)
+    monkeypatch.setenv("CUSTODY_DB_URL", custody_url)
+    monkeypatch.setenv("PNC_DB_URL", custody_url)
+    nominals = Database("sqlite", custody_url).table("n", pd.DataFrame({"pnc_id": ["x"]}))
+    folder = pnc_workspace(tmp_path / "ws", persons_table, nominals)
+    if kind == "pace_detentions":
+        document = json.loads((folder / "suites" / "s.json").read_text())
+        document["meta"]["dqaudit"]["derivation"] = {"kind": kind, "inputs": {"reviews": "x"}}
+        (folder / "suites" / "s.json").write_text(json.dumps(document))
+    result = invoke("suite", "lint", "s", "-w", str(folder), "--json")
+    found = [
+        p["message"]
+        for p in json.loads(result.stdout)["problems"]
+        if "does not run on sqlite" in p["message"]
+    ]
+    assert len(found) == problems, found
