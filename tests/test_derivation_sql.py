@@ -489,3 +489,74 @@ def test_suite_lint_takes_reference_exists_on_pushdown_and_refuses_the_others(
         if "does not run on sqlite" in p["message"]
     ]
     assert len(found) == problems, found
+
+
+@pytest.mark.parametrize(
+    ("persons_mode", "nominals_mode", "found"),
+    [
+        ("pushdown", "pushdown", None),
+        ("pull", "pull", None),
+        ("pushdown", "pull", "(pnc/nominals) is read into memory, but the dataset"),
+        ("pull", "pushdown", "(pnc/nominals) is read with pushdown, and the dataset is read"),
+    ],
+)
+def test_suite_lint_finds_the_input_reading_a_run_would_refuse(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    persons_mode: str,
+    nominals_mode: str,
+    found: str | None,
+) -> None:
+    custody_url, persons_table, _, _ = two_sqlite_files(tmp_path)
+    monkeypatch.setenv("CUSTODY_DB_URL", custody_url)
+    monkeypatch.setenv("PNC_DB_URL", custody_url)
+    nominals = Database("sqlite", custody_url).table("n", pd.DataFrame({"pnc_id": ["x"]}))
+    folder = pnc_workspace(tmp_path / "ws", persons_table, nominals, nominals_mode)
+    config = yaml.safe_load((folder / "dqaudit.yml").read_text())
+    config["systems"]["custody"]["datasets"]["persons"]["options"]["mode"] = persons_mode
+    (folder / "dqaudit.yml").write_text(yaml.safe_dump(config))
+    result = invoke("suite", "lint", "s", "-w", str(folder), "--json")
+    inputs = [
+        p
+        for p in json.loads(result.stdout)["problems"]
+        if p.get("setting") == "meta.dqaudit.derivation.inputs"
+    ]
+    if found is None:
+        assert inputs == []
+        assert audit(folder)[0].exit_code == 1  # and the run agrees
+    else:
+        assert len(inputs) == 1 and found in inputs[0]["message"], inputs
+        assert "mode: pull" in inputs[0]["message"]
+        run, _ = audit(folder)
+        assert run.exit_code == 2 and found in " ".join(run.output.split())
+
+
+def test_derive_itself_refuses_an_input_in_memory_and_a_kind_with_no_sql_form() -> None:
+    from dqaudit.connectors.base import Fingerprint, FrameExtract
+
+    url = DIALECTS["postgresql"][0]
+    dataset = pushed_extract(url, "postgresql", ["person_ref", "pnc_id"], table="persons")
+    frame = pd.DataFrame({"pnc_id": ["x"]})
+    in_memory = FrameExtract(frame, Fingerprint("n.csv", "-", 1, ["pnc_id"]))
+    suite = suite_from_dict({"name": "s", **suite_of("c", "p", PNC_LOOKUP)}, source="s.json")
+    with pytest.raises(InputError, match=r"input 'reference' \(pnc/nominals\) is read into memory"):
+        derivation.derive(suite, dataset, lambda name: in_memory)
+    elsewhere = dataclasses_replace(
+        dataset, dataclasses_replace_url(dataset.target, url.replace("records", "other"))
+    )
+    with pytest.raises(InputError, match=r"\(pnc/nominals\) is in another database"):
+        derivation.derive(suite, dataset, lambda name: elsewhere)
+    continuity = {"kind": "crime_id_continuity", "inputs": {"previous": "street_previous"}}
+    suite = suite_from_dict({"name": "s", **suite_of("c", "p", continuity)}, source="s.json")
+    with pytest.raises(InputError) as error:
+        derivation.derive(suite, dataset, lambda name: in_memory)
+    assert "(crime_id_continuity) (reading 'street_previous') builds its columns in memory" in (
+        error.value.message
+    )
+    assert "mode: pull" in error.value.message
+
+
+def dataclasses_replace_url(target: Any, url: str) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(target, url=url, display=url, engine_url=url)

@@ -114,20 +114,21 @@ def _inputs(
         for name, dataset in step.inputs.items():
             if dataset in inputs:
                 continue
-            where = f"{suite.source}: meta.dqaudit.derivation ({step.kind}) input '{name}'"
             loaded = load(dataset)
             if not isinstance(loaded, DatabaseExtract):
                 raise InputError(
-                    f"{where} ({dataset}) is read into memory, but the dataset "
-                    f"({extract.fingerprint.source}) is validated in its database (pushdown); "
-                    f"read '{dataset}' with the sql connector's mode: pushdown from the same "
-                    f"database, or {PULL}"
+                    input_in_memory(suite, step.kind, name, dataset, extract.fingerprint.source)
                 )
             if not same_database(loaded.target, extract.target):
                 raise InputError(
-                    f"{where} ({dataset}) is in another database ({loaded.target.display}) "
-                    f"than the dataset ({extract.target.display}), and one query cannot read "
-                    f"both; {PULL}"
+                    input_elsewhere(
+                        suite,
+                        step.kind,
+                        name,
+                        dataset,
+                        loaded.target.display,
+                        extract.target.display,
+                    )
                 )
             inputs[dataset] = loaded
             fingerprint = loaded.fingerprint
@@ -140,6 +141,27 @@ def _inputs(
                 )
             )
     return inputs, references
+
+
+def input_in_memory(suite: Any, kind: str, name: str, dataset: str, source: str) -> str:
+    """Why an input read into memory cannot feed a derivation in the database."""
+    return (
+        f"{suite.source}: meta.dqaudit.derivation ({kind}) input '{name}' ({dataset}) is read "
+        f"into memory, but the dataset ({source}) is validated in its database (pushdown); "
+        f"read '{dataset}' with the sql connector's mode: pushdown from the same database, "
+        f"or {PULL}"
+    )
+
+
+def input_elsewhere(
+    suite: Any, kind: str, name: str, dataset: str, database: str, dataset_database: str
+) -> str:
+    """Why an input in another database cannot feed a derivation in the database."""
+    return (
+        f"{suite.source}: meta.dqaudit.derivation ({kind}) input '{name}' ({dataset}) is in "
+        f"another database ({database}) than the dataset ({dataset_database}), and one query "
+        f"cannot read both; {PULL}"
+    )
 
 
 def _subquery(select_sql: str, columns: list[str], alias: str) -> Any:
