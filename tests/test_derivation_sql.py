@@ -409,7 +409,9 @@ def test_the_generated_select_passes_the_guard_on_sqlite(tmp_path: Path) -> None
     )
     text = derivation.derive(suite, dataset, lambda name: nominals).extract.select_sql
     check_query(text, "sqlite")
-    assert "EXISTS (SELECT" in text and "FROM (SELECT * FROM p) AS dqaudit_derived" in text
+    # computed once: a correlated EXISTS would scan the reference for every row
+    assert " IN (SELECT" in text and "EXISTS" not in text
+    assert "FROM (SELECT * FROM p) AS dqaudit_derived" in text
 
 
 def dataclasses_replace(extract: Any, target: Any) -> Any:

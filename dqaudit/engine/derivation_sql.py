@@ -10,7 +10,8 @@ database, the derived dataset is one SELECT over the dataset's own::
            AS dqaudit_input_1_1 WHERE ...) THEN 'Y' ELSE 'N' END AS pnc_id_on_pnc
     FROM (<the dataset's SELECT>) AS dqaudit_derived
 
-one level per step, so a step may read the columns an earlier one added. It is built with
+(PostgreSQL; an ``IN (SELECT ...)`` on SQLite and MariaDB, see ``integrity``), one level
+per step, so a step may read the columns an earlier one added. It is built with
 SQLAlchemy: table and column names come from the extracts and the suite and are quoted by
 SQLAlchemy for the dialect, and the only literals rendered inline are dqaudit's own
 ('Y', 'N'). The dataset's and the inputs' SELECTs are the connector's (a quoted table, or

@@ -13,8 +13,8 @@ column expressions]``: SQLAlchemy expressions over ``source`` (the dataset's SEL
 subquery) and ``inputs`` (each input's SELECT as a subquery, in the same database) that
 compute the same columns as ``build``, for the rule engine name ``engine``. A dataset
 validated in its database (pushdown) can then be derived there, with no row leaving it
-(``dqaudit.engine.derivation_sql``). ``reference_exists`` has one (an EXISTS subquery, an
-IN subquery on MariaDB); the others are pandas only until their logic is ported, and the
+(``dqaudit.engine.derivation_sql``). ``reference_exists`` has one (an EXISTS subquery on
+PostgreSQL, an IN subquery on SQLite and MariaDB); the others are pandas only until their logic is ported, and the
 catalogue's ``engines`` for each kind say the same (a test holds the two together).
 """
 
