@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/pushdown_pg.py
 	$(BIN)/python bench/store_writes.py
 	$(BIN)/python bench/plans_export.py
+	$(BIN)/python bench/rules_overhead.py
 
 clean:
 	rm -rf $(VENV) demo-output bench-data .pytest_cache .ruff_cache
