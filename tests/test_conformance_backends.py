@@ -4,9 +4,10 @@ Every template suite runs on its sample extract read from the CSV file (pandas),
 the same rows loaded as text into SQLite, PostgreSQL and MariaDB (binary collation), both
 pulled into memory and validated in the database (pushdown). The documents must be
 identical: status, per-rule outcome and counts, failing keys as sorted multisets, error
-and exit code. Where a backend lacks a rule (geometry, timing and derivations run in
-memory only), every database backend gives the same exit-2 error naming that rule,
-before any data is read. Then the defects this was built to remove, each as a case.
+and exit code. Where a backend lacks a rule (geometry, timing and the derivations
+without a SQL form run in memory only), every database backend gives the same exit-2
+error naming that rule, before any data is read; ``reference_exists`` derived in the
+database is held to the pandas answer in test_derivation_sql. Then the defects this was built to remove, each as a case.
 
 The database servers are real (DQAUDIT_TEST_PG_URL, DQAUDIT_TEST_MYSQL_URL): skipped
 with a reason when absent, required under CI=true.
