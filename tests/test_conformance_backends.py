@@ -82,7 +82,8 @@ def document(extract: Any, suite: Any, key: list[str] | None) -> dict[str, Any]:
 
 def database_url(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> str:
     if kind == "sqlite":
-        return f"sqlite:///{tmp_path / f'{uuid.uuid4().hex[:8]}.db'}"
+        # one database file per test, as one server: a suite's inputs live beside its dataset
+        return f"sqlite:///{tmp_path / 'conformance.db'}"
     return str(request.getfixturevalue("pg_url" if kind == "postgresql" else "mysql_url"))
 
 
