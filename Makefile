@@ -43,6 +43,7 @@ format: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/pushdown_pg.py
+	$(BIN)/python bench/derivation_pushdown.py
 	$(BIN)/python bench/store_writes.py
 	$(BIN)/python bench/plans_export.py
 	$(BIN)/python bench/rules_overhead.py

@@ -11,7 +11,9 @@ of a kind lives there.
 A kind may also declare its SQL form, ``sql(source, inputs, options, engine) -> [labelled
 column expressions]``: SQLAlchemy expressions over ``source`` (the dataset's SELECT as a
 subquery) and ``inputs`` (each input's SELECT as a subquery, in the same database) that
-compute the same columns as ``build``, for the rule engine name ``engine``. A dataset
+compute the same columns as ``build``, for the rule engine name ``engine``. The engine
+compiles them with literal values inline, so a SQL form binds only its own constants
+(``'Y'``, ``'N'``), never a value from the data or the suite. A dataset
 validated in its database (pushdown) can then be derived there, with no row leaving it
 (``dqaudit.engine.derivation_sql``). ``reference_exists`` has one (an EXISTS subquery on
 PostgreSQL, an IN subquery on SQLite and MariaDB); the others are pandas only until their logic is ported, and the
