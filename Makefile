@@ -43,8 +43,10 @@ format: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/pushdown_pg.py
+	$(BIN)/python bench/derivation_pushdown.py
 	$(BIN)/python bench/store_writes.py
 	$(BIN)/python bench/plans_export.py
+	$(BIN)/python bench/rules_overhead.py
 
 clean:
 	rm -rf $(VENV) demo-output bench-data .pytest_cache .ruff_cache

@@ -42,6 +42,7 @@ from tests.test_conformance_backends import (
     CASE_ROWS,
     SUITES,
     TEMPLATES,
+    _without_source,
     case_frame,
     case_suite,
     databases,
@@ -162,13 +163,14 @@ def test_every_other_template_gives_one_document_on_every_backend(
     refusals = {}
     for kind in KINDS:
         extracts = databases(kind, rows, columns)
-        pulled_inputs = {
-            named: databases(kind, *frame_rows(extract))["pull"]
-            for named, extract in inputs.items()
+        # each input loaded into the same database, read the way the dataset is read
+        input_extracts = {
+            named: databases(kind, *frame_rows(extract)) for named, extract in inputs.items()
         }
-        load = loader(suite, pulled_inputs)
+        load = loader(suite, {named: e["pull"] for named, e in input_extracts.items()})
         pulled = full_document(extracts["pull"], suite, key, load)
         assert pulled == expected, f"{kind} pull differs from the file"
+        load = loader(suite, {named: e["pushdown"] for named, e in input_extracts.items()})
         pushed = full_document(extracts["pushdown"], suite, key, load)
         if pushed["exit"] == 2:
             refusals[kind] = pushed
@@ -178,11 +180,14 @@ def test_every_other_template_gives_one_document_on_every_backend(
         # a rule (or a derivation) that runs in memory only: refused by name, before
         # reading data, by every database alike
         assert sorted(refusals) == sorted(KINDS), refusals
-        errors = {re.sub(rf"\b{kind}\b", "<engine>", r["error"]) for kind, r in refusals.items()}
+        errors = {
+            _without_source(re.sub(rf"\b{kind}\b", "<engine>", r["error"]))
+            for kind, r in refusals.items()
+        }
         assert len(errors) == 1, refusals
         error = refusals["sqlite"]["error"]
         if derivation.declared(suite) is not None:
-            assert "meta.dqaudit.derivation builds its dataset in memory" in error, error
+            assert "meta.dqaudit.derivation" in error and "pull" in error, error
         else:
             assert unsupported_rule(error), error
         the_rest_in_the_database(name, data, inputs, key, databases)
