@@ -372,6 +372,34 @@ def test_text_literals_keep_their_content() -> None:
     assert parse('code == "  A "') == Compare("code", "==", text("  A "))
 
 
+@pytest.mark.parametrize(
+    ("quoted", "pandas_reads", "gx_reads"),
+    [
+        (r'"a\tb"', "a\tb", r"a\tb"),  # a tab for pandas (Python), verbatim for GX
+        (r'"\d+"', r"\d+", r"\d+"),  # an unknown escape keeps its backslash
+        (r'"x\\y"', "x\\y", r"x\\y"),
+        (r'"\u00e9\x41\101"', "\u00e9AA", r"\u00e9\x41\101"),
+        (r'"C:\new"', "C:\new", r"C:\new"),
+    ],
+)
+def test_escapes_in_quoted_text_mean_what_each_parser_meant(
+    quoted: str, pandas_reads: str, gx_reads: str
+) -> None:
+    """A backslash once vanished whatever followed it ("\\d" became "d", "\\t" "t"):
+    the pandas parser reads escapes as Python (as DataFrame.query did), GX's parser keeps
+    the text as written (as its own parser did), and pass_through is pandas text."""
+    assert parse(f"code == {quoted}", "pandas") == Compare("code", "==", text(pandas_reads))
+    assert parse(f"code.str.contains({quoted})", None) == StringTest(
+        "code", "contains", pandas_reads
+    )
+    assert parse(pass_through(f"code == {quoted}"), None) == Compare(
+        "code", "==", text(pandas_reads)
+    )
+    assert parse(f'col("code")=={quoted}', "great_expectations") == Compare(
+        "code", "==", text(gx_reads)
+    )
+
+
 def test_columns_kinds_and_description_come_from_the_tree() -> None:
     condition = parse(
         '`Crime type` == "x" and (s4 > 1 or s4 in ["a"]) and not when < date("2024-01-01")'

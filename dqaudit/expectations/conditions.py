@@ -127,7 +127,7 @@ def parse_condition(value: Any, parser: str | None, where: str) -> Condition:
                 f"{where}: condition_parser {parser!r} is not one dqaudit reads "
                 "(use pandas or great_expectations)"
             )
-        condition = _parse_text(value, where)
+        condition = _parse_text(value, where, verbatim=str(parser).startswith("great_"))
     else:
         raise InputError(f"{where}: row_condition must be text or a condition object")
     _check_size(condition, where)
@@ -328,9 +328,10 @@ def _tokens(text: str, where: str) -> list[_Token]:
 class _Parser:
     """Recursive descent over the tokens; every path ends in a test or an error."""
 
-    def __init__(self, text: str, where: str) -> None:
+    def __init__(self, text: str, where: str, verbatim: bool = False) -> None:
         self.text = text
         self.where = where
+        self.verbatim = verbatim  # GX's parser: quoted texts have no escapes
         self.tokens = _tokens(text, where)
         self.index = 0
         self.depth = 0
@@ -464,7 +465,9 @@ class _Parser:
         self.take()
         self.expect("(")
         argument = self.take()
-        name = _unquote(argument.text) if argument.kind == "string" else argument.text
+        name = (
+            _unquote(argument.text, self.verbatim) if argument.kind == "string" else argument.text
+        )
         self.expect(")")
         if name in _NUMBER_CASTS:
             return "number"
@@ -521,7 +524,7 @@ class _Parser:
                 if name_token.kind != "string":
                     raise self.fail('col(...) takes a quoted column name: col("name")', name_token)
                 self.expect(")")
-                return _unquote(name_token.text)
+                return _unquote(name_token.text, self.verbatim)
         if token.kind == "name" and token.text not in _KEYWORDS:
             following = self.peek()
             if following is not None and following.text == "(":
@@ -550,7 +553,7 @@ class _Parser:
             if argument.kind != "string":
                 raise self.fail(f"str.{kind.text} takes one quoted text", argument)
             self.expect(")")
-            return StringTest(column, kind.text, _unquote(argument.text))  # type: ignore[arg-type]
+            return StringTest(column, kind.text, _unquote(argument.text, self.verbatim))  # type: ignore[arg-type]
         raise self.fail(
             f"attribute or method {token.text!r} is not allowed (allowed: isnull(), notnull(), "
             "str.startswith/endswith/contains)",
@@ -577,7 +580,7 @@ class _Parser:
                 raise self.fail(f"{token.text} is too large; {_FINITE}", token)
             return Value("number", float(token.text))
         if token.kind == "string":
-            return Value("text", _unquote(token.text))
+            return Value("text", _unquote(token.text, self.verbatim))
         if token.kind == "name" and token.text in ("date", "datetime"):
             self.expect("(")
             argument = self.take()
@@ -587,7 +590,10 @@ class _Parser:
                     argument,
                 )
             self.expect(")")
-            return Value("datetime", _datetime_literal(_unquote(argument.text), self, argument))
+            return Value(
+                "datetime",
+                _datetime_literal(_unquote(argument.text, self.verbatim), self, argument),
+            )
         if token.kind == "name" and token.text in (
             "True",
             "False",
@@ -604,9 +610,29 @@ class _Parser:
         raise self.fail('expected a value (a number, quoted text or date("..."))', token)
 
 
-def _unquote(text: str) -> str:
+_ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r"}
+_ESCAPES.update({"a": "\a", "b": "\b", "f": "\f", "v": "\v"})
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0-7]{1,3}|.)", re.DOTALL)
+
+
+def _unquote(text: str, verbatim: bool = False) -> str:
+    """A quoted text's content. The pandas parser reads it as Python does (``"a\\tb"``
+    holds a tab; an unknown escape such as ``\\d`` keeps its backslash); GX's parser takes
+    it verbatim (its values have no escapes)."""
     body = text[1:-1]
-    return re.sub(r"\\(.)", r"\1", body)
+    if verbatim:
+        return body
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if len(code) > 1 and code[0] in "xuU":
+            point = int(code[1:], 16)
+            return chr(point) if point <= 0x10FFFF else match.group(0)
+        if code[0] in "01234567":
+            return chr(int(code, 8))
+        return _ESCAPES.get(code, match.group(0))
+
+    return _ESCAPE.sub(one, body)
 
 
 def _datetime_literal(text: str, parser: _Parser, token: _Token) -> dt.datetime:
@@ -619,5 +645,5 @@ def _datetime_literal(text: str, parser: _Parser, token: _Token) -> dt.datetime:
     return stamp
 
 
-def _parse_text(text: str, where: str) -> Condition:
-    return _Parser(text, where).parse()
+def _parse_text(text: str, where: str, verbatim: bool = False) -> Condition:
+    return _Parser(text, where, verbatim).parse()
