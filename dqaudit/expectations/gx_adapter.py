@@ -56,6 +56,9 @@ GX behaviours worked around here, each checked on GX 1.24.0 to 1.24.1 (setup.cfg
 15. GX is slow on pandas 3's ``datetime64[us]``: frames are given ``datetime64[ns]``.
 16. GX objects shared across threads give wrong results: parallel runs use processes,
     forked, so no thread of GX's may be left running (tqdm's monitor thread is off).
+17. On SQL, a row-level expectation whose domain is empty (a row condition that selects
+    no row) returns ``unexpected_count: None`` (a SUM over no rows), where pandas returns
+    0: an empty domain counts 0 unexpected rows on both.
 """
 
 from __future__ import annotations
@@ -393,6 +396,8 @@ def _outcome(result: Any, check: GxCheck, index_required: bool = True) -> GxOutc
     unexpected_count = details.get("unexpected_count")
     if unexpected_count is not None:
         unexpected_count = int(unexpected_count)  # SQL sums can come back as decimals
+    elif row_level and details.get("element_count") == 0:
+        unexpected_count = 0  # SQL's SUM over an empty domain is NULL (see 17 above)
     if error is None and row_level and unexpected_count is None:
         error = "GX returned no unexpected_count for a row-level expectation"
     if error is None and row_level and index_list is None and unexpected_count and index_required:
