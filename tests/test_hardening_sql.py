@@ -159,6 +159,12 @@ def _dblink_schema(url: str, request: pytest.FixtureRequest) -> str | None:
     return schema
 
 
+# dblink is installed once per database, not per schema: the tests that install and drop
+# it run in one test process, one after another
+DBLINK = pytest.mark.xdist_group("postgres-dblink")
+
+
+@DBLINK
 @pytest.mark.parametrize("mode", ["pull", "pushdown"])
 def test_dblink_exec_cannot_delete_through_an_audit(
     pg_url: str, request: pytest.FixtureRequest, tmp_path: Path, mode: str
@@ -177,6 +183,7 @@ def test_dblink_exec_cannot_delete_through_an_audit(
     assert int(_sql(pg_url, f"SELECT count(*) FROM {table}")) == len(ROWS)
 
 
+@DBLINK
 def test_dblink_exec_writes_through_a_read_only_session_so_the_guard_is_needed(
     pg_url: str, request: pytest.FixtureRequest
 ) -> None:
