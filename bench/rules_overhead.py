@@ -52,7 +52,7 @@ def rule(index: int) -> dict[str, object]:
     if kind == 2:
         return {
             "type": "expect_column_values_to_match_regex",
-            "kwargs": {"column": "ref", "regex": f"^R[0-9]{{1,{1 + index}}}$"},
+            "kwargs": {"column": "ref", "regex": f"^R[0-9]+$|^X{index}$"},
         }
     if kind == 3:
         return {
@@ -61,7 +61,7 @@ def rule(index: int) -> dict[str, object]:
         }
     return {
         "type": "expect_column_values_to_not_be_null",
-        "kwargs": {"column": "name", "mostly": round(0.5 + (index % 1000) / 4000, 6)},
+        "kwargs": {"column": "name", "mostly": round(0.5 + index / 40000, 6)},
     }
 
 
