@@ -37,7 +37,10 @@ PACE_DERIVED_COLUMNS = (
 
 PANDAS = "pandas"
 SQL_ENGINES = ("postgresql", "sqlite", "mariadb")
-ALL_ENGINES = (PANDAS, *SQL_ENGINES)
+# Spark runs the rules of spark_rules (native columns, or pandas UDFs over the same code).
+SPARK = "spark"
+ALL_ENGINES = (PANDAS, *SQL_ENGINES, SPARK)
+PANDAS_SPARK = (PANDAS, SPARK)
 
 
 @dataclass(frozen=True)
@@ -296,7 +299,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_column_pair_values_to_be_within_boundary",
         "gazetteer",
-        (PANDAS,),
+        PANDAS_SPARK,
         "point (easting/northing or longitude/latitude) lies inside a GeoJSON boundary",
         {
             "column_A": "easting",
@@ -310,7 +313,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_multicolumn_values_to_match_boundary_area",
         "gazetteer",
-        (PANDAS,),
+        PANDAS_SPARK,
         "recorded neighbourhood/sector code is the polygon the point falls in",
         {
             "column_list": ["easting", "northing", "neighbourhood_code"],
@@ -324,7 +327,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_multicolumn_datetimes_to_be_in_order",
         "custody",
-        (PANDAS,),
+        PANDAS_SPARK,
         "datetimes never go backwards in column order (timezone-aware; blanks skipped;"
         " ambiguous: earliest|latest|flag for the repeated autumn hour)",
         {
@@ -342,7 +345,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_column_pair_values_to_be_within_hours",
         "timeliness",
-        (PANDAS,),
+        PANDAS_SPARK,
         "B is at most max_hours after A; a missing B counts as late (ambiguous: "
         "earliest|latest|flag)",
         {
@@ -357,7 +360,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_multicolumn_datetimes_to_be_within_hours",
         "timeliness",
-        (PANDAS,),
+        PANDAS_SPARK,
         "last column at most max_hours after the earliest of the others (arrested, reported "
         "or summonsed); no start or a missing entry fails",
         {
