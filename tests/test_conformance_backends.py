@@ -643,3 +643,100 @@ def test_spark_refuses_rules_it_cannot_run_and_blank_keys_by_name(spark: Any) ->
     assert found["exit"] == 2 and "key column code is blank on 1 row(s)" in found["error"]
     found = document(spark_extract(spark, CASE_ROWS, CASE_COLUMNS), nulls, None)
     assert found["exit"] == 2 and "key" in found["error"]
+
+
+def _spark_and_file_inputs(spark: Any, files: dict[str, tuple[str, dict[str, Any]]]) -> Any:
+    """Loaders of derivation inputs: each a file read into memory, or the same rows as a
+    Spark table."""
+    extracts = {
+        name: get_connector("csv").extract(
+            {"path": str(SAMPLE_DATA / path), **options}, base_dir=Path(".")
+        )
+        for name, (path, options) in files.items()
+    }
+
+    def on_spark(name: str) -> Any:
+        return spark_extract(spark, *frame_rows(extracts[name]))
+
+    return extracts.__getitem__, on_spark
+
+
+@pytest.mark.parametrize(
+    ("suite_name", "dataset", "key", "inputs"),
+    [
+        (
+            "custody_pace",
+            ("custody/custody_records.csv", {}),
+            ["custody_ref"],
+            {"reviews": ("custody/reviews.csv", {})},
+        ),
+        (
+            "postcodes",
+            ("gazetteer/addresses.csv", {}),
+            ["address_id"],
+            {
+                "postcode_directory": (
+                    "gazetteer/postcode_directory.csv",
+                    {
+                        "header": False,
+                        "columns": ["PC", "PQ", "EA", "NO", "CY", "RH", "LH", "CC", "DC", "WC"],
+                    },
+                )
+            },
+        ),
+    ],
+    ids=["pace_detentions", "postcode_directory"],
+)
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET_WARNING)
+def test_derivations_on_spark_give_the_files_document(
+    suite_name: str, dataset: Any, key: list[str], inputs: Any, spark: Any
+) -> None:
+    """The PACE clock and the postcode directory, built by key on Spark (cogroup), give
+    the document the pandas derivation gives."""
+    from dqaudit.engine import derivation
+    from dqaudit.engine.spark_derivation import derive_on_spark
+
+    if suite_name == "postcodes":
+        suite = suite_from_dict(
+            {
+                "name": "postcodes",
+                "meta": {
+                    "dqaudit": {
+                        "derivation": {
+                            "kind": "postcode_directory",
+                            "inputs": {"directory": "postcode_directory"},
+                        }
+                    }
+                },
+                "expectations": [
+                    rule(
+                        "expect_column_values_to_be_in_set",
+                        "IN",
+                        column="postcode_in_directory",
+                        value_set=["Y"],
+                    ),
+                    rule(
+                        "expect_column_values_to_be_between",
+                        "NEAR",
+                        column="distance_to_postcode_m",
+                        max_value=100,
+                    ),
+                ],
+            }
+        )
+    else:
+        suite = load_suite(SUITES / f"{suite_name}.json")
+    file_inputs, spark_inputs = _spark_and_file_inputs(spark, inputs)
+    extract = get_connector("csv").extract(
+        {"path": str(SAMPLE_DATA / dataset[0])}, base_dir=Path(".")
+    )
+    on_file = derivation.derive(suite, extract, file_inputs, "Europe/London").extract
+    expected = document(on_file, suite, key)
+    assert expected["exit"] == 1, expected
+    on_cluster = derive_on_spark(
+        suite, spark_extract(spark, *frame_rows(extract)), spark_inputs, "Europe/London"
+    )
+    roles = [r.role for r in on_cluster.references]
+    assert roles == [f"derivation input {name}" for name in inputs]
+    assert document(on_cluster.extract, suite, key) == expected

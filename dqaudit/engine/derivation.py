@@ -311,6 +311,7 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
             "pushdown to run this suite"
         )
     from dqaudit.connectors.registry import get_connector
+    from dqaudit.connectors.spark import SparkExtract
     from dqaudit.workspace.config import load_workspace
 
     workspace = load_workspace(root)
@@ -324,4 +325,8 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
         options = config.resolved_options(workspace.config_path, system, dataset)
         return get_connector(config.connector).extract(options, base_dir=root)
 
+    if isinstance(extract, SparkExtract):  # by key, on the cluster (spark_derivation)
+        from dqaudit.engine.spark_derivation import derive_on_spark
+
+        return derive_on_spark(plan.suite, extract, load, plan.dataset_config.timezone)
     return derive(plan.suite, extract, load, plan.dataset_config.timezone)

@@ -432,7 +432,16 @@ def _refuse_unsupported_derivation(suite: Suite, engine: str) -> None:
     if spec is None or engine == PANDAS:
         return
     items = spec if isinstance(spec, list) else [spec]
-    kinds = ", ".join(str(item.get("kind")) for item in items if isinstance(item, dict))
+    named = [str(item.get("kind")) for item in items if isinstance(item, dict)]
+    if engine == catalogue.SPARK:
+        refused = [kind for kind in named if engine not in catalogue.derivation_engines(kind)]
+        if not refused:
+            return  # built by key on the cluster (dqaudit.engine.spark_derivation)
+        raise InputError(
+            f"{suite.source}: meta.dqaudit.derivation ({', '.join(refused)}) builds its "
+            "dataset in memory (pandas); it does not run on spark"
+        )
+    kinds = ", ".join(named)
     raise InputError(
         f"{suite.source}: meta.dqaudit.derivation ({kinds}) builds its dataset in memory "
         f"(pandas); it does not run on {engine}, so read the dataset into memory (sql "

@@ -2,8 +2,9 @@
 
 The plan's helper columns are added to the extract's DataFrame as Spark expressions
 (typed conversions and row conditions, see spark_eval), GX's Spark execution engine
-validates it for outcomes and counts (BASIC, passed to ``validate()``, no samples, the
-batch not persisted), and each failing rule's keys and columns are streamed out of GX's
+validates it for outcomes and counts (BASIC, passed to ``validate()``, no samples; GX's
+own persisting is off, and the backend persists only the columns the rules need, for the
+length of the audit), and each failing rule's keys and columns are streamed out of GX's
 own domain and condition, ordered by key, with ``toLocalIterator`` in batches: only the
 failing keys and the rule's columns, for failing rows, ever reach the driver, one batch
 at a time. The runner checks their number against GX's ``unexpected_count``.
@@ -65,6 +66,9 @@ class SparkBackend:
             with _spark_errors():
                 self._check_keys(plan)
                 prepared, counts = _prepared(dataframe, plan, helpers)
+                prepared = _kept(prepared, plan)
+                stack.callback(prepared.unpersist)
+                prepared = prepared.persist(_storage_level())
                 rows = [r.check for r in plan.rules if not r.schema_rule]
                 schema_rules = [r.check for r in plan.rules if r.schema_rule]
                 outcomes: dict[int, Any] = {}
@@ -229,6 +233,30 @@ def _helper_counts(
         elif number:
             counts.condition_unreadable.setdefault(name, {})[label] = number
     return counts
+
+
+def _kept(prepared: Any, plan: AuditPlan) -> Any:
+    """Only the columns the row rules and their failing records need: the key, the
+    columns GX reads, the columns each rule stores, and the helpers."""
+    read = plan.gx_columns()
+    if read is None:
+        return prepared
+    names = [*plan.key_columns, *read]
+    for rule in plan.rules:
+        if not rule.schema_rule:
+            names.extend(rule.reads)
+    names.extend(t.name for t in plan.typed_columns)
+    names.extend(c.name for c in plan.condition_columns)
+    return prepared.select(*[column(name) for name in dict.fromkeys(names)])
+
+
+def _storage_level() -> Any:
+    """Memory, spilling to local disk: GX runs a job or more per rule, and then each
+    failing rule's keys are read again; without it each job re-reads (and re-derives)
+    the source."""
+    from pyspark import StorageLevel
+
+    return StorageLevel.MEMORY_AND_DISK
 
 
 def _session_zone(dataframe: Any) -> str:

@@ -385,7 +385,7 @@ RULES: tuple[BuiltinRule, ...] = (
 DERIVATIONS: tuple[BuiltinDerivation, ...] = (
     BuiltinDerivation(
         "pace_detentions",
-        (PANDAS,),
+        PANDAS_SPARK,
         "one row per detention from the custody records and their PACE / Terrorism Act "
         "reviews, extensions and warrants",
         {"kind": "pace_detentions", "inputs": {"reviews": "reviews"}},
@@ -395,7 +395,7 @@ DERIVATIONS: tuple[BuiltinDerivation, ...] = (
     ),
     BuiltinDerivation(
         "postcode_directory",
-        (PANDAS,),
+        PANDAS_SPARK,
         "looks each postcode up in a reference directory (e.g. OS Code-Point Open)",
         {"kind": "postcode_directory", "inputs": {"directory": "postcode_directory"}},
         ("postcode_in_directory", "distance_to_postcode_m"),
@@ -417,6 +417,11 @@ _BY_TYPE = {rule.expectation_type: rule for rule in RULES}
 
 def builtin_rule(expectation_type: str) -> BuiltinRule | None:
     return _BY_TYPE.get(expectation_type)
+
+
+def derivation_engines(kind: str) -> tuple[str, ...]:
+    """The engines a derivation kind is built on (none for an unknown kind)."""
+    return next((d.engines for d in DERIVATIONS if d.kind == kind), ())
 
 
 def require_engine(expectation_type: str, engine: str, label: str | None = None) -> None:
