@@ -43,6 +43,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/pushdown_pg.py
 	$(BIN)/python bench/store_writes.py
 	$(BIN)/python bench/plans_export.py
+	$(BIN)/python bench/spark_backend.py
 
 clean:
 	rm -rf $(VENV) demo-output bench-data .pytest_cache .ruff_cache

@@ -740,3 +740,56 @@ def test_derivations_on_spark_give_the_files_document(
     roles = [r.role for r in on_cluster.references]
     assert roles == [f"derivation input {name}" for name in inputs]
     assert document(on_cluster.extract, suite, key) == expected
+
+
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET_WARNING)
+def test_check_and_audit_run_on_a_spark_dataset_match_the_csv(spark: Any, tmp_path: Path) -> None:
+    """The commands, end to end: ``check --connector spark`` gives the CSV's document,
+    and ``audit run`` of a workspace whose dataset is read by Spark stores the same
+    failing keys as the CSV's run (the fixture's session is the one in this process)."""
+    from tests.conftest import approve, invoke
+
+    workspaces = {}
+    for name in ("csv", "spark"):
+        folder = tmp_path / name
+        assert invoke("init", str(folder)).exit_code == 0
+        if name == "spark":
+            config = folder / "dqaudit.yml"
+            text = config.read_text(encoding="utf-8")
+            text = text.replace("connector: csv ", "connector: spark").replace(
+                "path: data/custody_records.csv", "{path: data/custody_records.csv, format: csv}"
+            )
+            text = text.replace("options:\n          {path", "options: {path")
+            config.write_text(text, encoding="utf-8")
+        approve(folder, "custody_records")
+        workspaces[name] = folder
+    data = workspaces["csv"] / "data" / "custody_records.csv"
+    suite = workspaces["csv"] / "suites" / "custody_records.json"
+    checked = {}
+    for name, extra in {
+        "csv": [str(data)],
+        "spark": ["--connector", "spark", "--option", f"path={data}", "--option", "format=csv"],
+    }.items():
+        result = invoke("check", *extra, "--suite", str(suite), "--key", "custody_ref", "--json")
+        assert result.exit_code == 1, result.output
+        found = json.loads(result.stdout)
+        checked[name] = [
+            (r["rule_id"], r["unexpected_count"], sorted(r["failing_keys"] or []))
+            for r in found["results"]
+        ]
+    assert checked["spark"] == checked["csv"]
+    stored = {}
+    for name, folder in workspaces.items():
+        result = invoke("audit", "run", "-w", str(folder))
+        assert result.exit_code == 1, result.output
+        listed = json.loads(invoke("audit", "list", "-w", str(folder), "--json").stdout)["runs"]
+        assert [r["status"] for r in listed] == ["complete"], listed
+        shown = invoke("audit", "show", listed[0]["run_id"], "-w", str(folder), "--json")
+        run = json.loads(shown.stdout)
+        stored[name] = [
+            (r["rule_id"], r["unexpected_count"], sorted(r["failing_keys"] or []))
+            for r in run["results"]
+        ]
+    assert stored["spark"] == stored["csv"]
+    assert any(keys for _, _, keys in stored["spark"])
