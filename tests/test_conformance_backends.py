@@ -610,6 +610,18 @@ def test_the_police_rules_alike_on_spark(spark: Any) -> None:
     assert all(r["error"] is None for r in on_spark["results"])
     failing = [r["rule_id"] for r in on_spark["results"] if r["failing_keys"]]
     assert failing == ["PNC", "PC", "ASN", "VRM", "HOURS", "ORDER", "FIRST"]
+    # rows listed for checking (the repeated autumn hour), with their keys, alike
+    import pandas as pd
+
+    listed = {}
+    for name, data in {
+        "file": pd.DataFrame(POLICE_ROWS, dtype="str"),
+        "spark": spark_extract(spark, POLICE_ROWS, list(POLICE_ROWS[0])),
+    }.items():
+        result = run_suite(data, suite, key=["force", "ref"], timezone="Europe/London")
+        listed[name] = [(r.warnings, r.warning_keys) for r in result.results]
+    assert listed["spark"] == listed["file"]
+    assert any(keys for _, keys in listed["spark"])
 
 
 @pytest.mark.spark
