@@ -64,11 +64,13 @@ class SparkBackend:
         helpers = SparkHelpers(self.kinds, self.extract.column_types, _session_zone(dataframe))
         with ExitStack() as stack:
             with _spark_errors():
-                self._check_keys(plan)
-                prepared, counts = _prepared(dataframe, plan, helpers)
-                prepared = _kept(prepared, plan)
+                prepared, measures = _prepared(dataframe, plan, helpers)
+                prepared = _kept(prepared, plan, helpers)
                 stack.callback(prepared.unpersist)
                 prepared = prepared.persist(_storage_level())
+                # one job: blank keys and the helpers' counts, filling the persisted frame
+                counts, blank = _helper_counts(prepared, measures, _blank_keys(plan, self.kinds))
+                _refuse_blank_keys(plan, blank)
                 rows = [r.check for r in plan.rules if not r.schema_rule]
                 schema_rules = [r.check for r in plan.rules if r.schema_rule]
                 outcomes: dict[int, Any] = {}
@@ -79,21 +81,6 @@ class SparkBackend:
                     validation = stack.enter_context(spark_gx.spark_validation(prepared, rows))
                     outcomes.update(validation.outcomes)
             yield PreparedSpark(self.extract, plan, prepared, validation, outcomes, counts)
-
-    def _check_keys(self, plan: AuditPlan) -> None:
-        """A blank key part is an input error: Spark has no lines to fall back on."""
-        from dqaudit.connectors.spark import blank_key_counts
-
-        if not plan.key_columns:
-            return
-        counts = blank_key_counts(self.extract, list(plan.key_columns))
-        for name in plan.key_columns:
-            if counts.get(name):
-                raise InputError(
-                    f"{plan.schema.source}: key column {name} is blank on {counts[name]} "
-                    "row(s); a database has no lines to identify them by, so every key "
-                    "part must be present"
-                )
 
 
 class PreparedSpark:
@@ -173,10 +160,13 @@ class PreparedSpark:
         return [RuleWarning(timing.clock_change_message(len(listed), zone), listed)]
 
 
-def _prepared(dataframe: Any, plan: AuditPlan, helpers: SparkHelpers) -> tuple[Any, HelperCounts]:
-    """The extract's DataFrame with the plan's helper columns (lazy), and the helpers'
-    counts (one Spark job). Text parsed as numbers or datetimes is parsed once, in a
-    first projection the helpers refer to."""
+Measures = tuple[list[tuple[str, Any, dict[str, Any]]], list[tuple[str, Any]]]
+
+
+def _prepared(dataframe: Any, plan: AuditPlan, helpers: SparkHelpers) -> tuple[Any, Measures]:
+    """The extract's DataFrame with the plan's helper columns (lazy: nothing runs yet),
+    and what the helpers' counts measure. Text parsed as numbers or datetimes is parsed
+    once, in a first projection the helpers refer to."""
     from pyspark.sql import functions as F
 
     if plan.regex_columns:  # the plan adds RE2 verdict columns on pandas and SQLite only
@@ -187,7 +177,7 @@ def _prepared(dataframe: Any, plan: AuditPlan, helpers: SparkHelpers) -> tuple[A
     conditions = []
     for condition in plan.condition_columns:
         selected, unreadable = helpers.condition(condition.condition)
-        conditions.append((condition.name, selected, unreadable))
+        conditions.append((condition.name, column(condition.name) == 1, unreadable))
         added.append(F.when(selected, F.lit(1)).otherwise(F.lit(0)).alias(condition.name))
     aggregate = {name for rule in plan.rules for name in rule.aggregate_columns}
     unreadable_typed = [
@@ -195,53 +185,83 @@ def _prepared(dataframe: Any, plan: AuditPlan, helpers: SparkHelpers) -> tuple[A
         for typed in plan.typed_columns
         if typed.name in aggregate
     ]
-    if not added:
-        return dataframe, HelperCounts()
     parsed = helpers.parsed_columns()
     staged = dataframe.select("*", *parsed) if parsed else dataframe
-    counts = _helper_counts(staged, conditions, unreadable_typed)
-    return staged.select("*", *added), counts
+    prepared = staged.select("*", *added) if added else staged
+    return prepared, (conditions, unreadable_typed)
+
+
+def _blank_keys(plan: AuditPlan, kinds: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Per key column, "this row's part is blank" (null, or empty text), as the SQL
+    backend counts them."""
+    blanks = []
+    for name in plan.key_columns:
+        value = column(name)
+        blank = value.isNull()
+        if kinds.get(name, "text") == "text":
+            blank = blank | (value == "")
+        blanks.append((name, blank))
+    return blanks
+
+
+def _refuse_blank_keys(plan: AuditPlan, blank: dict[str, int]) -> None:
+    """A blank key part is an input error: Spark has no lines to fall back on."""
+    for name in plan.key_columns:
+        if blank.get(name):
+            raise InputError(
+                f"{plan.schema.source}: key column {name} is blank on {blank[name]} "
+                "row(s); a database has no lines to identify them by, so every key "
+                "part must be present"
+            )
 
 
 def _helper_counts(
-    staged: Any,
-    conditions: list[tuple[str, Any, dict[str, Any]]],
-    unreadable_typed: list[tuple[str, Any]],
-) -> HelperCounts:
-    """Rows each condition selects and values the helpers cannot read: one Spark job."""
+    prepared: Any, measures: Measures, blank_keys: list[tuple[str, Any]]
+) -> tuple[HelperCounts, dict[str, int]]:
+    """Rows each condition selects, values the helpers cannot read, and blank key parts:
+    one Spark job (the first over the persisted frame, which fills it)."""
     from pyspark.sql import functions as F
 
+    conditions, unreadable_typed = measures
     counts = HelperCounts()
-    measures: list[tuple[str, str | None, Any]] = []
+    wanted: list[tuple[str, str | None, Any]] = []
     for name, selected, unreadable in conditions:
-        measures.append((name, None, selected))
-        measures.extend((name, label, bad) for label, bad in unreadable.items())
-    measures.extend((name, "", bad) for name, bad in unreadable_typed)
-    if not measures:
-        return counts
+        wanted.append((name, None, selected))
+        wanted.extend((name, label, bad) for label, bad in unreadable.items())
+    wanted.extend((name, "", bad) for name, bad in unreadable_typed)
+    wanted.extend((name, "key", blank) for name, blank in blank_keys)
     sums = [
         F.sum(F.when(definite(m), F.lit(1)).otherwise(F.lit(0))).alias(f"m{i}")
-        for i, (_, _, m) in enumerate(measures)
+        for i, (_, _, m) in enumerate(wanted)
     ]
-    row = staged.agg(*sums).collect()[0]
-    for i, (name, label, _) in enumerate(measures):
+    row = prepared.agg(F.count(F.lit(1)).alias("rows"), *sums).collect()[0]
+    blank: dict[str, int] = {}
+    for i, (name, label, _) in enumerate(wanted):
         number = int(row[f"m{i}"] or 0)
         if label is None:
             counts.selected[name] = number
         elif label == "":
             counts.unreadable[name] = number
+        elif label == "key":
+            blank[name] = number
         elif number:
             counts.condition_unreadable.setdefault(name, {})[label] = number
-    return counts
+    return counts, blank
 
 
-def _kept(prepared: Any, plan: AuditPlan) -> Any:
-    """Only the columns the row rules and their failing records need: the key, the
-    columns GX reads, the columns each rule stores, and the helpers."""
+def _kept(prepared: Any, plan: AuditPlan, helpers: SparkHelpers) -> Any:
+    """Only the columns the row rules, their failing records and the helpers' counts
+    need: the key, the columns GX reads, the columns each rule stores, the columns row
+    conditions test, the parsed columns and the helpers."""
+    from dqaudit.expectations.conditions import columns_of
+
     read = plan.gx_columns()
     if read is None:
         return prepared
-    names = [*plan.key_columns, *read]
+    names = [*plan.key_columns, *read, *helpers.parsed_names()]
+    names.extend(typed.conversion.column for typed in plan.typed_columns)
+    for condition in plan.condition_columns:
+        names.extend(columns_of(condition.condition))
     for rule in plan.rules:
         if not rule.schema_rule:
             names.extend(rule.reads)

@@ -132,6 +132,9 @@ class SparkHelpers:
         """The intermediate columns the helpers built so far refer to (add them first)."""
         return [expression.alias(name) for name, expression in self._parsed.values()]
 
+    def parsed_names(self) -> list[str]:
+        return [name for name, _ in self._parsed.values()]
+
     def _parse(self, name: str, kind: str, expression: Any) -> Any:
         key = (name, kind)
         if key not in self._parsed:
