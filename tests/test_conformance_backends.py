@@ -746,12 +746,16 @@ def test_derivations_on_spark_give_the_files_document(
     on_file = derivation.derive(suite, extract, file_inputs, "Europe/London").extract
     expected = document(on_file, suite, key)
     assert expected["exit"] == 1, expected
-    on_cluster = derive_on_spark(
-        suite, spark_extract(spark, *frame_rows(extract)), spark_inputs, "Europe/London"
+    on_cluster, references = derive_on_spark(
+        suite,
+        derivation.steps(suite),
+        spark_extract(spark, *frame_rows(extract)),
+        spark_inputs,
+        "Europe/London",
     )
-    roles = [r.role for r in on_cluster.references]
+    roles = [r.role for r in references]
     assert roles == [f"derivation input {name}" for name in inputs]
-    assert document(on_cluster.extract, suite, key) == expected
+    assert document(on_cluster, suite, key) == expected
 
 
 @pytest.mark.spark

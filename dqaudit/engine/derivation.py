@@ -328,5 +328,8 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
     if isinstance(extract, SparkExtract):  # by key, on the cluster (spark_derivation)
         from dqaudit.engine.spark_derivation import derive_on_spark
 
-        return derive_on_spark(plan.suite, extract, load, plan.dataset_config.timezone)
+        derived, references = derive_on_spark(
+            plan.suite, steps(plan.suite), extract, load, plan.dataset_config.timezone
+        )
+        return Derived(derived, references)  # type: ignore[arg-type]
     return derive(plan.suite, extract, load, plan.dataset_config.timezone)

@@ -20,7 +20,6 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dqaudit.engine.derivation import Derived, Step, steps
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import addresses, custody
 from dqaudit.expectations.rules.references import ReferenceFile
@@ -39,15 +38,17 @@ _DTYPES = {"double": "float64", "bigint": "Int64"}
 
 def derive_on_spark(
     suite: Any,
+    plan: list[Any],
     extract: SparkExtract,
     load: Callable[[str], Extract],
     timezone: str = DEFAULT_TIMEZONE,
-) -> Derived:
-    """Apply the suite's derivation to a Spark dataset; inputs may be Spark datasets or
-    files (a file input is handed to the session: reference data is small)."""
-    plan = steps(suite)
+) -> tuple[SparkExtract, list[ReferenceFile]]:
+    """Apply the suite's derivation steps (``derivation.steps``, checked) to a Spark
+    dataset: the derived extract and the inputs it read. Inputs may be Spark datasets or
+    files (a file input is handed to the session: reference data is small). This module
+    does not import ``derivation`` (which calls it), so the two make no import cycle."""
     if not plan:
-        return Derived(extract)  # type: ignore[arg-type]
+        return extract, []
     refused = [step.kind for step in plan if step.kind not in SPARK_KINDS]
     if refused:
         raise InputError(
@@ -86,10 +87,10 @@ def derive_on_spark(
     derived = dataclasses.replace(
         extract, dataframe=dataframe, fingerprint=fingerprint, column_types=types
     )
-    return Derived(derived, references)  # type: ignore[arg-type]
+    return derived, references
 
 
-def _added(step: Step) -> tuple[str, ...]:
+def _added(step: Any) -> tuple[str, ...]:
     return custody.DERIVED_COLUMNS if step.kind == "pace_detentions" else _POSTCODE_COLUMNS
 
 
@@ -111,7 +112,7 @@ def _as_spark(extract: Any, session: Any) -> Any:
     return session.createDataFrame(text.values.tolist(), schema)
 
 
-def _apply(step: Step, dataframe: Any, inputs: dict[str, Any], timezone: str, suite: Any) -> Any:
+def _apply(step: Any, dataframe: Any, inputs: dict[str, Any], timezone: str, suite: Any) -> Any:
     options = step.options
     if step.kind == "pace_detentions":
         reviews = inputs["reviews"]
@@ -245,7 +246,7 @@ def _text_columns(frame: pd.DataFrame) -> list[str]:
     ]
 
 
-def _require(dataframe: Any, columns: list[str], suite: Any, step: Step, what: str) -> None:
+def _require(dataframe: Any, columns: list[str], suite: Any, step: Any, what: str) -> None:
     for name in columns:
         if name not in dataframe.columns:
             shown = ", ".join(map(str, list(dataframe.columns)[:30]))
