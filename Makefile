@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# make test runs the tests in this many processes (pytest-xdist); 1 to run them in order
+TEST_PROCESSES ?= 2
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: demo test lint format bench clean
@@ -28,7 +30,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check dqaudit tests sample_data bench
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -41,9 +43,12 @@ format: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/pushdown_pg.py
+	$(BIN)/python bench/derivation_pushdown.py
 	$(BIN)/python bench/store_writes.py
 	$(BIN)/python bench/plans_export.py
 	$(BIN)/python bench/spark_backend.py
+	$(BIN)/python bench/rules_overhead.py
+	$(BIN)/python bench/batch_jobs.py
 
 clean:
 	rm -rf $(VENV) demo-output bench-data .pytest_cache .ruff_cache

@@ -182,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--dqaudit",
+        default=str(Path(sys.executable).parent / "dqaudit"),
+        help="dqaudit executable to measure (e.g. another checkout's, for a before/after)",
+    )
     args = parser.parse_args(argv)
     url = database_url()
     try:
@@ -192,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     workspace = write_workspace(url)
     env = {**os.environ, "DQAUDIT_BENCH_URL": url}
-    dqaudit = str(Path(sys.executable).parent / "dqaudit")
+    dqaudit = args.dqaudit
     commands = {
         "a": [dqaudit, "audit", "run", "-w", str(workspace), "--allow-draft"],
         "b": [sys.executable, str(BENCH / "pushdown_plain_sql.py"), url, TABLE],

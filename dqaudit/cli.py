@@ -240,7 +240,23 @@ refuse_repeated_options(cli)  # every command, including those attached above
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="dqaudit")
+    try:
+        cli(prog_name="dqaudit")
+    except SystemExit as exc:
+        run = sys.modules.get("dqaudit.audits.audit_run")
+        if run is not None and run.terminated_by_signal():
+            # SIGTERM mid-run: the run is recorded as interrupted and the store committed.
+            # Leave now, as a signalled process should, rather than through interpreter
+            # finalisation while native worker threads may still run (a rare crash, -11,
+            # was seen there under load).
+            import logging
+            import os
+
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.code if isinstance(exc.code, int) else 3)
+        raise
 
 
 if __name__ == "__main__":

@@ -166,7 +166,7 @@ def run_demo(
     if (out / "audit.db").exists():
         raise InputError(
             f"{out} already holds a demo audit store (audit.db); the demo dates its history "
-            "in the past, so give a new --out folder (or remove the old one)"
+            "in the past, so give a new output folder (or remove the old one)"
         )
     prepare_demo_workspace(sample, out, out / EXTRACTS)
     months = load_months(sample)

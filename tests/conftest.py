@@ -174,6 +174,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "spark: needs pyspark (dqaudit[spark]) and Java; uses the shared session"
     )
+    config.addinivalue_line("markers", "xdist_group(name): run in one pytest-xdist process")
+
+
+# `make test` runs the tests in two processes (pytest-xdist, --dist loadgroup). A test that
+# uses a session-wide fixture that is expensive to build (the Spark JVM, the demo's three
+# months of history) goes to one process with the others that use it, so it is built once.
+_SHARED_SESSION_FIXTURES = ("spark", "demo_output")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        for fixture in _SHARED_SESSION_FIXTURES:
+            if fixture in names:
+                item.add_marker(pytest.mark.xdist_group(fixture))
+                break
 
 
 @pytest.fixture(scope="session")

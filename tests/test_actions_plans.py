@@ -409,3 +409,37 @@ def test_record_keys_stay_out_of_the_trail(plan: tuple[Path, Path]) -> None:
     details = str([e.details for e in trail.entries(store)])
     store.close()
     assert "C002" not in text + details and "C004" not in text + details
+
+
+def test_export_reports_findings_written_as_it_goes(tmp_path: Path) -> None:
+    """A long export says how far it has gone: findings written of the total, per plan."""
+    from dqaudit.actions.export import export_plans
+    from dqaudit.actions.findings import list_findings
+
+    folder = make_workspace(tmp_path / "ws")
+    run(folder)
+    workspace = load_workspace(folder)
+    store = AuditStore(workspace.store_url)
+    calls: list[tuple[int, int]] = []
+    plans = export_plans(
+        store, workspace, tmp_path / "plans", progress=lambda d, t: calls.append((d, t))
+    )
+    total = len(list_findings(store))
+    assert total > 0 and plans
+    assert calls[0] == (0, total) and calls[-1] == (total, total)
+    assert len(calls) == len(plans) + 1
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_export_shows_its_counts_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    folder = make_workspace(tmp_path / "ws")
+    run(folder)
+    result = invoke("actions", "export", "-w", str(folder), "--out", str(tmp_path / "plans"))
+    assert result.exit_code == 0, result.output
+    assert "exporting action plans (findings)" in result.stderr
+    assert re.search(r"\d+/\d+", re.sub(r"\x1b\[[0-9;]*m", "", result.stderr))

@@ -4,9 +4,10 @@ Every template suite runs on its sample extract read from the CSV file (pandas),
 the same rows loaded as text into SQLite, PostgreSQL and MariaDB (binary collation), both
 pulled into memory and validated in the database (pushdown). The documents must be
 identical: status, per-rule outcome and counts, failing keys as sorted multisets, error
-and exit code. Where a backend lacks a rule (geometry, timing and derivations run in
-memory only), every database backend gives the same exit-2 error naming that rule,
-before any data is read. Then the defects this was built to remove, each as a case.
+and exit code. Where a backend lacks a rule (geometry, timing and the derivations
+without a SQL form run in memory only), every database backend gives the same exit-2
+error naming that rule, before any data is read; ``reference_exists`` derived in the
+database is held to the pandas answer in test_derivation_sql. Then the defects this was built to remove, each as a case.
 
 The database servers are real (DQAUDIT_TEST_PG_URL, DQAUDIT_TEST_MYSQL_URL): skipped
 with a reason when absent, required under CI=true.
@@ -81,7 +82,8 @@ def document(extract: Any, suite: Any, key: list[str] | None) -> dict[str, Any]:
 
 def database_url(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> str:
     if kind == "sqlite":
-        return f"sqlite:///{tmp_path / f'{uuid.uuid4().hex[:8]}.db'}"
+        # one database file per test, as one server: a suite's inputs live beside its dataset
+        return f"sqlite:///{tmp_path / 'conformance.db'}"
     return str(request.getfixturevalue("pg_url" if kind == "postgresql" else "mysql_url"))
 
 

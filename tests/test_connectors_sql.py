@@ -382,7 +382,9 @@ def test_a_query_that_overruns_the_timeout_is_cancelled(
 
     started = time.monotonic()
     result = _check(tmp_path, f"url={url}", f"query={slow}", "timeout=1")
-    assert time.monotonic() - started < 8
+    # the unbounded query runs for minutes: the generous bound only proves it was cancelled,
+    # and holds on a loaded machine (the exit code and message are the real evidence)
+    assert time.monotonic() - started < 90
     assert result.exit_code == 3, result.output
     assert "longer than the timeout of 1 s" in result.stderr
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 from dqaudit.demo_history import expected_defects, load_months, restore_cells
 from dqaudit.store import AuditStore, FindingStatus
@@ -141,18 +144,43 @@ def test_demo_without_sample_data_is_a_clear_error(tmp_path: Path) -> None:
     assert "dqaudit.yml not found" in result.stderr
 
 
-def test_the_sample_data_is_packaged_with_dqaudit() -> None:
-    """An installed dqaudit ships its sample data as dqaudit.sample_data (setup.py)."""
-    import setuptools
-
-    from dqaudit.demo import installed_sample_data
-
-    assert (installed_sample_data() / "workspace" / "dqaudit.yml").is_file()
-    setup = (Path(__file__).parent.parent / "setup.py").read_text(encoding="utf-8")
-    assert 'package_dir={SAMPLE: "sample_data"}' in setup
-    assert "workspace.suites" in setuptools.find_namespace_packages(
-        str(Path(__file__).parent.parent / "sample_data")
+def test_the_sample_data_is_packaged_with_dqaudit(tmp_path: Path) -> None:
+    """An installed dqaudit (a wheel, not this checkout) ships every sample file as
+    dqaudit.sample_data, and the demo finds them there (setup.py)."""
+    repo = Path(__file__).parent.parent
+    source = tmp_path / "source"  # build from a copy: pip's build/ stays out of the checkout
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=repo, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
     )
+    if not tracked or tracked == [""]:
+        pytest.skip("not a git checkout: cannot tell which files a wheel must hold")
+    for name in filter(None, tracked):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(repo / name, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    wheels, target = tmp_path / "wheels", tmp_path / "installed"
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)]
+    subprocess.run(build, check=True, capture_output=True)
+    (wheel,) = wheels.glob("dqaudit-*.whl")
+    install = [*pip, "install", "--no-deps", "--target", str(target), str(wheel)]
+    subprocess.run(install, check=True, capture_output=True)
+    found = subprocess.run(
+        [sys.executable, "-c", "from dqaudit.demo import installed_sample_data as s; print(s())"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(found) == target / "dqaudit" / "sample_data"
+    sample_files = [n for n in tracked if n.startswith("sample_data/")]
+    assert len(sample_files) > 40
+    missing = [
+        n for n in sample_files if not (Path(found) / n.removeprefix("sample_data/")).is_file()
+    ]
+    assert not missing, missing
 
 
 def test_generator_is_deterministic(sample_data: Path, tmp_path: Path) -> None:

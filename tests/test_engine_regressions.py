@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,13 +22,52 @@ from dqaudit.engine.run import run_suite
 from dqaudit.expectations.suite import suite_from_dict
 from tests.conftest import invoke, rule, write_suite
 
-HOSTILE = [
-    "(@pd.io.common.os.system('touch {marker}') == 0) | (id == id)",
-    "id.__class__.__init__.__globals__['os'].system('touch {marker}') == 0",
-    "__import__('os').system('touch {marker}') == 0",
-    "(lambda: __import__('os').system('touch {marker}'))() == 0",
-    "id == id.str.cat(__import__('os').system('touch {marker}'))",
+PANDAS = {"condition_parser": "pandas"}
+GX = {"condition_parser": "great_expectations"}
+HOSTILE: list[tuple[str | dict[str, Any], dict[str, str]]] = [
+    ("(@pd.io.common.os.system('touch {marker}') == 0) | (id == id)", PANDAS),
+    ("id.__class__.__init__.__globals__['os'].system('touch {marker}') == 0", PANDAS),
+    ("__import__('os').system('touch {marker}') == 0", PANDAS),
+    ("(lambda: __import__('os').system('touch {marker}'))() == 0", PANDAS),
+    ("id == id.str.cat(__import__('os').system('touch {marker}'))", PANDAS),
+    # GX's parser once ignored trailing text: the second half must be read, and refused
+    ('col("id")=="C1" and __import__("os").system("touch {marker}")==0', GX),
+    ('col("id").__class__.__init__.__globals__["os"].system("touch {marker}")==0', GX),
+    ('col("id")=="C1") or (@pd.io.common.os.system("touch {marker}")==0', GX),
+    ('col(__import__("os").system("touch {marker}"))==0', GX),
+    # the dict form's pass_through holds pandas-parser text, alone or nested
+    (
+        {
+            "type": "pass_through",
+            "pass_through_filter": "(@pd.io.common.os.system('touch {marker}') == 0) | (id == id)",
+        },
+        {},
+    ),
+    (
+        {
+            "type": "and",
+            "conditions": [
+                {"type": "nullity", "column": {"name": "id"}, "is_null": False},
+                {
+                    "type": "pass_through",
+                    "pass_through_filter": "(lambda: __import__('os').system('touch {marker}'))()",
+                },
+            ],
+        },
+        {},
+    ),
 ]
+
+
+def _filled(value: Any, marker: Path) -> Any:
+    """The payload with the marker file's path in every text."""
+    if isinstance(value, str):
+        return value.replace("{marker}", str(marker))
+    if isinstance(value, dict):
+        return {k: _filled(v, marker) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, marker) for v in value]
+    return value
 
 
 def test_a_derivation_keeps_the_extract_bad_row_policy() -> None:
@@ -112,19 +152,19 @@ def test_values_stored_with_a_failing_record_are_the_columns_the_rule_reads() ->
     assert [(r.key, r.values) for r in records] == [("1", {"val": None, "idx": "1"})]
 
 
-@pytest.mark.parametrize("template", HOSTILE)
+@pytest.mark.parametrize(("template", "parser"), HOSTILE)
 def test_no_command_that_reads_a_suite_runs_a_hostile_condition(
-    template: str, tmp_path: Path, template_workspace: Path
+    template: str | dict[str, Any], parser: dict[str, str], tmp_path: Path, template_workspace: Path
 ) -> None:
     marker = tmp_path / "pwned"
-    condition = template.format(marker=marker)
+    condition = _filled(template, marker)
     expectations = [
         rule(
             "expect_column_values_to_not_be_null",
             "EVIL",
             column="custody_ref",
             row_condition=condition,
-            condition_parser="pandas",
+            **parser,
         )
     ]
     data = tmp_path / "d.csv"

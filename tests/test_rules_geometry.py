@@ -202,11 +202,12 @@ def test_missing_boundary_file_names_the_rule_and_path(tmp_path: Path) -> None:
     assert str((tmp_path.parent / "reference" / "force.geojson").resolve()) in result.stderr
 
 
-def test_boundary_rule_is_vectorised_over_a_million_points() -> None:
+def test_boundary_rule_is_vectorised_over_many_points() -> None:
+    # 100,000 points: the scale itself is measured by make bench, not here
     boundary = SAMPLE_DATA / "workspace" / "reference" / "force_boundary.geojson"
     rng = np.random.default_rng(4)
-    x = pd.Series(rng.uniform(380000, 450000, 1_000_000).round().astype(int).astype(str))
-    y = pd.Series(rng.uniform(265000, 310000, 1_000_000).round().astype(int).astype(str))
+    x = pd.Series(rng.uniform(380000, 450000, 100_000).round().astype(int).astype(str))
+    y = pd.Series(rng.uniform(265000, 310000, 100_000).round().astype(int).astype(str))
     inside = geometry.within_boundary(x, y, boundary).to_numpy()
     xs, ys = x.astype(float).to_numpy(), y.astype(float).to_numpy()
     deep = (xs > 389000) & (xs < 440000) & (ys > 272500) & (ys < 301000)

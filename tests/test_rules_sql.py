@@ -8,6 +8,7 @@ newline, numbers stored as text, and nulls.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -63,7 +64,7 @@ def test_uprn_rule_reads_a_numeric_database_column(database_url: str) -> None:
 
     engine = sa.create_engine(database_url)
     table = sa.Table(
-        "dqaudit_rules_uprn",
+        f"dqaudit_rules_uprn_{uuid.uuid4().hex[:8]}",
         sa.MetaData(),
         sa.Column("k", sa.String(8)),
         sa.Column("uprn", sa.BigInteger),
@@ -103,7 +104,7 @@ def test_pull_reads_integer_columns_with_nulls_as_the_database_holds_them(
     monkeypatch.setattr(sql_database, "PULL_CHUNK_ROWS", chunk_rows)  # 1: an all-NULL chunk
     engine = sa.create_engine(database_url)
     table = sa.Table(
-        "dqaudit_rules_numeric",
+        f"dqaudit_rules_numeric_{uuid.uuid4().hex[:8]}",
         sa.MetaData(),
         sa.Column("k", sa.String(8)),
         sa.Column("uprn", sa.BigInteger),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,14 +70,24 @@ def export_plans(
     *,
     owner: str | None = None,
     system: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[PlanFile]:
-    """Write one plan per owner (or the one owner/system asked for) into ``out_dir``."""
+    """Write one plan per owner (or the one owner/system asked for) into ``out_dir``.
+
+    ``progress(done, total)`` is told the findings written so far after each owner's plan,
+    so a long export (many owners, capped sheets) shows how far it has gone."""
     by_owner = owner_findings(store, workspace, owner, system)
     make_folder(out_dir)
-    plans = [
-        build_plan(store, workspace, out_dir, email, owner_rows)
-        for email, owner_rows in sorted(by_owner.items())
-    ]
+    total = sum(len(rows) for rows in by_owner.values())
+    done = 0
+    if progress is not None:
+        progress(0, total)
+    plans = []
+    for email, owner_rows in sorted(by_owner.items()):
+        plans.append(build_plan(store, workspace, out_dir, email, owner_rows))
+        done += len(owner_rows)
+        if progress is not None:
+            progress(done, total)
     for plan in plans:
         record_plan(store, plan)
     return plans

@@ -6,10 +6,11 @@ names the plan, and the store holds which finding and rule each row carries.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from dqaudit.digests import sha256_text
 
 COVER, FINDINGS, IDENTITY = "Cover", "Findings", "_dqaudit"
 # Format 2: text cells hold the exact text (quote-prefix style, no apostrophe), values a
@@ -74,4 +75,4 @@ def findings_digest(recorded: list[dict[str, Any]]) -> str:
         [item["finding_id"], item["rule_id"], item["row"], item["sheet"], item["records"]]
         for item in recorded
     ]
-    return hashlib.sha256(json.dumps(identity, separators=(",", ":")).encode()).hexdigest()
+    return sha256_text(json.dumps(identity, separators=(",", ":")))

@@ -20,6 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from dqaudit.actions.findings import update_findings
+from dqaudit.audits.parallel import (
+    Failed,
+    available_memory,
+    check_jobs,
+    extract_bytes,
+    run_in_processes,
+    runs_alone,
+)
 from dqaudit.connectors.registry import get_connector
 from dqaudit.engine import derivation
 from dqaudit.engine.backend import FailingRecord
@@ -142,10 +150,14 @@ def run_audits(
     progress: Progress | None = None,
     stage: Stage | None = None,
     clock: Clock | None = None,
+    jobs: int = 1,
 ) -> BatchOutcome:
     """Run the selected suites; each run is recorded whole, or marked as not complete.
 
     ``clock`` gives the store's times (the demo dates its monthly history with it).
+    ``jobs`` above 1 runs up to that many suites at once, each in a process of its own
+    (see dqaudit.audits.parallel); the runs, their results and the batch are the same as
+    one at a time, except for the order progress lines arrive in.
 
     A suite that is not approved (never, revoked, or changed since) is refused and
     reported, unless ``allow_draft``; with ``due_only`` only suites whose schedule says
@@ -153,6 +165,7 @@ def run_audits(
     per step, ``stage`` each run's reading, validating and storing of failing records.
     """
     say = progress or (lambda _message: None)
+    jobs = check_jobs(jobs)
     invalid: list[tuple[str, list[str]]] = []
     planned = plan_runs(workspace, system, suite_names, invalid)
     for plan in planned:  # a bad cron is an error before any run
@@ -190,31 +203,124 @@ def run_audits(
                     )
             else:
                 batch.refused.append((plan.suite.name, state.status))
+        context = _BatchContext(
+            workspace, batch.batch_id, lease, version, due_only, allow_draft, len(runnable)
+        )
+        drafts = [not states[plan.suite.name].runnable for plan in runnable]
         with _interruptible():
-            for number, plan in enumerate(runnable, start=1):
-                name = plan.suite.name
-                with locks.held(store, f"suite:{name}", lease) as acquired:
-                    if not acquired:
-                        say(
-                            f"[{number}/{len(runnable)}] {name}: skipped, another run holds its lock"
-                        )
-                        batch.skipped.append((name, "lock held by another run"))
-                        continue
-                    if due_only and not _due(store, workspace, plan, allow_draft):
-                        batch.skipped.append((name, "not due"))
-                        continue
-                    draft = not states[name].runnable
-                    label = " (DRAFT)" if draft else ""
-                    say(f"[{number}/{len(runnable)}] {name} ({plan.system}/{plan.dataset}){label}")
-                    outcome = _run_one(
-                        store, workspace.root, plan, batch.batch_id, draft, version, stage
-                    )
-                    batch.runs.append(outcome)
-                    if outcome.status == RunStatus.COMPLETE and not draft:
-                        update_findings(store, workspace, outcome.run_id, plan.suite)
+            if jobs > 1 and len(runnable) > 1:
+                store.close()  # no connection crosses a fork; each process opens its own
+                done = _run_parallel(context, runnable, drafts, jobs, clock or utc_now, say)
+            else:
+                done = [
+                    _audit_one(store, context, number, plan, draft, say, stage)
+                    for number, (plan, draft) in enumerate(zip(runnable, drafts, strict=True), 1)
+                ]
+        for plan, suite_done in zip(runnable, done, strict=True):
+            if suite_done.outcome is not None:
+                batch.runs.append(suite_done.outcome)
+            elif suite_done.skipped is not None:
+                batch.skipped.append((plan.suite.name, suite_done.skipped))
     finally:
         store.close()
     return batch
+
+
+@dataclass(frozen=True)
+class _BatchContext:
+    """What every suite of one batch runs with."""
+
+    workspace: Workspace
+    batch_id: str
+    lease: timedelta
+    version: str | None
+    due_only: bool
+    allow_draft: bool
+    total: int
+
+
+@dataclass
+class _SuiteDone:
+    """One suite's part of the batch: its run, or why it was skipped."""
+
+    outcome: RunOutcome | None = None
+    skipped: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+def _audit_one(
+    store: AuditStore,
+    context: _BatchContext,
+    number: int,
+    plan: PlannedRun,
+    draft: bool,
+    say: Progress,
+    stage: Stage | None,
+) -> _SuiteDone:
+    """One suite under its lock: skipped (lock held, not due) or run and recorded."""
+    name, total, workspace = plan.suite.name, context.total, context.workspace
+    with locks.held(store, f"suite:{name}", context.lease) as acquired:
+        if not acquired:
+            say(f"[{number}/{total}] {name}: skipped, another run holds its lock")
+            return _SuiteDone(skipped="lock held by another run")
+        if context.due_only and not _due(store, workspace, plan, context.allow_draft):
+            return _SuiteDone(skipped="not due")
+        label = " (DRAFT)" if draft else ""
+        say(f"[{number}/{total}] {name} ({plan.system}/{plan.dataset}){label}")
+        outcome = _run_one(
+            store, workspace.root, plan, context.batch_id, draft, context.version, stage
+        )
+        if outcome.status == RunStatus.COMPLETE and not draft:
+            update_findings(store, workspace, outcome.run_id, plan.suite)
+        return _SuiteDone(outcome=outcome)
+
+
+def _run_parallel(
+    context: _BatchContext,
+    runnable: list[PlannedRun],
+    drafts: list[bool],
+    jobs: int,
+    clock: Clock,
+    say: Progress,
+) -> list[_SuiteDone]:
+    """Each suite in a process of its own with its own store connection; a suite whose
+    extract would not fit in one job's share of memory runs alone."""
+    root = context.workspace.root
+    estimates = [extract_bytes(plan.dataset_config.options, root) for plan in runnable]
+    alone = runs_alone(estimates, jobs, available_memory())
+
+    def work(number: int) -> _SuiteDone:
+        store = AuditStore(context.workspace.store_url, clock=clock)
+        messages: list[str] = []
+        try:
+            plan = runnable[number - 1]
+            done = _audit_one(
+                store, context, number, plan, drafts[number - 1], messages.append, None
+            )
+        finally:
+            store.close()
+        done.messages = messages
+        return done
+
+    finished = run_in_processes(list(range(1, len(runnable) + 1)), work, jobs=jobs, alone=alone)
+    done: list[_SuiteDone] = []
+    for plan, draft, result in zip(runnable, drafts, finished, strict=True):
+        if isinstance(result, Failed):
+            result = _failed_suite(plan, result, draft)
+        for message in result.messages:
+            say(message)
+        done.append(result)
+    return done
+
+
+def _failed_suite(plan: PlannedRun, failed: Failed, draft: bool) -> _SuiteDone:
+    """A suite whose process raised or died: an error run in the batch, not a lost batch."""
+    status = RunStatus.INTERRUPTED if failed.interrupted else RunStatus.ERROR
+    outcome = RunOutcome("", plan.suite.name, plan.system, plan.dataset, status, None)
+    outcome.error = f"{plan.suite.name}: {failed.message}"
+    outcome.exit_code = ExitCode.ENGINE_ERROR
+    outcome.draft, outcome.band = draft, plan.band
+    return _SuiteDone(outcome=outcome, messages=[f"error: {outcome.error}"])
 
 
 def _due(store: AuditStore, workspace: Workspace, plan: PlannedRun, drafts: bool) -> bool:
@@ -349,11 +455,23 @@ def _counting(sink: Any, stage: Stage, what: str) -> Any:
     return counted
 
 
+_terminated = False
+
+
+def terminated_by_signal() -> bool:
+    """Whether this process was told to stop with SIGTERM during a run (which is recorded
+    as interrupted by then): the CLI then exits at once, without the interpreter's
+    finalisation, where native worker threads (pyarrow, GX) can still be running."""
+    return _terminated
+
+
 @contextmanager
 def _interruptible() -> Iterator[None]:
     """Treat SIGTERM like Ctrl-C, so a killed scheduler marks its run interrupted."""
 
     def _raise(_signum: int, _frame: Any) -> None:
+        global _terminated
+        _terminated = True
         raise KeyboardInterrupt
 
     try:

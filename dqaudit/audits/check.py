@@ -9,6 +9,7 @@ from typing import Any
 from dqaudit.engine.derivation import refuse_derived
 from dqaudit.engine.results import SuiteResult
 from dqaudit.engine.run import run_suite
+from dqaudit.expectations import gx_adapter
 from dqaudit.expectations.suite import load_suite
 
 
@@ -30,6 +31,7 @@ def check_source(
 
     suite = load_suite(suite_path)
     refuse_derived(suite)
+    gx_adapter.preload()  # GX's import overlaps reading the extract
     if stage is not None:
         stage(f"reading {path if path is not None else connector}", 0, None)
     extract = adhoc_extract(Path(path) if path is not None else None, connector, options)

@@ -67,12 +67,19 @@ def actions_export(
     from dqaudit.commands.progress import work_progress
 
     loaded, store = open_workspace_store(workspace)
-    # export_plans reports no progress of its own yet: the bar says the work goes on
     with work_progress("exporting action plans") as stage:
+        counted = None
         if stage is not None:
-            stage("exporting action plans", 0, None)
-        plans = export_plans(store, loaded, out, owner=owner, system=system)
+            counted = _findings_written(stage)
+        plans = export_plans(store, loaded, out, owner=owner, system=system, progress=counted)
     click.echo(describe_exports(plans))
+
+
+def _findings_written(stage: Any) -> Any:
+    def progress(done: int, total: int) -> None:
+        stage("exporting action plans (findings)", done, total)
+
+    return progress
 
 
 @actions.command("import")

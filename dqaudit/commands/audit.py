@@ -50,6 +50,15 @@ def audit() -> None:
     default=None,
     help="Also write each run's results page (self-contained HTML) into this folder.",
 )
+@click.option(
+    "--jobs",
+    type=int,
+    default=None,
+    callback=lambda _ctx, _param, value: _jobs(value),
+    help="How many suites run at once, each in its own process (default: the number of "
+    "cores; 1 runs them one after another). A suite whose extract would not fit in "
+    "memory beside the others runs alone.",
+)
 @handles_errors
 def audit_run(
     workspace: Path | None,
@@ -58,9 +67,11 @@ def audit_run(
     allow_draft: bool,
     due_only: bool,
     html_dir: Path | None,
+    jobs: int | None,
 ) -> None:
     """Run suites against their datasets, highest risk first, recording every result."""
     from dqaudit.audits.audit_run import run_audits
+    from dqaudit.audits.parallel import default_jobs
     from dqaudit.commands.console import describe_batch
     from dqaudit.commands.progress import work_progress
     from dqaudit.commands.terminal import emit
@@ -76,6 +87,7 @@ def audit_run(
             due_only=due_only,
             progress=report_line,
             stage=stage,
+            jobs=jobs if jobs is not None else default_jobs(),
         )
     emit(describe_batch(batch), wrap=True)
     for run in batch.runs:
@@ -171,3 +183,9 @@ def audit_show(run_id: str, workspace: Path | None, as_json: bool, html_file: Pa
         from dqaudit.commands.terminal import emit
 
         emit(describe_stored_run(document, run.rules), wrap=True)
+
+
+def _jobs(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.BadParameter(f"{value} is not a number of processes (give 1 or more)")
+    return value

@@ -4,7 +4,8 @@ Every cell is read as text and only an empty cell is null ("NA" and "NULL" are v
 unless column ``types`` are declared. Ragged rows are errors naming their line, unless
 ``on_bad_row`` says to skip or report them. Line numbers are physical: a record with a
 quoted newline is identified by the line it starts on. The common case (no quote
-characters in the file) is scanned with numpy; quoted files are scanned with ``csv``.
+characters in the file) is scanned with numpy; quoted files are scanned with ``csv``
+(a file without quotes is parsed by pyarrow, see arrow_csv).
 Only a file with bad rows under skip/report takes a slower path that rebuilds it.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dqaudit.connectors.arrow_csv import read_plain_text
 from dqaudit.connectors.base import (
     BadRowPolicy,
     Extract,
@@ -231,7 +233,9 @@ def _read_plain(
     first = shape.first_line.decode(encoding).lstrip("\ufeff").split(delimiter)
     names = _column_names(path, first if header else None, columns, len(first))
     try:
-        frame = _parse(path, path, encoding, delimiter, '"', header, names)
+        frame = read_plain_text(path, encoding, delimiter, header, first, names)
+        if frame is None:  # something pyarrow might read differently: pandas decides
+            frame = _parse(path, path, encoding, delimiter, '"', header, names)
     except InputError:
         data = path.read_bytes()
         layout = _scan_plain(path, data, encoding, ord(delimiter), header, bad)  # names the line

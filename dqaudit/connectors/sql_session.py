@@ -240,6 +240,27 @@ def _with(target: SqlTarget, engine_url: str, kwargs: dict[str, Any]) -> SqlTarg
     )
 
 
+def same_database(first: SqlTarget, second: SqlTarget) -> bool:
+    """Whether one statement in a session on ``first`` reads what ``second`` names.
+
+    The same SQLite file; otherwise the same URL (server, database, user and options such
+    as a search path, which decide what an unqualified table name means).
+    """
+    from sqlalchemy.engine import make_url
+
+    if first.dialect != second.dialect:
+        return False
+    if first.dialect == "sqlite":
+        path = _sqlite_file(first)
+        return path is not None and path == _sqlite_file(second)
+    return bool(make_url(first.url) == make_url(second.url))
+
+
+def _sqlite_file(target: SqlTarget) -> str | None:
+    creator = target.engine_kwargs.get("creator")
+    return creator.path if isinstance(creator, _SqliteReadOnly) else None
+
+
 def _create_engine(target: SqlTarget, url: str, kwargs: dict[str, Any]) -> Any:
     import sqlalchemy as sa
     from sqlalchemy.exc import NoSuchModuleError

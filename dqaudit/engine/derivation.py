@@ -17,6 +17,11 @@ An input names a dataset of the suite's own system, or of another system as
 ``system/dataset`` (a custody record's PNC ID looked up in ``pnc/nominals``). The kinds of
 the audit rule families (``reference_exists``, ``crime_id_continuity``, ...) are
 registered in ``dqaudit.expectations.rules.derived_kinds``; their logic lives there.
+
+A dataset read into memory is derived with pandas. A dataset validated in its database
+(pushdown) is derived there, as one SELECT, when every step's kind has a SQL form and
+every input is read with pushdown from the same database (see ``derivation_sql``);
+otherwise the run is refused, naming the step and the input.
 """
 
 from __future__ import annotations
@@ -189,6 +194,10 @@ def derive(suite: Any, extract: Extract, load: Loader, timezone: str = DEFAULT_T
     plan = steps(suite)
     if not plan:
         return Derived(extract)
+    if isinstance(extract, DatabaseExtract):
+        from dqaudit.engine.derivation_sql import derive_in_database
+
+        return Derived(*derive_in_database(suite, extract, plan, load))
     if not isinstance(extract, FrameExtract):
         raise InputError(
             f"{suite.source}: meta.dqaudit.derivation builds its dataset in memory; read the "
@@ -206,8 +215,10 @@ def derive(suite: Any, extract: Extract, load: Loader, timezone: str = DEFAULT_T
                 loaded = load(dataset)
                 if not isinstance(loaded, FrameExtract):
                     raise InputError(
-                        f"{suite.source}: derivation input '{dataset}' is read with pushdown; "
-                        "a derivation reads its inputs into memory (sql connector mode: pull)"
+                        f"{suite.source}: derivation input '{dataset}' is read with pushdown, "
+                        "and the dataset is read into memory; a derivation on pandas reads "
+                        "its inputs into memory too (sql connector mode: pull), and one in "
+                        "the database needs the dataset read with pushdown as well"
                     )
                 inputs[dataset] = loaded
                 fingerprint = loaded.fingerprint
@@ -304,12 +315,6 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
     """``audit run``'s hook: read the inputs through their own connectors and derive."""
     if declared(plan.suite) is None:
         return Derived(extract)
-    if isinstance(extract, DatabaseExtract):
-        raise InputError(
-            f"{plan.suite.source}: derived datasets are built with pandas; dataset "
-            f"'{plan.dataset}' is validated in its database (pushdown), so read it without "
-            "pushdown to run this suite"
-        )
     from dqaudit.connectors.registry import get_connector
     from dqaudit.connectors.spark import SparkExtract
     from dqaudit.workspace.config import load_workspace

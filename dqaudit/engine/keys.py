@@ -9,6 +9,7 @@ part. The same rule holds for database and Spark backends (checked in the databa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,8 +63,13 @@ def row_keys(
         )
     duplicated = pd.Series(keys[~blank]).duplicated(keep=False)
     if duplicated.any():
-        warnings.append(
-            f"key column(s) {', '.join(key_columns)} are not unique: "
-            f"{int(duplicated.sum())} rows share a key with another row"
-        )
+        warnings.append(duplicate_warning(key_columns, int(duplicated.sum())))
     return RowKeys(keys, blank, tuple(warnings))
+
+
+def duplicate_warning(key_columns: Sequence[str], rows: int) -> str:
+    """The warning for keys that do not identify one record, the same on every backend."""
+    return (
+        f"key column(s) {', '.join(key_columns)} are not unique: "
+        f"{rows} rows share a key with another row"
+    )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dqaudit.engine.backend import FailingRecord, HelperCounts, RuleWarning, plain
+from dqaudit.engine.backend import FailingRecord, HelperCounts, KeySource, RuleWarning, plain
 from dqaudit.engine.keys import RowKeys, row_keys
 from dqaudit.engine.pandas_eval import ConditionEvaluator, typed_values
 from dqaudit.engine.plan import PANDAS, AuditPlan, ExtractSchema, PlannedRule
@@ -141,21 +141,39 @@ class PreparedFrame:
         return [RuleWarning(found.message, [str(self.keys.keys[p]) for p in positions])]
 
     def failing_records(self, rule: PlannedRule, batch_size: int) -> Iterator[list[FailingRecord]]:
+        """The failing rows in file order; keys, sources and the rule's columns are taken
+        for all failing positions at once per column (not row by row, nor whole rows)."""
         outcome = self.outcomes()[rule.position]
         positions = np.sort(np.asarray(outcome.unexpected_index_list or [], dtype=np.int64))
         columns = list(rule.reads)
+        keys = self.keys.keys[positions]
+        by_line = self.keys.by_line[positions]
+        values = [_plain_values(self.frame[name], positions) for name in columns]
         for start in range(0, len(positions), batch_size):
-            chunk = positions[start : start + batch_size]
-            values = self.frame.iloc[chunk][columns]
-            records = values.astype(object).where(values.notna(), None).to_dict("records")
+            stop = start + batch_size
             yield [
                 FailingRecord(
-                    str(self.keys.keys[position]),
-                    {name: plain(value) for name, value in record.items()},
-                    self.keys.source(int(position)),
+                    str(key),
+                    dict(zip(columns, row, strict=True)),
+                    KeySource.LINE if line else KeySource.COLUMN,
                 )
-                for position, record in zip(chunk, records, strict=True)
+                for key, line, *row in zip(
+                    keys[start:stop].tolist(),
+                    by_line[start:stop].tolist(),
+                    *(column[start:stop] for column in values),
+                    strict=True,
+                )
             ]
+
+
+def _plain_values(series: pd.Series, positions: np.ndarray) -> list[Any]:
+    """The column's values at ``positions`` as JSON can store them (None for a null)."""
+    taken = series.iloc[positions]
+    dtype = taken.dtype
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return list(taken.to_numpy(dtype=object, na_value=None))  # text: str or None
+    boxed = taken.astype(object).where(taken.notna(), None)
+    return [plain(value) for value in boxed.tolist()]
 
 
 def _naive_ns(series: pd.Series) -> pd.Series:

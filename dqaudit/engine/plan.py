@@ -428,22 +428,21 @@ def _check_columns(suite: Suite, schema: ExtractSchema, rules: tuple[PlannedRule
 
 
 def _refuse_unsupported_derivation(suite: Suite, engine: str) -> None:
+    """Every derivation step must run on the engine: on a database (pushdown) only the
+    kinds with a SQL form do (``reference_exists``), the rest build their columns in memory."""
     spec = (suite.meta.get("dqaudit") or {}).get("derivation")
     if spec is None or engine == PANDAS:
         return
     items = spec if isinstance(spec, list) else [spec]
-    named = [str(item.get("kind")) for item in items if isinstance(item, dict)]
-    if engine == catalogue.SPARK:
-        refused = [kind for kind in named if engine not in catalogue.derivation_engines(kind)]
-        if not refused:
-            return  # built by key on the cluster (dqaudit.engine.spark_derivation)
-        raise InputError(
-            f"{suite.source}: meta.dqaudit.derivation ({', '.join(refused)}) builds its "
-            "dataset in memory (pandas); it does not run on spark"
-        )
-    kinds = ", ".join(named)
+    kinds = [str(item.get("kind")) for item in items if isinstance(item, dict)]
+    unsupported = [kind for kind in kinds if engine not in catalogue.derivation_engines(kind)]
+    if not unsupported and len(kinds) == len(items):
+        return
+    shown = ", ".join(dict.fromkeys(unsupported)) or "a step without a kind"
+    there = [d.kind for d in catalogue.DERIVATIONS if engine in d.engines]
+    hint = f" (the derivations that do: {', '.join(there)})" if there else ""
     raise InputError(
-        f"{suite.source}: meta.dqaudit.derivation ({kinds}) builds its dataset in memory "
-        f"(pandas); it does not run on {engine}, so read the dataset into memory (sql "
-        "connector mode: pull) to run this suite"
+        f"{suite.source}: meta.dqaudit.derivation ({shown}) builds its dataset in memory "
+        f"(pandas); it does not run on {engine}{hint}, so read the dataset into memory "
+        "(sql connector mode: pull) to run this suite"
     )

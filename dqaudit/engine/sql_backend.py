@@ -26,10 +26,12 @@ from dqaudit.engine.backend import (
     key_text,
     plain,
 )
+from dqaudit.engine.keys import duplicate_warning
 from dqaudit.engine.plan import AuditPlan, ColumnKind, ExtractSchema, PlannedRule
 from dqaudit.engine.sql_eval import SqlHelpers, definite, register_sqlite_functions, sa_text
 from dqaudit.errors import DqauditError, InputError
 from dqaudit.expectations import gx_adapter
+from dqaudit.expectations.rules import sql as sql_rules
 from dqaudit.expectations.rules.sql import engine_name
 
 if TYPE_CHECKING:
@@ -79,7 +81,7 @@ class SqlBackend:
         with self._errors():
             with _engine(self.target) as engine, engine.connect() as connection:
                 dialect = connection.dialect  # initialised: knows the server's version
-                self._check_keys(plan, connection)
+                key_warnings = self._check_keys(plan, connection)
                 counts = self._helper_counts(plan, helpers, connection)
             rows = [r.check for r in plan.rules if not r.schema_rule]
             schema_rules = [r.check for r in plan.rules if r.schema_rule]
@@ -90,7 +92,9 @@ class SqlBackend:
             query = _helper_query(self.extract, plan, helpers, dialect)
             with gx_adapter.validate_sql(self._asset(query), rows) as validation:
                 outcomes.update(validation.outcomes)
-                yield PreparedSql(self, plan, validation, outcomes, counts)
+                prepared = PreparedSql(self, plan, validation, outcomes, counts)
+                prepared.key_warnings = key_warnings
+                yield prepared
 
     def _asset(self, query: str | None) -> gx_adapter.SqlAsset:
         extract = self.extract
@@ -104,10 +108,11 @@ class SqlBackend:
             query=None if query is None else query.replace(":", "\\:"),
         )
 
-    def _check_keys(self, plan: AuditPlan, connection: Any) -> None:
-        """A blank key part is an input error here: a database has no lines to fall back on."""
+    def _check_keys(self, plan: AuditPlan, connection: Any) -> list[str]:
+        """A blank key part is an input error here: a database has no lines to fall back on.
+        Keys shared by several rows are a warning, as on pandas (keys.duplicate_warning)."""
         if not plan.key_columns:
-            return
+            return []
         source = (
             sa.text(self.extract.select_sql)
             .columns(*[sa.column(c) for c in plan.key_columns])
@@ -126,6 +131,19 @@ class SqlBackend:
                     "a database has no lines to identify them by, so every key part must "
                     "be present"
                 )
+        parts = [
+            sql_rules.exact(sa_text(source.c[n], self.engine), self.engine)
+            for n in plan.key_columns
+        ]
+        groups = (
+            sa.select(sa.func.count().label("n"))
+            .select_from(source)
+            .group_by(*parts)
+            .having(sa.func.count() > 1)
+            .subquery("dqaudit_shared")
+        )
+        shared = connection.execute(sa.select(sa.func.sum(groups.c.n))).scalar()
+        return [duplicate_warning(plan.key_columns, int(shared))] if shared else []
 
     def _helper_counts(self, plan: AuditPlan, helpers: SqlHelpers, connection: Any) -> HelperCounts:
         """Rows each condition selects and values the helpers cannot read: one query."""

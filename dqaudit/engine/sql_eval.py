@@ -141,7 +141,16 @@ class SqlHelpers:
         )
         if self.engine == "sqlite":
             return sa.literal(f"{text}.000000")
-        return sa.cast(sa.literal(text), sa.DateTime())
+        return sa.cast(sa.literal(text), self._datetime_type())
+
+    def _datetime_type(self) -> Any:
+        """Timestamps to the microsecond, as pandas reads them: MariaDB's plain DATETIME
+        drops fractions of a second (09:00:00.5 would not be after 09:00)."""
+        if self.engine == "mariadb":
+            from sqlalchemy.dialects.mysql import DATETIME
+
+            return DATETIME(fsp=6)
+        return sa.DateTime()
 
     def _double(self) -> Any:
         if self.engine == "mariadb":
@@ -168,7 +177,7 @@ class SqlHelpers:
             ),
             else_=text,
         )
-        local = sa.cast(sa.func.replace(base, "T", " "), sa.DateTime())
+        local = sa.cast(sa.func.replace(base, "T", " "), self._datetime_type())
         digits = sa.func.replace(sa.func.substr(offset, 2), ":", "")
         minutes = sa.cast(sa.func.substr(digits, 1, 2), sa.Integer()) * 60 + sa.func.coalesce(
             sa.cast(sa.func.nullif(sa.func.substr(digits, 3, 2), ""), sa.Integer()), 0
@@ -194,10 +203,9 @@ class SqlHelpers:
         blank = self._blank(condition.column)
         if isinstance(condition, IsNull):
             return definite(sa.not_(blank) if condition.negated else blank)
-        text = sql_rules.exact(sa_text(sa.column(condition.column), self.engine), self.engine)
+        text = bytewise(sa_text(sa.column(condition.column), self.engine), self.engine)
         if isinstance(condition, StringTest):
-            operation = getattr(text, condition.kind)
-            return definite(sa.and_(sa.not_(blank), operation(condition.text, autoescape=True)))
+            return definite(sa.and_(sa.not_(blank), _string_test(text, condition, self.engine)))
         if isinstance(condition, Compare):
             return self._compare(condition.column, condition.operator, condition.value, unreadable)
         assert isinstance(condition, InList)
@@ -217,7 +225,7 @@ class SqlHelpers:
     def _compare(self, column: str, operator: str, value: Value, unreadable: dict[str, Any]) -> Any:
         blank = self._blank(column)
         if value.kind == "text":
-            left = sql_rules.exact(sa_text(sa.column(column), self.engine), self.engine)
+            left = bytewise(sa_text(sa.column(column), self.engine), self.engine)
             right: Any = value.value
             readable: Any = sa.not_(blank)
         else:
@@ -239,11 +247,35 @@ class SqlHelpers:
         assert isinstance(value.value, dt.datetime)
         if self.engine == "sqlite":
             return sa.literal(value.value.strftime("%Y-%m-%d %H:%M:%S.%f"))
-        return sa.cast(sa.literal(value.value.isoformat(sep=" ")), sa.DateTime())
+        return sa.cast(sa.literal(value.value.isoformat(sep=" ")), self._datetime_type())
 
     def _blank(self, column: str) -> Any:
         reference: Any = sa.column(column)
         return sa.or_(reference.is_(None), sa_text(reference, self.engine) == "")
+
+
+def bytewise(text: Any, engine: str) -> Any:
+    """Text compared by code point, as pandas compares it, whatever the column's collation
+    (a linguistic one on PostgreSQL sorts "a" before "B"; NOCASE on SQLite ignores case)."""
+    if engine == "postgresql":
+        return text.collate("C")
+    if engine == "sqlite":
+        return text.collate("BINARY")
+    return sql_rules.exact(text, engine)
+
+
+def _string_test(text: Any, condition: StringTest, engine: str) -> Any:
+    """startswith/endswith/contains of plain text, case counting, as pandas tests them."""
+    if engine != "sqlite":
+        return getattr(text, condition.kind)(condition.text, autoescape=True)
+    # SQLite's LIKE ignores ASCII case: compare the substring itself instead
+    needle = sa.literal(condition.text, sa.Text())
+    if condition.kind == "contains":
+        return sa.func.instr(text, needle) > 0
+    if condition.kind == "startswith":
+        return sa.func.substr(text, 1, sa.func.length(needle)).collate("BINARY") == needle
+    start = sa.func.length(text) - sa.func.length(needle) + 1
+    return sa.and_(start >= 1, sa.func.substr(text, start).collate("BINARY") == needle)
 
 
 def sa_text(column: Any, engine: str) -> Any:

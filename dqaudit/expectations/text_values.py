@@ -59,7 +59,7 @@ def read_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     readable = text.str.strip(" ").str.fullmatch(NUMBER_PATTERN).fillna(False).to_numpy(bool)
     numbers = pd.Series(np.nan, index=values.index, dtype="float64")
     if readable.any():
-        numbers[readable] = pd.to_numeric(text[readable].str.strip(" "), errors="coerce")
+        numbers[readable] = _grammar_floats(text[readable].str.strip(" "))
     numeric = _numeric_objects(values) & ~is_text
     if numeric.any():
         numbers[numeric] = pd.to_numeric(values[numeric], errors="coerce")
@@ -91,8 +91,11 @@ def read_datetimes(
     candidate = stripped.str.fullmatch(DATETIME_PATTERN).fillna(False).to_numpy(bool)
     if candidate.any():
         chosen = stripped[candidate]
-        years = pd.to_numeric(chosen.str.slice(0, 4), errors="coerce")
-        in_range = ((years >= FIRST_YEAR) & (years <= LAST_YEAR)).to_numpy()
+        # Four ASCII digits (the pattern matched): compared as text, as numbers compare,
+        # without parsing a million years one by one.
+        years = chosen.str.slice(0, 4)
+        in_range = (years >= f"{FIRST_YEAR:04d}") & (years <= f"{LAST_YEAR:04d}")
+        in_range = in_range.fillna(False).to_numpy(bool)
         positions = np.flatnonzero(candidate)[in_range]
         if len(positions):
             parsed = pd.to_datetime(
@@ -106,6 +109,20 @@ def read_datetimes(
         stamps[dated] = converted
         stamps_present = stamps.notna().to_numpy()
     return stamps, present & ~stamps_present
+
+
+def _grammar_floats(text: pd.Series) -> np.ndarray:
+    """Text the number grammar accepts, as float64, correctly rounded. pyarrow's cast
+    parses in C over the whole column (pandas' to_numeric goes value by value); where
+    it refuses anything, to_numeric decides, as before."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return pc.cast(pa.array(text.array), pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return pd.to_numeric(text, errors="coerce").to_numpy("float64")
 
 
 def _as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -124,6 +141,10 @@ def _as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _numeric_objects(values: pd.Series) -> np.ndarray:
     import numbers
 
+    import numpy as np
+
+    if not _holds_objects(values):  # a text column (pandas' str dtype) holds only text
+        return np.zeros(len(values), dtype=bool)
     return values.map(
         lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v
     ).to_numpy(bool)
@@ -132,7 +153,21 @@ def _numeric_objects(values: pd.Series) -> np.ndarray:
 def _datetime_objects(values: pd.Series) -> np.ndarray:
     import datetime as dt
 
+    import numpy as np
+
+    if not _holds_objects(values):
+        return np.zeros(len(values), dtype=bool)
     return values.map(lambda v: isinstance(v, dt.datetime | dt.date)).to_numpy(bool)
+
+
+def _holds_objects(values: pd.Series) -> bool:
+    """Whether a column may hold Python objects of any type (numbers and datetimes read
+    from a workbook or a database among text), which then are looked at one by one."""
+    import pandas as pd
+
+    return pd.api.types.is_object_dtype(values.dtype) or not pd.api.types.is_string_dtype(
+        values.dtype
+    )
 
 
 def _naive_ns(series: pd.Series) -> pd.Series:

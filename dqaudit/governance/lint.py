@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dqaudit.connectors.registry import read_header
-from dqaudit.engine import derivation
+from dqaudit.engine import derivation, derivation_sql
 from dqaudit.engine.plan import ExtractSchema, plan_problems
 from dqaudit.errors import DqauditError, InputError
 from dqaudit.expectations import gx_adapter
+from dqaudit.expectations.rules import catalogue
 from dqaudit.expectations.rules.catalogue import PANDAS
 from dqaudit.expectations.rules.sql import engine_name
 from dqaudit.expectations.suite import (
@@ -253,6 +254,7 @@ class _Context:
         self.schema: ExtractSchema | None = None
         self.engine = PANDAS
         self.columns_from: str | None = None
+        self.dialect: str | None = None  # the dataset's database, when read with pushdown
 
     def workspace_problems(self) -> list[Problem]:
         suite, workspace = self.suite, self.workspace
@@ -278,6 +280,7 @@ class _Context:
         if header is None:
             return problems
         columns = list(header.columns)
+        self.dialect, self.columns_from = header.dialect, header.source
         for step in steps or []:
             problems += self._derivation_columns(step, columns, datasets if inputs_ok else {})
             columns += [c for c in derivation.added_columns(step) if c not in columns]
@@ -366,7 +369,38 @@ class _Context:
                 problems += _missing(
                     self.suite, step, wanted, list(header.columns), f"input '{name}' ({given})"
                 )
+                problems += self._input_mode(step, name, given, header)
         return problems
+
+    def _input_mode(
+        self, step: derivation.Step, name: str, given: str, header: ExtractHeader
+    ) -> list[Problem]:
+        """What a run refuses of an input's reading: one read with pushdown for a derivation
+        on pandas, or, for one in the database, an input read into memory or from another
+        kind of database (whether a same-kind database is the same one, the run checks)."""
+        suite, dialect = self.suite, self.dialect
+        engine = engine_name(dialect) if dialect else PANDAS
+        if engine not in catalogue.derivation_engines(step.kind):
+            return []  # the plan's own check names the kind
+        message = None
+        if dialect is None and header.dialect is not None:
+            message = (
+                f"{suite.source}: meta.dqaudit.derivation ({step.kind}) input '{name}' "
+                f"({given}) is read with pushdown, and the dataset is read into memory; a "
+                "derivation on pandas reads its inputs into memory too (sql connector mode: "
+                "pull), and one in the database needs the dataset read with pushdown as well"
+            )
+        elif dialect is not None and header.dialect is None:
+            message = derivation_sql.input_in_memory(
+                suite, step.kind, name, given, self.columns_from or ""
+            )
+        elif dialect is not None and engine_name(header.dialect) != engine:
+            message = derivation_sql.input_elsewhere(
+                suite, step.kind, name, given, header.source, self.columns_from or ""
+            )
+        if message is None:
+            return []
+        return [Problem(Severity.ERROR, message, setting="meta.dqaudit.derivation.inputs")]
 
     def plan_problems(self) -> list[Problem]:
         """The audit plan's own checks: the suite's (keys, derivation engine), then each

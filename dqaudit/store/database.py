@@ -180,8 +180,17 @@ class AuditStore(_Repositories):
         return self._guarded(self.engine.connect)
 
     def writing(self) -> AbstractContextManager[Connection]:
-        """A transaction, committed on leaving; errors roll it back and are translated."""
-        return self._guarded(self.engine.begin)
+        """A transaction, committed on leaving; errors roll it back and are translated.
+
+        On SQLite it starts ``BEGIN IMMEDIATE`` (see ``_sqlite_begin``), so that writers
+        in several processes (``audit run --jobs``) queue on the busy timeout instead of
+        failing when one read the database before another committed.
+        """
+        return self._guarded(self._writer.begin)
+
+    @cached_property
+    def _writer(self) -> Engine:
+        return self.engine.execution_options(**{_WRITE_OPTION: True})
 
     @contextmanager
     def transaction(self) -> Iterator[StoreTransaction]:
@@ -228,6 +237,7 @@ class AuditStore(_Repositories):
             ) from None
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
+            sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
 
     def _migrate(self) -> None:
@@ -247,7 +257,7 @@ class AuditStore(_Repositories):
 
     def _apply_migrations(self) -> None:
         versions = migrations.schema_versions
-        with self.engine.begin() as connection:
+        with self._writer.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
             migrations.create_bookkeeping(connection)
@@ -365,12 +375,25 @@ class AuditStore(_Repositories):
         return self.references.for_run(run_id)
 
 
+_WRITE_OPTION = "dqaudit_write"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # Transactions are begun by _sqlite_begin, not by the driver (SQLAlchemy's recipe).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Why IMMEDIATE for writes: a deferred transaction that read before another process
+    committed cannot then write (SQLITE_BUSY at once, the busy timeout does not apply);
+    an immediate one takes the write lock first, waiting up to the busy timeout."""
+    immediate = connection.get_execution_options().get(_WRITE_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _reason(exc: SQLAlchemyError) -> str:

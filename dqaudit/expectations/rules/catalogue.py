@@ -123,9 +123,10 @@ AUDIT_RULES: tuple[BuiltinRule, ...] = (
 AUDIT_DERIVATIONS: tuple[BuiltinDerivation, ...] = (
     BuiltinDerivation(
         "reference_exists",
-        (PANDAS,),
+        ALL_ENGINES,
         "the value (one or more columns) exists in another dataset's column(s); Y/N, blank "
-        "when missing. SQL form: integrity.reference_result_sql (EXISTS subquery)",
+        "when missing. In the database (pushdown) when the dataset and the reference are "
+        "read with pushdown from the same database (an EXISTS or IN subquery)",
         {
             "kind": "reference_exists",
             "inputs": {"reference": "pnc/nominals"},
@@ -413,15 +414,17 @@ DERIVATIONS: tuple[BuiltinDerivation, ...] = (
 )
 
 _BY_TYPE = {rule.expectation_type: rule for rule in RULES}
+_DERIVATION_BY_KIND = {derivation.kind: derivation for derivation in DERIVATIONS}
+
+
+def derivation_engines(kind: str) -> tuple[str, ...]:
+    """The engines a derivation kind runs on (none for a kind dqaudit does not have)."""
+    derivation = _DERIVATION_BY_KIND.get(kind)
+    return derivation.engines if derivation else ()
 
 
 def builtin_rule(expectation_type: str) -> BuiltinRule | None:
     return _BY_TYPE.get(expectation_type)
-
-
-def derivation_engines(kind: str) -> tuple[str, ...]:
-    """The engines a derivation kind is built on (none for an unknown kind)."""
-    return next((d.engines for d in DERIVATIONS if d.kind == kind), ())
 
 
 def require_engine(expectation_type: str, engine: str, label: str | None = None) -> None:

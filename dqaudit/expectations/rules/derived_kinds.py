@@ -8,9 +8,16 @@ itself in ``validate(where)``. The engine (``dqaudit.engine.derivation``) parses
 suite's declaration, loads the inputs, checks the columns and calls ``build``; no logic
 of a kind lives there.
 
-All of them are pandas only today. SQL/Spark ports: ``reference_exists`` has its SQL form
-(``integrity.reference_result_sql``, an EXISTS subquery) ready for the pushdown backend;
-the others would be ports of their pandas function.
+A kind may also declare its SQL form, ``sql(source, inputs, options, engine) -> [labelled
+column expressions]``: SQLAlchemy expressions over ``source`` (the dataset's SELECT as a
+subquery) and ``inputs`` (each input's SELECT as a subquery, in the same database) that
+compute the same columns as ``build``, for the rule engine name ``engine``. The engine
+compiles them with literal values inline, so a SQL form binds only its own constants
+(``'Y'``, ``'N'``), never a value from the data or the suite. A dataset
+validated in its database (pushdown) can then be derived there, with no row leaving it
+(``dqaudit.engine.derivation_sql``). ``reference_exists`` has one (an EXISTS subquery on
+PostgreSQL, an IN subquery on SQLite and MariaDB); the others are pandas only until their logic is ported, and the
+catalogue's ``engines`` for each kind say the same (a test holds the two together).
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ class Context:
 
 
 Build = Callable[[pd.DataFrame, dict[str, pd.DataFrame], Any, Context], pd.DataFrame]
+# (source subquery, input name -> subquery, options, rule engine name) -> labelled columns
+SqlBuild = Callable[[Any, dict[str, Any], Any, str], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,7 @@ class Kind:
     inputs: tuple[str, ...]
     options: type
     build: Build
+    sql: SqlBuild | None = None  # the SQL form, where the kind has one
 
 
 def _reference_exists(
@@ -51,8 +61,16 @@ def _reference_exists(
     return integrity.reference_exists(frame, inputs["reference"], options)
 
 
+def _reference_exists_sql(
+    source: Any, inputs: dict[str, Any], options: Any, engine: str
+) -> list[Any]:
+    return [integrity.reference_result_sql(source, inputs["reference"], options, engine)]
+
+
 KINDS: dict[str, Kind] = {
-    "reference_exists": Kind(("reference",), integrity.ReferenceOptions, _reference_exists),
+    "reference_exists": Kind(
+        ("reference",), integrity.ReferenceOptions, _reference_exists, _reference_exists_sql
+    ),
     "crime_id_continuity": Kind(
         ("previous",), policeuk.ContinuityOptions, policeuk.derive_continuity
     ),

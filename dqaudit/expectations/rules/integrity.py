@@ -24,9 +24,10 @@ UPRN held as a database integer.
 
 Two forms share these semantics: :func:`reference_exists` over pandas frames (the form
 derivations run today) and :func:`reference_exists_sql`, a SQLAlchemy expression (an
-EXISTS subquery against the other dataset's table in the same database; an IN subquery
-on MariaDB) for the SQL pushdown backend; both are tested to give the same answer on
-SQLite, PostgreSQL and MariaDB.
+EXISTS subquery against the other dataset's table in the same database on PostgreSQL;
+an IN subquery on SQLite and MariaDB) for the SQL pushdown backend, where an audit of a
+dataset read with pushdown derives its column (``dqaudit.engine.derivation_sql``); both
+are tested to give the same answer on SQLite, PostgreSQL and MariaDB.
 """
 
 from __future__ import annotations
@@ -150,10 +151,12 @@ def reference_exists_sql(
 ) -> sa.ColumnElement[bool]:
     """Whether the row's value is in the reference, as a condition on rows of ``source``.
 
-    PostgreSQL and SQLite: ``EXISTS (SELECT 1 FROM reference WHERE reference.col =
-    source.col ...)``, correlated on ``source``. MariaDB: ``(source.col, ...) IN (SELECT
-    reference.col, ... FROM reference WHERE <no part NULL>)``, because MariaDB's subquery
-    cache keys a correlated subquery on the outer column under its collation, so with the
+    PostgreSQL: ``EXISTS (SELECT 1 FROM reference WHERE reference.col = source.col ...)``,
+    correlated on ``source`` (PostgreSQL hashes it). SQLite and MariaDB: ``(source.col,
+    ...) IN (SELECT reference.col, ... FROM reference WHERE <no part NULL>)``, computed
+    once: SQLite runs a correlated EXISTS in a select list row by row over the whole
+    reference (10,000 rows against 10,000: 8.8 s, the IN form 0.02 s), and MariaDB's
+    subquery cache keys a correlated subquery on the outer column under its collation, so with the
     default case-insensitive collations 'abc' reuses the answer computed for 'ABC' and a
     correlated EXISTS gives wrong answers even over binary comparisons. Both sides are
     compared as text, byte for byte on MariaDB (``sql.exact``), as :func:`reference_exists`
@@ -163,7 +166,7 @@ def reference_exists_sql(
     pairs = _pairs(source, reference, columns, reference_columns or columns)
     mine = [sql.exact(sql.as_text(column), engine) for column, _ in pairs]
     theirs = [sql.exact(sql.as_text(column), engine) for _, column in pairs]
-    if engine == "mariadb":
+    if engine in ("mariadb", "sqlite"):
         known = sa.select(*theirs).where(*(column.is_not(None) for _, column in pairs))
         if len(pairs) == 1:
             return mine[0].in_(known)
