@@ -6,11 +6,14 @@ metric name (GX keeps one implementation per metric and engine, so the pandas an
 ones stay as they are). It needs pyspark and is called by the Spark backend, never at
 import of the library, so dqaudit runs without the ``spark`` extra.
 
-``validate_spark`` is the prototype of the adapter's Spark validation (to move into
-``gx_adapter`` with the backend): one ``validate`` call per suite with BASIC results
-passed to ``validate()`` itself (GX ignores a ``result_format`` set on the expectation or
-suite), no samples, and a datasource that does not persist the batch (GX persists it by
-default and never unpersists it). Checked on GX 1.24.1 with pyspark 4.1.4.
+``spark_validation`` is the Spark backend's validation (kept here rather than in
+``gx_adapter``, so the adapter stays as the pandas and SQL backends use it): one
+``validate`` call per suite with BASIC results passed to ``validate()`` itself (GX ignores
+a ``result_format`` set on the expectation or suite), no samples, and a datasource that
+does not persist the batch (GX persists it by default and never unpersists it); its
+``SparkValidation.failing_rows`` streams each rule's failing rows from GX's own domain
+and condition, as ``gx_adapter.SqlValidation`` does for pushdown. ``validate_spark`` is
+the same for outcomes only. Checked on GX 1.24.1 with pyspark 4.1.4.
 """
 
 from __future__ import annotations
