@@ -123,7 +123,7 @@ AUDIT_RULES: tuple[BuiltinRule, ...] = (
 AUDIT_DERIVATIONS: tuple[BuiltinDerivation, ...] = (
     BuiltinDerivation(
         "reference_exists",
-        ALL_ENGINES,
+        (PANDAS, *SQL_ENGINES),
         "the value (one or more columns) exists in another dataset's column(s); Y/N, blank "
         "when missing. In the database (pushdown) when the dataset and the reference are "
         "read with pushdown from the same database (an EXISTS or IN subquery)",
