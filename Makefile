@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/derivation_pushdown.py
 	$(BIN)/python bench/store_writes.py
 	$(BIN)/python bench/plans_export.py
+	$(BIN)/python bench/spark_backend.py
 	$(BIN)/python bench/rules_overhead.py
 	$(BIN)/python bench/batch_jobs.py
 

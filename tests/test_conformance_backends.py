@@ -32,7 +32,7 @@ from dqaudit.connectors.registry import get_connector
 from dqaudit.engine.run import run_suite
 from dqaudit.errors import DqauditError, ExitCode
 from dqaudit.expectations.suite import load_suite, suite_from_dict
-from tests.conftest import SAMPLE_DATA, rule
+from tests.conftest import SAMPLE_DATA, SPARK_SOCKET_WARNING, rule
 
 SUITES = SAMPLE_DATA / "workspace" / "suites"
 # suite -> (the extract as CSV text, its key)
@@ -359,3 +359,455 @@ def test_a_blank_key_is_a_line_in_a_file_and_an_error_in_a_database(databases: A
         assert "key column code is blank on 1 row(s)" in found["error"] or (
             "key column(s) code blank on 1 row(s)" in found["error"]
         ), name
+
+
+# --- Spark: the same documents from the shared local session ---------------------------
+# Spark tests share the session fixture (conftest: local[1], UI off, one shuffle
+# partition); each loads its rows as text columns into a temporary view and reads it with
+# the spark connector. py4j's socket ResourceWarning is filtered for these tests only.
+
+SPARK_TEMPLATES = {**TEMPLATES, "pnc_court_results": ("pnc/court_results.csv", ["result_ref"])}
+
+
+def spark_extract(session: Any, rows: list[dict[str, Any]], columns: list[str]) -> Any:
+    """The rows as a Spark table of text columns, read through the spark connector."""
+    from dqaudit.connectors.spark import extract_table
+    from dqaudit.connectors.spark_session import SparkSessionInfo
+
+    schema = ", ".join(f"`{c.replace('`', '``')}` string" for c in columns)
+    dataframe = session.createDataFrame([[r[c] for c in columns] for r in rows], schema)
+    view = f"conf_{uuid.uuid4().hex[:10]}"
+    dataframe.createOrReplaceTempView(view)
+    return extract_table(SparkSessionInfo(session, "session local[1]", False, False), view)
+
+
+@pytest.mark.parametrize("name", sorted(SPARK_TEMPLATES))
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET_WARNING)
+def test_every_template_gives_the_files_document_on_spark(name: str, spark: Any) -> None:
+    path, key = SPARK_TEMPLATES[name]
+    suite = load_suite(SUITES / f"{name}.json")
+    csv_extract = first_rows(read_csv(SAMPLE_DATA / path), ROWS_PER_TEMPLATE)
+    expected = document(csv_extract, suite, key)
+    assert expected["exit"] in (0, 1), expected
+    found = document(spark_extract(spark, *frame_rows(csv_extract)), suite, key)
+    assert found == expected, "Spark differs from the file"
+    assert any(r["failing_keys"] for r in found["results"]), "no rule failed: a weak case"
+
+
+def file_and_spark(session: Any, suite: Any, key: list[str], rows: list[dict[str, Any]]) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    from dqaudit.connectors.base import Fingerprint
+
+    columns = list(rows[0])
+    frame = pd.DataFrame(rows, dtype="str")
+    on_file = FrameExtract(
+        frame, Fingerprint("cases.csv", "-", len(frame), columns), np.arange(2, len(rows) + 2)
+    )
+    return document(on_file, suite, key), document(
+        spark_extract(session, rows, columns), suite, key
+    )
+
+
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET_WARNING)
+def test_conditions_typed_values_and_composite_keys_alike_on_spark(
+    spark: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "codes.yml").write_text(
+        "name: test codes\nsource: a test\ncodes: [A, B]\n", encoding="utf-8"
+    )
+    numeric = {"type": "comparison", "column": {"name": "s4"}, "operator": "==", "parameter": 4}
+    suite = case_suite(
+        rule("expect_column_values_to_not_be_null", "P", column="code", row_condition="s4 == 4"),
+        rule(
+            "expect_column_values_to_not_be_null",
+            "G",
+            column="code",
+            row_condition='col("s4")==4',
+            condition_parser="great_expectations",
+        ),
+        rule("expect_column_values_to_not_be_null", "D", column="code", row_condition=numeric),
+        rule(
+            "expect_column_values_to_be_in_set",
+            "NOT",
+            column="code",
+            value_set=["A"],
+            row_condition='force != "20" and not when.isnull() and val not in [7, 8]',
+            condition_parser="pandas",
+        ),
+        rule(
+            "expect_column_values_to_not_be_null",
+            "NONE",
+            column="val",
+            row_condition='when > date("2030-01-01")',
+            condition_parser="great_expectations",
+        ),
+        rule("expect_column_values_to_be_between", "N", column="val", min_value=0, max_value=10),
+        rule(
+            "expect_column_values_to_be_between",
+            "W",
+            column="when",
+            min_value="2024-01-01",
+            max_value="2024-12-31",
+        ),
+        rule("expect_column_median_to_be_between", "M", column="val", min_value=0, max_value=10),
+        rule("expect_column_values_to_match_regex", "R", column="code", regex="^[A-Z]$"),
+        rule("expect_column_values_to_be_in_code_list", "L", column="code", code_list="codes.yml"),
+        rule("expect_column_values_to_be_unique", "U", column="force"),
+        rule("expect_column_values_to_not_be_null", "MOSTLY", column="code", mostly=0.7),
+        rule("expect_table_columns_to_match_set", "T", column_set=CASE_COLUMNS),
+        path=tmp_path / "case.json",
+    )
+    on_file, on_spark = file_and_spark(spark, suite, ["force", "id"], CASE_ROWS)
+    assert on_spark == on_file
+    keys = {r["rule_id"]: r["failing_keys"] for r in on_spark["results"]}
+    assert keys["P"] == keys["G"] == keys["D"] == [("43|4", 1)]
+    assert keys["N"] == [("20|2", 1), ("43|3", 1)] and keys["W"] == [("43|3", 1), ("43|4", 1)]
+    assert keys["R"] == keys["L"] == [("43|3", 1)]
+    mostly = next(r for r in on_spark["results"] if r["rule_id"] == "MOSTLY")
+    assert mostly["success"] is True and mostly["failing_keys"] == [("43|4", 1)]
+
+
+POLICE_ROWS = [
+    {
+        "force": force,
+        "ref": str(n),
+        "pnc_id": pnc,
+        "postcode": postcode,
+        "asn": asn,
+        "vrm": vrm,
+        "seen": seen,
+        "received": received,
+        "entered": entered,
+        "arrested": arrested,
+        "kind": kind,
+    }
+    for n, (force, pnc, postcode, asn, vrm, seen, received, entered, arrested, kind) in enumerate(
+        [
+            (
+                "01",
+                "2001/0171310W",
+                "B1 1AY",
+                "1101ZD0100000448754K",
+                "AB12 CDE",
+                "2013-01-01",
+                "2024-03-01 09:00",
+                "2024-03-02 09:00",
+                "2024-03-01 08:00",
+                "A",
+            ),
+            (
+                "01",
+                "2001/0171310X",
+                "b1 1ay",
+                "1101ZD0100000448754L",
+                "AB12 CDI",
+                "2013-01-01",
+                "2024-03-01 09:00",
+                "2024-03-20 09:00",
+                "2024-03-01 08:00",
+                "A",
+            ),
+            (
+                "02",
+                "79/163001B",
+                None,
+                "11/01ZD/01/448754K",
+                "AB12 CDE",
+                "2011-01-01",
+                "2024-10-27 01:30",
+                "2024-10-27 01:10",
+                "2024-10-27 01:30",
+                "B",
+            ),
+            (
+                "02",
+                "2999/0171310M",
+                "GIR 0AA",
+                None,
+                None,
+                None,
+                "2024-03-30 23:00",
+                None,
+                "2024-03-31 02:30",
+                "A",
+            ),
+            (
+                "03",
+                None,
+                "QA1 1AA",
+                "11B01ZD0100000448754L",
+                "A123 BCD",
+                "not a date",
+                "2024-03-31 00:30",
+                "2024-03-31 03:30",
+                "2024-03-31 05:00",
+                "B",
+            ),
+            (
+                "03",
+                "2008/0056560Z",
+                "EC1A 1BB",
+                "1101zd0100000448754K",
+                "ab12 cde",
+                "2024-01-01",
+                "not a time",
+                "2024-03-01 09:00",
+                None,
+                "A",
+            ),
+        ]
+    )
+]
+
+
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET_WARNING)
+def test_the_police_rules_alike_on_spark(spark: Any) -> None:
+    """Identifiers natively, timeliness and order through the timing functions in UDFs,
+    with a composite key, row conditions, ``mostly`` and a clock-change warning."""
+    suite = case_suite(
+        rule("expect_column_values_to_be_valid_pnc_id", "PNC", column="pnc_id"),
+        rule(
+            "expect_column_values_to_be_valid_uk_postcode",
+            "PC",
+            column="postcode",
+            row_condition='kind == "A"',
+            condition_parser="pandas",
+        ),
+        rule("expect_column_values_to_be_valid_asn", "ASN", column="asn", mostly=0.5),
+        rule(
+            "expect_column_pair_values_to_be_valid_uk_vrm_on_date",
+            "VRM",
+            column_A="vrm",
+            column_B="seen",
+        ),
+        rule(
+            "expect_column_pair_values_to_be_within_hours",
+            "HOURS",
+            column_A="received",
+            column_B="entered",
+            max_hours=168,
+            mostly=0.5,
+        ),
+        rule(
+            "expect_multicolumn_datetimes_to_be_in_order",
+            "ORDER",
+            column_list=["arrested", "received", "entered"],
+            row_condition='force != "01"',
+            condition_parser="pandas",
+        ),
+        rule(
+            "expect_multicolumn_datetimes_to_be_within_hours",
+            "FIRST",
+            column_list=["arrested", "received", "entered"],
+            max_hours=24,
+        ),
+    )
+    on_file, on_spark = file_and_spark(spark, suite, ["force", "ref"], POLICE_ROWS)
+    assert on_spark == on_file
+    assert all(r["error"] is None for r in on_spark["results"])
+    failing = [r["rule_id"] for r in on_spark["results"] if r["failing_keys"]]
+    assert failing == ["PNC", "PC", "ASN", "VRM", "HOURS", "ORDER", "FIRST"]
+    # rows listed for checking (the repeated autumn hour), with their keys, alike
+    import pandas as pd
+
+    listed = {}
+    for name, data in {
+        "file": pd.DataFrame(POLICE_ROWS, dtype="str"),
+        "spark": spark_extract(spark, POLICE_ROWS, list(POLICE_ROWS[0])),
+    }.items():
+        result = run_suite(data, suite, key=["force", "ref"], timezone="Europe/London")
+        listed[name] = [(r.warnings, r.warning_keys) for r in result.results]
+    assert listed["spark"] == listed["file"]
+    assert any(keys for _, keys in listed["spark"])
+
+
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET_WARNING)
+def test_spark_refuses_rules_it_cannot_run_and_blank_keys_by_name(spark: Any) -> None:
+    boundary = case_suite(
+        rule(
+            "expect_column_pair_values_to_be_shared_by_at_most",
+            "S",
+            column_A="val",
+            column_B="code",
+            max_rows=2,
+        )
+    )
+    found = document(spark_extract(spark, CASE_ROWS, CASE_COLUMNS), boundary, ["id"])
+    assert found["exit"] == 2
+    assert "rule S, " in found["error"]
+    assert (
+        "rule expect_column_pair_values_to_be_shared_by_at_most does not run on the spark "
+        "engine (it runs on: pandas)"
+    ) in found["error"]
+    order = case_suite(
+        rule(
+            "expect_column_values_to_be_increasing", "I", column="s4", meta={"value_type": "number"}
+        )
+    )
+    found = document(spark_extract(spark, CASE_ROWS, CASE_COLUMNS), order, ["id"])
+    assert found["exit"] == 2 and "no row order" in found["error"]
+    nulls = case_suite(rule("expect_column_values_to_not_be_null", "C", column="val"))
+    found = document(spark_extract(spark, CASE_ROWS, CASE_COLUMNS), nulls, ["code"])
+    assert found["exit"] == 2 and "key column code is blank on 1 row(s)" in found["error"]
+    found = document(spark_extract(spark, CASE_ROWS, CASE_COLUMNS), nulls, None)
+    assert found["exit"] == 2 and "key" in found["error"]
+
+
+def _spark_and_file_inputs(spark: Any, files: dict[str, tuple[str, dict[str, Any]]]) -> Any:
+    """Loaders of derivation inputs: each a file read into memory, or the same rows as a
+    Spark table."""
+    extracts = {
+        name: get_connector("csv").extract(
+            {"path": str(SAMPLE_DATA / path), **options}, base_dir=Path(".")
+        )
+        for name, (path, options) in files.items()
+    }
+
+    def on_spark(name: str) -> Any:
+        return spark_extract(spark, *frame_rows(extracts[name]))
+
+    return extracts.__getitem__, on_spark
+
+
+@pytest.mark.parametrize(
+    ("suite_name", "dataset", "key", "inputs"),
+    [
+        (
+            "custody_pace",
+            ("custody/custody_records.csv", {}),
+            ["custody_ref"],
+            {"reviews": ("custody/reviews.csv", {})},
+        ),
+        (
+            "postcodes",
+            ("gazetteer/addresses.csv", {}),
+            ["address_id"],
+            {
+                "postcode_directory": (
+                    "gazetteer/postcode_directory.csv",
+                    {
+                        "header": False,
+                        "columns": ["PC", "PQ", "EA", "NO", "CY", "RH", "LH", "CC", "DC", "WC"],
+                    },
+                )
+            },
+        ),
+    ],
+    ids=["pace_detentions", "postcode_directory"],
+)
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET_WARNING)
+def test_derivations_on_spark_give_the_files_document(
+    suite_name: str, dataset: Any, key: list[str], inputs: Any, spark: Any
+) -> None:
+    """The PACE clock and the postcode directory, built by key on Spark (cogroup), give
+    the document the pandas derivation gives."""
+    from dqaudit.engine import derivation
+    from dqaudit.engine.spark_derivation import derive_on_spark
+
+    if suite_name == "postcodes":
+        suite = suite_from_dict(
+            {
+                "name": "postcodes",
+                "meta": {
+                    "dqaudit": {
+                        "derivation": {
+                            "kind": "postcode_directory",
+                            "inputs": {"directory": "postcode_directory"},
+                        }
+                    }
+                },
+                "expectations": [
+                    rule(
+                        "expect_column_values_to_be_in_set",
+                        "IN",
+                        column="postcode_in_directory",
+                        value_set=["Y"],
+                    ),
+                    rule(
+                        "expect_column_values_to_be_between",
+                        "NEAR",
+                        column="distance_to_postcode_m",
+                        max_value=100,
+                    ),
+                ],
+            }
+        )
+    else:
+        suite = load_suite(SUITES / f"{suite_name}.json")
+    file_inputs, spark_inputs = _spark_and_file_inputs(spark, inputs)
+    extract = get_connector("csv").extract(
+        {"path": str(SAMPLE_DATA / dataset[0])}, base_dir=Path(".")
+    )
+    on_file = derivation.derive(suite, extract, file_inputs, "Europe/London").extract
+    expected = document(on_file, suite, key)
+    assert expected["exit"] == 1, expected
+    on_cluster, references = derive_on_spark(
+        suite,
+        derivation.steps(suite),
+        spark_extract(spark, *frame_rows(extract)),
+        spark_inputs,
+        "Europe/London",
+    )
+    roles = [r.role for r in references]
+    assert roles == [f"derivation input {name}" for name in inputs]
+    assert document(on_cluster, suite, key) == expected
+
+
+@pytest.mark.spark
+@pytest.mark.filterwarnings(SPARK_SOCKET_WARNING)
+def test_check_and_audit_run_on_a_spark_dataset_match_the_csv(spark: Any, tmp_path: Path) -> None:
+    """The commands, end to end: ``check --connector spark`` gives the CSV's document,
+    and ``audit run`` of a workspace whose dataset is read by Spark stores the same
+    failing keys as the CSV's run (the fixture's session is the one in this process)."""
+    from tests.conftest import approve, invoke
+
+    workspaces = {}
+    for name in ("csv", "spark"):
+        folder = tmp_path / name
+        assert invoke("init", str(folder)).exit_code == 0
+        if name == "spark":
+            config = folder / "dqaudit.yml"
+            text = config.read_text(encoding="utf-8")
+            text = text.replace("connector: csv ", "connector: spark").replace(
+                "path: data/custody_records.csv", "{path: data/custody_records.csv, format: csv}"
+            )
+            text = text.replace("options:\n          {path", "options: {path")
+            config.write_text(text, encoding="utf-8")
+        approve(folder, "custody_records")
+        workspaces[name] = folder
+    data = workspaces["csv"] / "data" / "custody_records.csv"
+    suite = workspaces["csv"] / "suites" / "custody_records.json"
+    checked = {}
+    for name, extra in {
+        "csv": [str(data)],
+        "spark": ["--connector", "spark", "--option", f"path={data}", "--option", "format=csv"],
+    }.items():
+        result = invoke("check", *extra, "--suite", str(suite), "--key", "custody_ref", "--json")
+        assert result.exit_code == 1, result.output
+        found = json.loads(result.stdout)
+        checked[name] = [
+            (r["rule_id"], r["unexpected_count"], sorted(r["failing_keys"] or []))
+            for r in found["results"]
+        ]
+    assert checked["spark"] == checked["csv"]
+    stored = {}
+    for name, folder in workspaces.items():
+        result = invoke("audit", "run", "-w", str(folder))
+        assert result.exit_code == 1, result.output
+        listed = json.loads(invoke("audit", "list", "-w", str(folder), "--json").stdout)["runs"]
+        assert [r["status"] for r in listed] == ["complete"], listed
+        shown = invoke("audit", "show", listed[0]["run_id"], "-w", str(folder), "--json")
+        run = json.loads(shown.stdout)
+        stored[name] = [
+            (r["rule_id"], r["unexpected_count"], sorted(r["failing_keys"] or []))
+            for r in run["results"]
+        ]
+    assert stored["spark"] == stored["csv"]
+    assert any(keys for _, _, keys in stored["spark"])

@@ -148,7 +148,9 @@ def test_pull_reads_integer_columns_with_nulls_as_the_database_holds_them(
 
 
 @pytest.mark.parametrize(
-    "rule", [r for r in RULES if r.engines == ("pandas",)], ids=lambda r: r.expectation_type
+    "rule",
+    [r for r in RULES if not set(r.engines) & set(SQL_ENGINES)],
+    ids=lambda r: r.expectation_type,
 )
 def test_a_pandas_only_rule_on_sql_is_an_error_naming_rule_and_engine(rule, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"

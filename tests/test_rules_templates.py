@@ -79,7 +79,8 @@ def test_rules_list_shows_every_rule_with_engines_and_example() -> None:
     assert result.exit_code == 0
     for rule in RULES:
         assert rule.expectation_type in result.stdout
-    assert "engines:  pandas, postgresql, sqlite, mariadb" in result.stdout
+    assert "engines:  pandas, postgresql, sqlite, mariadb, spark" in result.stdout
+    assert "engines:  pandas, spark\n" in result.stdout  # timing and geometry: UDFs on Spark
     assert "engines:  pandas\n" in result.stdout
     assert '"kwargs": {"column": "pnc_id"}' in result.stdout
     assert "pace_detentions" in result.stdout and "self_defined_ethnicity" in result.stdout

@@ -316,6 +316,7 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
     if declared(plan.suite) is None:
         return Derived(extract)
     from dqaudit.connectors.registry import get_connector
+    from dqaudit.connectors.spark import SparkExtract
     from dqaudit.workspace.config import load_workspace
 
     workspace = load_workspace(root)
@@ -329,4 +330,11 @@ def derive_for_run(plan: Any, extract: Extract, root: Path) -> Derived:
         options = config.resolved_options(workspace.config_path, system, dataset)
         return get_connector(config.connector).extract(options, base_dir=root)
 
+    if isinstance(extract, SparkExtract):  # by key, on the cluster (spark_derivation)
+        from dqaudit.engine.spark_derivation import derive_on_spark
+
+        derived, references = derive_on_spark(
+            plan.suite, steps(plan.suite), extract, load, plan.dataset_config.timezone
+        )
+        return Derived(derived, references)  # type: ignore[arg-type]
     return derive(plan.suite, extract, load, plan.dataset_config.timezone)

@@ -285,10 +285,10 @@ def _plan_rule(
             "dqaudit expectation; see 'dqaudit rules list')"
         )
     catalogue.require_engine(kind, engine, label)
-    if kind in ORDER_TYPES and engine not in (PANDAS, "spark"):
+    if kind in ORDER_TYPES and engine != PANDAS:
         raise InputError(
             f"{label}: {kind} compares each row with the one before it, and a database "
-            f"table has no row order; it runs on files (pandas), not on {engine}"
+            f"table or Spark dataset has no row order; it runs on files (pandas), not on {engine}"
         )
     if rule.datetime_format and engine != PANDAS:
         raise InputError(

@@ -73,9 +73,15 @@ def backend_for(extract: Extract) -> Backend:
         from dqaudit.engine.sql_backend import SqlBackend
 
         return SqlBackend(extract)
+    from dqaudit.connectors.spark import SparkExtract
+
+    if isinstance(extract, SparkExtract):
+        from dqaudit.engine.spark_backend import SparkBackend
+
+        return SparkBackend(extract)
     raise InputError(
         f"the connector returned {type(extract).__name__}, which no dqaudit backend runs "
-        "(a connector returns a FrameExtract or a DatabaseExtract)"
+        "(a connector returns a FrameExtract, a DatabaseExtract or a SparkExtract)"
     )
 
 

@@ -37,7 +37,10 @@ PACE_DERIVED_COLUMNS = (
 
 PANDAS = "pandas"
 SQL_ENGINES = ("postgresql", "sqlite", "mariadb")
-ALL_ENGINES = (PANDAS, *SQL_ENGINES)
+# Spark runs the rules of spark_rules (native columns, or pandas UDFs over the same code).
+SPARK = "spark"
+ALL_ENGINES = (PANDAS, *SQL_ENGINES, SPARK)
+PANDAS_SPARK = (PANDAS, SPARK)
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ AUDIT_RULES: tuple[BuiltinRule, ...] = (
 AUDIT_DERIVATIONS: tuple[BuiltinDerivation, ...] = (
     BuiltinDerivation(
         "reference_exists",
-        ALL_ENGINES,
+        (PANDAS, *SQL_ENGINES),
         "the value (one or more columns) exists in another dataset's column(s); Y/N, blank "
         "when missing. In the database (pushdown) when the dataset and the reference are "
         "read with pushdown from the same database (an EXISTS or IN subquery)",
@@ -297,7 +300,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_column_pair_values_to_be_within_boundary",
         "gazetteer",
-        (PANDAS,),
+        PANDAS_SPARK,
         "point (easting/northing or longitude/latitude) lies inside a GeoJSON boundary",
         {
             "column_A": "easting",
@@ -311,7 +314,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_multicolumn_values_to_match_boundary_area",
         "gazetteer",
-        (PANDAS,),
+        PANDAS_SPARK,
         "recorded neighbourhood/sector code is the polygon the point falls in",
         {
             "column_list": ["easting", "northing", "neighbourhood_code"],
@@ -325,7 +328,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_multicolumn_datetimes_to_be_in_order",
         "custody",
-        (PANDAS,),
+        PANDAS_SPARK,
         "datetimes never go backwards in column order (timezone-aware; blanks skipped;"
         " ambiguous: earliest|latest|flag for the repeated autumn hour)",
         {
@@ -343,7 +346,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_column_pair_values_to_be_within_hours",
         "timeliness",
-        (PANDAS,),
+        PANDAS_SPARK,
         "B is at most max_hours after A; a missing B counts as late (ambiguous: "
         "earliest|latest|flag)",
         {
@@ -358,7 +361,7 @@ RULES: tuple[BuiltinRule, ...] = (
     BuiltinRule(
         "expect_multicolumn_datetimes_to_be_within_hours",
         "timeliness",
-        (PANDAS,),
+        PANDAS_SPARK,
         "last column at most max_hours after the earliest of the others (arrested, reported "
         "or summonsed); no start or a missing entry fails",
         {
@@ -383,7 +386,7 @@ RULES: tuple[BuiltinRule, ...] = (
 DERIVATIONS: tuple[BuiltinDerivation, ...] = (
     BuiltinDerivation(
         "pace_detentions",
-        (PANDAS,),
+        PANDAS_SPARK,
         "one row per detention from the custody records and their PACE / Terrorism Act "
         "reviews, extensions and warrants",
         {"kind": "pace_detentions", "inputs": {"reviews": "reviews"}},
@@ -393,7 +396,7 @@ DERIVATIONS: tuple[BuiltinDerivation, ...] = (
     ),
     BuiltinDerivation(
         "postcode_directory",
-        (PANDAS,),
+        PANDAS_SPARK,
         "looks each postcode up in a reference directory (e.g. OS Code-Point Open)",
         {"kind": "postcode_directory", "inputs": {"directory": "postcode_directory"}},
         ("postcode_in_directory", "distance_to_postcode_m"),

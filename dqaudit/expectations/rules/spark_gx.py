@@ -6,16 +6,21 @@ metric name (GX keeps one implementation per metric and engine, so the pandas an
 ones stay as they are). It needs pyspark and is called by the Spark backend, never at
 import of the library, so dqaudit runs without the ``spark`` extra.
 
-``validate_spark`` is the prototype of the adapter's Spark validation (to move into
-``gx_adapter`` with the backend): one ``validate`` call per suite with BASIC results
-passed to ``validate()`` itself (GX ignores a ``result_format`` set on the expectation or
-suite), no samples, and a datasource that does not persist the batch (GX persists it by
-default and never unpersists it). Checked on GX 1.24.1 with pyspark 4.1.4.
+``spark_validation`` is the Spark backend's validation (kept here rather than in
+``gx_adapter``, so the adapter stays as the pandas and SQL backends use it): one
+``validate`` call per suite with BASIC results passed to ``validate()`` itself (GX ignores
+a ``result_format`` set on the expectation or suite), no samples, and a datasource that
+does not persist the batch (GX persists it by default and never unpersists it); its
+``SparkValidation.failing_rows`` streams each rule's failing rows from GX's own domain
+and condition, as ``gx_adapter.SqlValidation`` does for pushdown. ``validate_spark`` is
+the same for outcomes only. Checked on GX 1.24.1 with pyspark 4.1.4.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -128,6 +133,70 @@ def validate_spark(dataframe: Any, checks: list[Any]) -> dict[int, Any]:
     Returns gx_adapter.GxOutcome by ``ref``: outcomes and counts only (BASIC), never keys.
     The DataFrame is left unpersisted.
     """
+    with spark_validation(dataframe, checks) as validation:
+        return validation.outcomes
+
+
+class SparkValidation:
+    """GX's outcomes for a suite run on Spark, and the failing rows of each rule.
+
+    ``failing_rows`` streams the rows of GX's own domain (``row_condition`` and
+    ``ignore_row_if`` applied, as to GX's count) where GX's own unexpected condition for
+    the expectation is true: the rows GX counted, never a re-statement of the rule. The
+    same approach as ``gx_adapter.SqlValidation`` for pushdown.
+    """
+
+    def __init__(self, batch: Any, expectations: dict[int, Any], outcomes: dict[int, Any]):
+        self._batch = batch
+        self._expectations = expectations
+        self.outcomes = outcomes
+
+    def failing_rows(
+        self, ref: int, key_columns: list[str], value_columns: list[str], batch_size: int
+    ) -> Any:
+        """Yield batches of rows: the key columns, then ``value_columns``, in key order."""
+        from dqaudit.connectors.spark_records import failing_rows
+
+        domain, condition = self.failing_condition(ref)
+        yield from failing_rows(
+            domain, key_columns, condition, value_columns, batch_size=batch_size
+        )
+
+    def failing_condition(self, ref: int) -> tuple[Any, Any]:
+        """(GX's domain DataFrame for the rule, its unexpected condition as a Column)."""
+        from great_expectations.validator.metric_configuration import MetricConfiguration
+        from great_expectations.validator.validator import Validator
+
+        from dqaudit.expectations import gx_adapter
+
+        expectation = self._expectations[ref]
+        engine = self._batch.data.execution_engine
+        with gx_adapter._quiet_gx():
+            dependencies = expectation.get_validation_dependencies(
+                execution_engine=engine,
+                runtime_configuration={"result_format": SPARK_RESULT_FORMAT},
+            )
+            metric = expectation.map_metric
+            counted = dependencies.get_metric_configuration(f"{metric}.unexpected_count")
+            validator = Validator(
+                execution_engine=engine, data_context=gx_adapter._context(), batches=[self._batch]
+            )
+            condition, compute_kwargs, accessor_kwargs = validator.get_metric(
+                MetricConfiguration(
+                    f"{metric}.condition",
+                    dict(counted.metric_domain_kwargs),
+                    counted.metric_value_kwargs,
+                )
+            )
+            domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
+        return domain, condition
+
+
+@contextmanager
+def spark_validation(dataframe: Any, checks: list[Any]) -> Iterator[SparkValidation]:
+    """Validate ``checks`` against a Spark DataFrame in one GX call (BASIC, passed to
+    ``validate()``, no samples), on a datasource that does not persist the batch; the
+    DataFrame is unpersisted and the datasource removed on exit."""
     from dqaudit.errors import EngineError
     from dqaudit.expectations import gx_adapter
 
@@ -147,18 +216,35 @@ def validate_spark(dataframe: Any, checks: list[Any]) -> dict[int, Any]:
                 raise EngineError(
                     f"Great Expectations failed: {gx_adapter._first_line(exc)}"
                 ) from exc
+        by_ref = {check.ref: check for check in checks}
+        outcomes: dict[int, Any] = {}
+        for result in validation.results:
+            ref = (result.expectation_config.meta or {}).get(gx_adapter.REF_KEY)
+            if not isinstance(ref, int) or ref not in by_ref:
+                raise EngineError("GX returned a result that matches no expectation of the suite")
+            _count_an_empty_domain(result)
+            outcomes[ref] = gx_adapter._outcome(result, by_ref[ref], index_required=False)
+        missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
+        if missing:
+            raise EngineError(f"GX returned no result for {', '.join(missing)}")
+        built = {e.meta[gx_adapter.REF_KEY]: e for e in suite.expectations}
+        yield SparkValidation(batch, built, outcomes)
     finally:
         context.data_sources.delete(name)
         if dataframe.is_cached:  # in case a session-level setting persisted it anyway
             dataframe.unpersist()
-    by_ref = {check.ref: check for check in checks}
-    outcomes: dict[int, Any] = {}
-    for result in validation.results:
-        ref = (result.expectation_config.meta or {}).get(gx_adapter.REF_KEY)
-        if not isinstance(ref, int) or ref not in by_ref:
-            raise EngineError("GX returned a result that matches no expectation of the suite")
-        outcomes[ref] = gx_adapter._outcome(result, by_ref[ref], index_required=False)
-    missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
-    if missing:
-        raise EngineError(f"GX returned no result for {', '.join(missing)}")
-    return outcomes
+
+
+def _count_an_empty_domain(result: Any) -> None:
+    """GX on Spark leaves ``unexpected_count`` out when the rule's domain is empty (a row
+    condition selecting nothing); GX on pandas and SQL say 0, which is what it is."""
+    from dqaudit.expectations import gx_adapter
+
+    details = result.result
+    if (
+        isinstance(details, dict)
+        and gx_adapter._exception_message(result.exception_info) is None
+        and details.get("element_count") == 0
+        and details.get("unexpected_count") is None
+    ):
+        details["unexpected_count"] = 0

@@ -379,12 +379,16 @@ def clock_change_warning(
     unconditioned = kwargs.get("row_condition") and selected is None
     where = " (row_condition not applied: some may be outside the rule's rows)"
     where = where if unconditioned else ""
-    message = (
-        f"{int(rows.sum())} record(s) have a local time in the repeated autumn clock-change "
+    return ClockChangeWarning(rows, clock_change_message(int(rows.sum()), zone, where))
+
+
+def clock_change_message(count: int, zone: str, where: str = "") -> str:
+    """The warning's text, the same on every backend (Spark counts the rows itself)."""
+    return (
+        f"{count} record(s) have a local time in the repeated autumn clock-change "
         f"hour ({zone}) and pass or fail depending on whether it is read as the first or "
         f"the second occurrence; not failed, listed for checking{where}"
     )
-    return ClockChangeWarning(rows, message)
 
 
 def _pair_rows(frame: pd.DataFrame, ignore_row_if: str) -> np.ndarray:
