@@ -141,6 +141,19 @@ def _dblink_schema(url: str, request: pytest.FixtureRequest) -> str | None:
     available = _sql(url, "SELECT count(*) FROM pg_available_extensions WHERE name = 'dblink'")
     if not available:
         return None
+    # dblink is one per database: hold a lock while this test installs, uses and drops it,
+    # so another test process (or another run on the same server) waits its turn
+    engine = sa.create_engine(url)
+    holder = engine.connect()
+    holder.execute(sa.text("SELECT pg_advisory_lock(7366917)"))
+    holder.commit()
+
+    def release() -> None:
+        holder.execute(sa.text("SELECT pg_advisory_unlock(7366917)"))
+        holder.close()
+        engine.dispose()
+
+    request.addfinalizer(release)
     installed = _sql(
         url,
         "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
