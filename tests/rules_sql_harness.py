@@ -2,7 +2,7 @@
 
 The same frame is written to a fresh table (every column text, as extracts are), the rule
 is validated inside the database by Great Expectations' SQL execution (through
-``gx_adapter.validate_sql``, as pushdown runs do), and the failing keys are read back, so a
+``gx_sql.validate_sql``, as pushdown runs do), and the failing keys are read back, so a
 test can assert that every engine a rule supports fails exactly the same rows.
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dqaudit.engine.run import run_suite
-from dqaudit.expectations import gx_adapter
+from dqaudit.expectations import gx_adapter, gx_sql
 from dqaudit.expectations.rules import catalogue
 from dqaudit.expectations.rules.sql import engine_name
 
@@ -56,8 +56,8 @@ def sql_failing_keys(
 def _validate(url: str, table: str, key: str, kind: str, kwargs: dict[str, Any]) -> list[str]:
     """The failing keys, through the adapter's own SQL validation (as pushdown runs)."""
     check = gx_adapter.GxCheck(0, f"rule {kind}", kind, dict(kwargs))
-    asset = gx_adapter.SqlAsset(url, {}, table=table)
-    with gx_adapter.validate_sql(asset, [check]) as validation:
+    asset = gx_sql.SqlAsset(url, {}, table=table)
+    with gx_sql.validate_sql(asset, [check]) as validation:
         outcome = validation.outcomes[0]
         assert outcome.error is None, outcome.error
         keys = [

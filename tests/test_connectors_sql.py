@@ -287,20 +287,20 @@ def test_a_select_that_writes_through_a_function_is_refused(
 def test_gx_own_sessions_are_read_only_too(pg_url: str) -> None:
     """Pushdown hands GX the same session settings: its queries cannot write either."""
     from dqaudit.connectors.sql_session import sql_target
-    from dqaudit.expectations import gx_adapter
+    from dqaudit.expectations import gx_adapter, gx_sql
 
     table = f"records_{uuid.uuid4().hex[:10]}"
     create_table(pg_url, "postgresql", table)
     function = _writing_function("postgresql", pg_url, table)
     try:
         target = sql_target(pg_url, 30)
-        asset = gx_adapter.SqlAsset(
+        asset = gx_sql.SqlAsset(
             target.engine_url,
             target.engine_kwargs,
             query=f"SELECT ref, {function}() AS x FROM {table}",
         )
         check = gx_adapter.GxCheck(0, "#1", "expect_column_values_to_not_be_null", {"column": "x"})
-        with gx_adapter.validate_sql(asset, [check]) as validation:
+        with gx_sql.validate_sql(asset, [check]) as validation:
             outcome = validation.outcomes[0]
         assert outcome.error is not None and "read-only transaction" in outcome.error
         assert _ages(pg_url, table) == 0

@@ -21,7 +21,7 @@ def test_every_rule_and_derivation_names_its_source() -> None:
 def test_every_builtin_rule_docstring_cites_its_source() -> None:
     from dqaudit.expectations import gx_adapter
 
-    gx_adapter._gx()  # loads GX quietly, then registers the library
+    gx_adapter.load_gx()  # loads GX quietly, then registers the library
     from dqaudit.expectations.rules import gx_expectations
 
     for expectation in gx_expectations.EXPECTATIONS:

@@ -36,9 +36,9 @@ def test_templates_cover_pnc_gazetteer_and_custody() -> None:
 def test_template_is_a_valid_gx_suite_with_full_governance_meta(path: Path) -> None:
     from dqaudit.expectations import gx_adapter
 
-    gx = gx_adapter._gx()
+    gx = gx_adapter.load_gx()
     document = json.loads(path.read_text(encoding="utf-8"))
-    with gx_adapter._quiet_gx():  # GX 1.9+ deprecates the string row conditions suites use
+    with gx_adapter.quiet_gx():  # GX 1.9+ deprecates the string row conditions suites use
         suite = gx.ExpectationSuite(**document)  # GX itself accepts and serialises it
     assert len(suite.expectations) == len(document["expectations"])
     assert json.loads(json.dumps(suite.to_json_dict()))["name"] == document["name"]

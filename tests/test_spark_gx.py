@@ -106,8 +106,8 @@ def test_gx_traps_on_spark_that_the_backend_must_avoid(spark) -> None:
     """GX issue #12196, a row condition over nulls, and result_format on the expectation."""
     from dqaudit.expectations import gx_adapter
 
-    gx = gx_adapter._gx()
-    context = gx_adapter._context()
+    gx = gx_adapter.load_gx()
+    context = gx_adapter.ephemeral_context()
     dataframe = spark.createDataFrame(
         [("K1", "1", "a"), ("K2", None, None), ("K3", "3", "c")],
         "`k.id` string, `v.x` string, s string",
@@ -120,7 +120,7 @@ def test_gx_traps_on_spark_that_the_backend_must_avoid(spark) -> None:
             .get_batch(batch_parameters={"dataframe": dataframe})
         )
         suite = gx.ExpectationSuite(name="dqaudit-traps")
-        with gx_adapter._quiet_gx():
+        with gx_adapter.quiet_gx():
             suite.add_expectation(
                 gx.expectations.ExpectColumnValuesToNotBeNull(column="v.x", result_format="BASIC")
             )

@@ -30,7 +30,7 @@ from dqaudit.engine.keys import duplicate_warning
 from dqaudit.engine.plan import AuditPlan, ColumnKind, ExtractSchema, PlannedRule
 from dqaudit.engine.sql_eval import SqlHelpers, definite, register_sqlite_functions, sa_text
 from dqaudit.errors import DqauditError, InputError
-from dqaudit.expectations import gx_adapter
+from dqaudit.expectations import gx_adapter, gx_sql
 from dqaudit.expectations.rules import sql as sql_rules
 from dqaudit.expectations.rules.sql import engine_name
 
@@ -87,20 +87,20 @@ class SqlBackend:
             schema_rules = [r.check for r in plan.rules if r.schema_rule]
             outcomes: dict[int, gx_adapter.GxOutcome] = {}
             if schema_rules:
-                with gx_adapter.validate_sql(self._asset(None), schema_rules) as validation:
+                with gx_sql.validate_sql(self._asset(None), schema_rules) as validation:
                     outcomes.update(validation.outcomes)
             query = _helper_query(self.extract, plan, helpers, dialect)
-            with gx_adapter.validate_sql(self._asset(query), rows) as validation:
+            with gx_sql.validate_sql(self._asset(query), rows) as validation:
                 outcomes.update(validation.outcomes)
                 prepared = PreparedSql(self, plan, validation, outcomes, counts)
                 prepared.key_warnings = key_warnings
                 yield prepared
 
-    def _asset(self, query: str | None) -> gx_adapter.SqlAsset:
+    def _asset(self, query: str | None) -> gx_sql.SqlAsset:
         extract = self.extract
         if query is None and extract.query is not None:
             query = extract.select_sql
-        return gx_adapter.SqlAsset(
+        return gx_sql.SqlAsset(
             connection_string=self.target.engine_url,
             engine_kwargs=self.target.engine_kwargs,
             table=None if query is not None else extract.table,
@@ -198,7 +198,7 @@ class PreparedSql:
         self,
         backend: SqlBackend,
         plan: AuditPlan,
-        validation: gx_adapter.SqlValidation,
+        validation: gx_sql.SqlValidation,
         outcomes: dict[int, gx_adapter.GxOutcome],
         counts: HelperCounts,
     ) -> None:

@@ -3,8 +3,8 @@
 No other dqaudit module imports GX, except the rule library's custom expectation classes
 (``rules/gx_expectations.py``, ``rules/gx_identifiers.py``), which must subclass GX's
 and which this module imports when it loads GX. Everything else goes through the small
-API here: ``validate_dataframe``, ``validate_sql`` (with ``SqlValidation.failing_rows``),
-``check_kwargs``, ``is_known_expectation``, ``is_row_level``, ``selected_rows_condition``
+API here: ``validate_dataframe``, ``validate_sql`` (in :mod:`gx_sql`, the pushdown half,
+with ``SqlValidation.failing_rows``), ``check_kwargs``, ``is_known_expectation``, ``is_row_level``, ``selected_rows_condition``
 and ``gx_version``.
 
 GX behaviours worked around here, each checked on GX 1.24.0 to 1.24.1 (setup.cfg pins
@@ -119,7 +119,7 @@ def gx_version() -> str:
 
 
 @contextmanager
-def _quiet_gx() -> Iterator[None]:
+def quiet_gx() -> Iterator[None]:
     """Hide warnings raised from inside GX: they are not actionable by a dqaudit user."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", module=r"great_expectations(\.|$)")
@@ -132,14 +132,14 @@ _import_lock = threading.Lock()
 _gx_module: Any = None
 
 
-def _gx() -> Any:
+def load_gx() -> Any:
     """Import GX once (thread-safe), with its logging off and its frame hash replaced."""
     global _gx_module
     with _import_lock:
         if _gx_module is None:
             os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
             logging.getLogger("great_expectations").setLevel(logging.CRITICAL)
-            with _quiet_gx():
+            with quiet_gx():
                 import great_expectations as gx
                 from great_expectations.execution_engine import pandas_execution_engine
 
@@ -183,7 +183,7 @@ def _probing(fallback: Any) -> Any:
         if not isinstance(selectable, sa.TextClause):
             return fallback(selectable, dialect, sqlalchemy_engine, *args, **kwargs)
         probe = sa.text(f"SELECT * FROM ({selectable.text}) AS dqaudit_probe WHERE 1 = 0")
-        with _connection(sqlalchemy_engine.engine) as connection:
+        with database_connection(sqlalchemy_engine.engine) as connection:
             columns = list(connection.execute(probe).keys())  # a Result's keys: no row
         return [{"name": name} for name in columns]
 
@@ -207,7 +207,7 @@ def preload() -> None:
 
     def load() -> None:
         try:
-            _context()
+            ephemeral_context()
         except Exception:  # raised again, where it can be reported, by the first use
             return
 
@@ -220,7 +220,7 @@ _context_lock = threading.Lock()
 
 @cache
 def _cached_context() -> Any:
-    gx = _gx()
+    gx = load_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -228,7 +228,7 @@ def _cached_context() -> Any:
     return context
 
 
-def _context() -> Any:
+def ephemeral_context() -> Any:
     """GX's one ephemeral context (never file-backed: no ``gx/`` folder, no config read)."""
     with _context_lock:
         return _cached_context()
@@ -236,7 +236,7 @@ def _context() -> Any:
 
 def is_known_expectation(expectation_type: str) -> bool:
     """Whether GX (with any registered custom expectations) knows this type."""
-    _gx()
+    load_gx()
     from great_expectations.exceptions import ExpectationNotFoundError
     from great_expectations.expectations.registry import get_expectation_impl
 
@@ -250,7 +250,7 @@ def is_known_expectation(expectation_type: str) -> bool:
 def expectation_types() -> list[str]:
     """Every expectation type GX knows, with dqaudit's registered ones, sorted: the
     candidates ``suite lint`` suggests from when a type is misspelt."""
-    _gx()
+    load_gx()
     from great_expectations.expectations.registry import (
         list_registered_expectation_implementations,
     )
@@ -273,15 +273,15 @@ def selected_rows_condition(column: str) -> dict[str, Any]:
 def check_kwargs(check: GxCheck) -> None:
     """Validate a check's kwargs against the expectation's own model (InputError naming
     the kwarg), so a bad kwarg is found when a plan is built, not mid-run."""
-    _gx()
-    _context()
-    with _quiet_gx():
+    load_gx()
+    ephemeral_context()
+    with quiet_gx():
         _build_expectation(check)
 
 
 def is_row_level(expectation_type: str) -> bool:
     """Whether the expectation judges rows (so it has failing keys) or the whole table."""
-    _gx()
+    load_gx()
     return _is_row_level(expectation_type)
 
 
@@ -327,28 +327,28 @@ def _kwargs_problems(exc: BaseException) -> str:
     """
     errors = getattr(exc, "errors", None)
     if not isinstance(exc, ValueError) or not callable(errors):
-        return _first_line(exc)
+        return first_line(exc)
     try:
         details = list(errors())
     except Exception:  # not pydantic's errors() after all
-        return _first_line(exc)
+        return first_line(exc)
     problems: dict[str, str] = {}
     for detail in details:
         if not isinstance(detail, dict):
-            return _first_line(exc)
+            return first_line(exc)
         field = ".".join(str(part) for part in detail.get("loc", ())) or "kwargs"
         message = "missing" if detail.get("type") in ("missing", "value_error.missing") else None
         problems.setdefault(field, message or str(detail.get("msg", "")).strip())
     if not problems:
-        return _first_line(exc)
+        return first_line(exc)
     return "; ".join(f"{field}: {message}" for field, message in problems.items())
 
 
-def _suite(checks: list[GxCheck]) -> Any:
+def build_suite(checks: list[GxCheck]) -> Any:
     """A throwaway GX suite of the checks; every one must be in it (GX drops duplicates)."""
-    gx = _gx()
-    _context()  # GX needs an active context before a suite can be built
-    with _quiet_gx():
+    gx = load_gx()
+    ephemeral_context()  # GX needs an active context before a suite can be built
+    with quiet_gx():
         expectations = [_build_expectation(check) for check in checks]
     # The constructor takes the list as it is; add_expectation compares each new
     # expectation with every one already added (quadratic, ~ms per pair of dicts).
@@ -360,8 +360,8 @@ def _suite(checks: list[GxCheck]) -> Any:
 
 def validate_dataframe(frame: pd.DataFrame, checks: list[GxCheck]) -> dict[int, GxOutcome]:
     """Validate all checks against ``frame`` in one GX call; results keyed by ``ref``."""
-    context = _context()
-    suite = _suite(checks)
+    context = ephemeral_context()
+    suite = build_suite(checks)
     name = f"dqaudit-{uuid.uuid4().hex}"
     datasource = context.data_sources.add_pandas(name)
     try:
@@ -369,10 +369,10 @@ def validate_dataframe(frame: pd.DataFrame, checks: list[GxCheck]) -> dict[int, 
         batch_definition = asset.add_batch_definition_whole_dataframe("whole")
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         try:
-            with _quiet_gx():
+            with quiet_gx():
                 validation = batch.validate(suite, result_format=RESULT_FORMAT)
         except Exception as exc:
-            raise EngineError(f"Great Expectations failed: {_first_line(exc)}") from exc
+            raise EngineError(f"Great Expectations failed: {first_line(exc)}") from exc
     finally:
         context.data_sources.delete(name)
     by_ref = {check.ref: check for check in checks}
@@ -381,16 +381,16 @@ def validate_dataframe(frame: pd.DataFrame, checks: list[GxCheck]) -> dict[int, 
         ref = (result.expectation_config.meta or {}).get(REF_KEY)
         if ref not in by_ref:
             raise EngineError("GX returned a result that matches no expectation of the suite")
-        outcomes[ref] = _outcome(result, by_ref[ref])
+        outcomes[ref] = outcome_of(result, by_ref[ref])
     missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
     if missing:
         raise EngineError(f"GX returned no result for {', '.join(missing)}")
     return outcomes
 
 
-def _outcome(result: Any, check: GxCheck, index_required: bool = True) -> GxOutcome:
+def outcome_of(result: Any, check: GxCheck, index_required: bool = True) -> GxOutcome:
     details = result.result or {}
-    error = _exception_message(result.exception_info)
+    error = exception_message(result.exception_info)
     row_level = _is_row_level(check.expectation_type)
     index_list = details.get("unexpected_index_list") if row_level else None
     unexpected_count = details.get("unexpected_count")
@@ -414,7 +414,7 @@ def _outcome(result: Any, check: GxCheck, index_required: bool = True) -> GxOutc
     )
 
 
-def _exception_message(info: Any) -> str | None:
+def exception_message(info: Any) -> str | None:
     if not info:
         return None
     if isinstance(info, dict) and "raised_exception" in info:
@@ -431,128 +431,13 @@ def _exception_message(info: Any) -> str | None:
     return None
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
 
 
-# --- validation inside a database (pushdown) ----------------------------------------------
-
-# Counts and outcomes only: GX's SQL key list is capped and fetched whole, so failing keys
-# come from SqlValidation.failing_rows instead. partial_unexpected_count 0 keeps GX from
-# pulling sample values out of the database.
-SQL_RESULT_FORMAT = {
-    "result_format": "BASIC",
-    "partial_unexpected_count": 0,
-    "return_unexpected_index_query": False,
-}
-# Metrics whose SQL "condition" is a query of its own (a window or GROUP BY over the table):
-# their failing rows are the domain's rows whose value (or tuple) is duplicated.
-DUPLICATE_METRICS = {"column_values.unique": "column", "compound_columns.unique": "column_list"}
-
-
-@dataclass(frozen=True)
-class SqlAsset:
-    """What GX validates in the database: a table (optionally in a schema) or a query."""
-
-    connection_string: str
-    engine_kwargs: dict[str, Any]
-    table: str | None = None
-    schema: str | None = None
-    query: str | None = None
-
-
-class SqlValidation:
-    """GX's outcomes for a suite run inside a database, and the failing rows of each rule.
-
-    ``failing_rows`` runs one keyed SELECT per rule, built from GX's own condition for the
-    expectation over GX's own domain (so ``row_condition`` and ``ignore_row_if`` apply, as
-    they do to GX's count), ordered by key and streamed with ``yield_per``.
-    """
-
-    def __init__(self, batch: Any, expectations: dict[int, Any], outcomes: dict[int, GxOutcome]):
-        self._batch = batch
-        self._expectations = expectations
-        self.outcomes = outcomes
-
-    def failing_rows(
-        self,
-        ref: int,
-        key_columns: list[str],
-        value_columns: list[str],
-        batch_size: int,
-    ) -> Iterator[list[tuple[Any, ...]]]:
-        """Yield batches of rows: the key columns, then ``value_columns``, key order."""
-        query = self._failing_query(self._expectations[ref], key_columns, value_columns)
-        engine = self._batch.data.execution_engine.engine
-        with _connection(engine) as connection:
-            result = connection.execution_options(yield_per=batch_size).execute(query)
-            try:
-                for partition in result.partitions():
-                    yield [tuple(row) for row in partition]
-            finally:
-                result.close()
-
-    def _failing_query(self, expectation: Any, keys: list[str], values: list[str]) -> Any:
-        import sqlalchemy as sa
-        from great_expectations.util import get_sqlalchemy_selectable
-        from great_expectations.validator.metric_configuration import MetricConfiguration
-
-        engine = self._batch.data.execution_engine
-        with _quiet_gx():
-            dependencies = expectation.get_validation_dependencies(
-                execution_engine=engine,
-                runtime_configuration={"result_format": SQL_RESULT_FORMAT},
-            )
-        metric = expectation.map_metric
-        counted = dependencies.get_metric_configuration(f"{metric}.unexpected_count")
-        domain_kwargs = dict(counted.metric_domain_kwargs)
-        selected: list[Any] = [sa.column(c) for c in dict.fromkeys([*keys, *values])]
-        order: list[Any] = [sa.column(c) for c in keys]
-        domain: Any
-        if metric in DUPLICATE_METRICS:
-            domain = get_sqlalchemy_selectable(
-                engine.get_domain_records(domain_kwargs=domain_kwargs)
-            )
-            names = domain_kwargs[DUPLICATE_METRICS[metric]]
-            names = [names] if isinstance(names, str) else list(names)
-            columns: list[Any] = [sa.column(c) for c in names]
-            duplicated = (
-                sa.select(*columns)
-                .select_from(domain)
-                .where(*[c.is_not(None) for c in columns])
-                .group_by(*columns)
-                .having(sa.func.count() > 1)
-            )
-            match = (
-                columns[0].in_(duplicated)
-                if len(columns) == 1
-                else sa.tuple_(*columns).in_(duplicated)
-            )
-            return sa.select(*selected).select_from(domain).where(match).order_by(*order)
-        validator = self._validator()
-        with _quiet_gx():
-            condition, compute_kwargs, accessor_kwargs = validator.get_metric(
-                MetricConfiguration(
-                    f"{metric}.condition", domain_kwargs, counted.metric_value_kwargs
-                )
-            )
-            domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
-        source: Any = get_sqlalchemy_selectable(domain)
-        return sa.select(*selected).select_from(source).where(condition).order_by(*order)
-
-    def _validator(self) -> Any:
-        from great_expectations.validator.validator import Validator
-
-        return Validator(
-            execution_engine=self._batch.data.execution_engine,
-            data_context=_context(),
-            batches=[self._batch],
-        )
-
-
 @contextmanager
-def _connection(engine: Any) -> Iterator[Any]:
+def database_connection(engine: Any) -> Iterator[Any]:
     """GX keeps a persistent Connection for some dialects and an Engine for others."""
     import sqlalchemy as sa
 
@@ -561,68 +446,3 @@ def _connection(engine: Any) -> Iterator[Any]:
     else:
         with engine.connect() as connection:
             yield connection
-
-
-@contextmanager
-def validate_sql(asset: SqlAsset, checks: list[GxCheck]) -> Iterator[SqlValidation]:
-    """Validate all checks inside the database in one GX call; results keyed by ``ref``.
-
-    GX gets the same engine arguments as dqaudit's own engine, so its sessions are
-    read-only too. The datasource is removed (and its connections closed) on exit.
-    """
-    context = _context()
-    suite = _suite(checks)
-    name = f"dqaudit-{uuid.uuid4().hex}"
-    try:
-        with _quiet_gx():
-            datasource = context.data_sources.add_sql(
-                name, connection_string=asset.connection_string, kwargs=asset.engine_kwargs
-            )
-    except Exception as exc:
-        raise EngineError(f"Great Expectations cannot connect: {_first_line(exc)}") from None
-    batch = None
-    try:
-        with _quiet_gx():
-            if asset.query is not None:
-                data_asset = datasource.add_query_asset("extract", query=asset.query)
-            elif asset.schema:
-                data_asset = datasource.add_table_asset(
-                    "extract", table_name=asset.table, schema_name=asset.schema
-                )
-            else:
-                data_asset = datasource.add_table_asset("extract", table_name=asset.table)
-            batch = data_asset.add_batch_definition_whole_table("whole").get_batch()
-            try:
-                validation = batch.validate(suite, result_format=SQL_RESULT_FORMAT)
-            except Exception as exc:
-                raise EngineError(f"Great Expectations failed: {_first_line(exc)}") from exc
-        by_ref = {check.ref: check for check in checks}
-        outcomes: dict[int, GxOutcome] = {}
-        built: dict[int, Any] = {}
-        for result in validation.results:
-            ref = (result.expectation_config.meta or {}).get(REF_KEY)
-            if ref not in by_ref:
-                raise EngineError("GX returned a result that matches no expectation of the suite")
-            outcomes[ref] = _outcome(result, by_ref[ref], index_required=False)
-        for expectation in suite.expectations:
-            built[expectation.meta[REF_KEY]] = expectation
-        missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
-        if missing:
-            raise EngineError(f"GX returned no result for {', '.join(missing)}")
-        yield SqlValidation(batch, built, outcomes)
-    finally:
-        _close_sql(datasource, batch)
-        context.data_sources.delete(name)
-
-
-def _close_sql(datasource: Any, batch: Any) -> None:
-    """Close GX's connections now rather than when the garbage collector gets to them."""
-    engines = [getattr(datasource, "_engine", None)]
-    if batch is not None:
-        engines.append(getattr(batch.data.execution_engine, "engine", None))
-    for engine in engines:
-        dispose = getattr(engine, "dispose", None)
-        if dispose is not None:
-            dispose()
-        elif engine is not None and hasattr(engine, "close"):
-            engine.close()

@@ -12,7 +12,7 @@ import of the library, so dqaudit runs without the ``spark`` extra.
 a ``result_format`` set on the expectation or suite), no samples, and a datasource that
 does not persist the batch (GX persists it by default and never unpersists it); its
 ``SparkValidation.failing_rows`` streams each rule's failing rows from GX's own domain
-and condition, as ``gx_adapter.SqlValidation`` does for pushdown. ``validate_spark`` is
+and condition, as ``gx_sql.SqlValidation`` does for pushdown. ``validate_spark`` is
 the same for outcomes only. Checked on GX 1.24.1 with pyspark 4.1.4.
 """
 
@@ -48,7 +48,7 @@ def register() -> None:
     """
     from dqaudit.expectations import gx_adapter
 
-    gx_adapter._gx()  # GX and the library's expectations first
+    gx_adapter.load_gx()  # GX and the library's expectations first
     from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
     from great_expectations.expectations.metrics.map_metric_provider import (
         ColumnMapMetricProvider,
@@ -143,7 +143,7 @@ class SparkValidation:
     ``failing_rows`` streams the rows of GX's own domain (``row_condition`` and
     ``ignore_row_if`` applied, as to GX's count) where GX's own unexpected condition for
     the expectation is true: the rows GX counted, never a re-statement of the rule. The
-    same approach as ``gx_adapter.SqlValidation`` for pushdown.
+    same approach as ``gx_sql.SqlValidation`` for pushdown.
     """
 
     def __init__(self, batch: Any, expectations: dict[int, Any], outcomes: dict[int, Any]):
@@ -171,7 +171,7 @@ class SparkValidation:
 
         expectation = self._expectations[ref]
         engine = self._batch.data.execution_engine
-        with gx_adapter._quiet_gx():
+        with gx_adapter.quiet_gx():
             dependencies = expectation.get_validation_dependencies(
                 execution_engine=engine,
                 runtime_configuration={"result_format": SPARK_RESULT_FORMAT},
@@ -179,7 +179,9 @@ class SparkValidation:
             metric = expectation.map_metric
             counted = dependencies.get_metric_configuration(f"{metric}.unexpected_count")
             validator = Validator(
-                execution_engine=engine, data_context=gx_adapter._context(), batches=[self._batch]
+                execution_engine=engine,
+                data_context=gx_adapter.ephemeral_context(),
+                batches=[self._batch],
             )
             condition, compute_kwargs, accessor_kwargs = validator.get_metric(
                 MetricConfiguration(
@@ -201,20 +203,20 @@ def spark_validation(dataframe: Any, checks: list[Any]) -> Iterator[SparkValidat
     from dqaudit.expectations import gx_adapter
 
     register()
-    context = gx_adapter._context()
-    suite = gx_adapter._suite(checks)
+    context = gx_adapter.ephemeral_context()
+    suite = gx_adapter.build_suite(checks)
     name = f"dqaudit-{uuid.uuid4().hex}"
     datasource = context.data_sources.add_spark(name, persist=False)
     try:
         asset = datasource.add_dataframe_asset("extract")
         batch_definition = asset.add_batch_definition_whole_dataframe("whole")
-        with gx_adapter._quiet_gx():
+        with gx_adapter.quiet_gx():
             batch = batch_definition.get_batch(batch_parameters={"dataframe": dataframe})
             try:
                 validation = batch.validate(suite, result_format=SPARK_RESULT_FORMAT)
             except Exception as exc:
                 raise EngineError(
-                    f"Great Expectations failed: {gx_adapter._first_line(exc)}"
+                    f"Great Expectations failed: {gx_adapter.first_line(exc)}"
                 ) from exc
         by_ref = {check.ref: check for check in checks}
         outcomes: dict[int, Any] = {}
@@ -223,7 +225,7 @@ def spark_validation(dataframe: Any, checks: list[Any]) -> Iterator[SparkValidat
             if not isinstance(ref, int) or ref not in by_ref:
                 raise EngineError("GX returned a result that matches no expectation of the suite")
             _count_an_empty_domain(result)
-            outcomes[ref] = gx_adapter._outcome(result, by_ref[ref], index_required=False)
+            outcomes[ref] = gx_adapter.outcome_of(result, by_ref[ref], index_required=False)
         missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
         if missing:
             raise EngineError(f"GX returned no result for {', '.join(missing)}")
@@ -243,7 +245,7 @@ def _count_an_empty_domain(result: Any) -> None:
     details = result.result
     if (
         isinstance(details, dict)
-        and gx_adapter._exception_message(result.exception_info) is None
+        and gx_adapter.exception_message(result.exception_info) is None
         and details.get("element_count") == 0
         and details.get("unexpected_count") is None
     ):
