@@ -657,6 +657,18 @@ def test_spark_refuses_rules_it_cannot_run_and_blank_keys_by_name(spark: Any) ->
     assert found["exit"] == 2 and "key column code is blank on 1 row(s)" in found["error"]
     found = document(spark_extract(spark, CASE_ROWS, CASE_COLUMNS), nulls, None)
     assert found["exit"] == 2 and "key" in found["error"]
+    derived = suite_from_dict(
+        {
+            "name": "derived",
+            "meta": {"dqaudit": {"derivation": {"kind": "duplicate_addresses"}}},
+            "expectations": [rule("expect_column_values_to_not_be_null", "D", column="val")],
+        }
+    )
+    found = document(spark_extract(spark, CASE_ROWS, CASE_COLUMNS), derived, ["id"])
+    assert found["exit"] == 2
+    assert "derivation (duplicate_addresses) builds its dataset in memory" in found["error"]
+    assert "does not run on spark" in found["error"]
+    assert "export it to a file" in found["error"] and "sql connector" not in found["error"]
 
 
 def _spark_and_file_inputs(spark: Any, files: dict[str, tuple[str, dict[str, Any]]]) -> Any:

@@ -441,8 +441,14 @@ def _refuse_unsupported_derivation(suite: Suite, engine: str) -> None:
     shown = ", ".join(dict.fromkeys(unsupported)) or "a step without a kind"
     there = [d.kind for d in catalogue.DERIVATIONS if engine in d.engines]
     hint = f" (the derivations that do: {', '.join(there)})" if there else ""
+    # how to read it into memory depends on where it lives now
+    into_memory = (
+        "export it to a file, or read it with a file connector"
+        if engine == "spark"
+        else "sql connector mode: pull"
+    )
     raise InputError(
         f"{suite.source}: meta.dqaudit.derivation ({shown}) builds its dataset in memory "
         f"(pandas); it does not run on {engine}{hint}, so read the dataset into memory "
-        "(sql connector mode: pull) to run this suite"
+        f"({into_memory}) to run this suite"
     )
