@@ -55,6 +55,12 @@ def document(extract: Any, suite: Any, key: list[str] | None) -> dict[str, Any]:
         result = run_suite(extract, suite, key=key, timezone="Europe/London")
     except DqauditError as exc:
         return {"exit": int(exc.exit_code), "error": exc.message}
+    return result_document(result)
+
+
+def result_document(result: Any, warnings: bool = False) -> dict[str, Any]:
+    """A run's result as compared across backends: exit code, outcome, counts, sorted keys;
+    with ``warnings``, the run's and each rule's warnings too."""
     outcome = result.to_dict()
     exit_code = {"passed": ExitCode.OK, "failed": ExitCode.CHECKS_FAILED}.get(
         outcome["status"], ExitCode.ENGINE_ERROR
@@ -74,9 +80,11 @@ def document(extract: Any, suite: Any, key: list[str] | None) -> dict[str, Any]:
                 if r["failing_keys"] is None
                 else sorted(Counter(r["failing_keys"]).items()),
                 "error": r["error"],
+                **({"warnings": list(found.warnings)} if warnings else {}),
             }
-            for r in outcome["results"]
+            for r, found in zip(outcome["results"], result.results, strict=True)
         ],
+        **({"warnings": list(result.warnings)} if warnings else {}),
     }
 
 

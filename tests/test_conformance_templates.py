@@ -20,7 +20,6 @@ import dataclasses
 import json
 import re
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from dqaudit.connectors.base import Extract, Fingerprint, FrameExtract
 from dqaudit.connectors.registry import get_connector
 from dqaudit.engine import derivation
 from dqaudit.engine.run import run_suite
-from dqaudit.errors import DqauditError, ExitCode
+from dqaudit.errors import DqauditError
 from dqaudit.expectations.suite import Suite, load_suite, suite_from_dict
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import SAMPLE_DATA, rule
@@ -48,6 +47,7 @@ from tests.test_conformance_backends import (
     databases,
     first_rows,
     frame_rows,
+    result_document,
     unsupported_rule,
 )
 
@@ -72,31 +72,7 @@ def full_document(
         result = run_suite(extract, suite, key=key, timezone=TIMEZONE)
     except DqauditError as exc:
         return {"exit": int(exc.exit_code), "error": exc.message}
-    outcome = result.to_dict()
-    exit_code = {"passed": ExitCode.OK, "failed": ExitCode.CHECKS_FAILED}.get(
-        outcome["status"], ExitCode.ENGINE_ERROR
-    )
-    return {
-        "exit": int(exit_code),
-        "status": outcome["status"],
-        "rows": outcome["rows"],
-        "key_source": outcome["key_source"],
-        "error": outcome["error"],
-        "warnings": list(result.warnings),
-        "results": [
-            {
-                "rule_id": r["rule_id"],
-                "success": r["success"],
-                "unexpected_count": r["unexpected_count"],
-                "failing_keys": None
-                if r["failing_keys"] is None
-                else sorted(Counter(r["failing_keys"]).items()),
-                "error": r["error"],
-                "warnings": list(found.warnings),
-            }
-            for r, found in zip(outcome["results"], result.results, strict=True)
-        ],
-    }
+    return result_document(result, warnings=True)
 
 
 # --- every other template suite ------------------------------------------------------------
