@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sqlite3
 import sys
 import tempfile
@@ -34,25 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from spark_backend import jvm_peak_mib, peak_rss_mib
+
 MIB = 1024 * 1024
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def jvm_peak_mib(session: object) -> float | None:
-    try:
-        from pyspark import SparkContext
-
-        pid = SparkContext._gateway.proc.pid  # type: ignore[union-attr]
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except Exception:  # not classic local Spark
-        return None
-    return None
 
 
 def table(spark: object, rows: int) -> object:
@@ -117,7 +100,7 @@ def main() -> int:
     )
     growth = large_peak - small_peak
     print(f"growth from {small:,} to {large:,} rows: {growth:.1f} MiB")
-    jvm = jvm_peak_mib(spark)
+    jvm = jvm_peak_mib()
     if jvm is not None:
         print(f"JVM (driver + local executors) peak RSS {jvm:.0f} MiB")
     if args.collect:
