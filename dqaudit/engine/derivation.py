@@ -37,7 +37,7 @@ import pandas as pd
 from dqaudit.connectors.base import DatabaseExtract, Extract, FrameExtract
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import addresses, custody, derived_kinds
-from dqaudit.expectations.rules.references import ReferenceFile
+from dqaudit.expectations.rules.references import ReferenceFile, derivation_input
 from dqaudit.timezones import DEFAULT_TIMEZONE
 
 # kind -> (required inputs, options dataclass)
@@ -221,15 +221,7 @@ def derive(suite: Any, extract: Extract, load: Loader, timezone: str = DEFAULT_T
                         "the database needs the dataset read with pushdown as well"
                     )
                 inputs[dataset] = loaded
-                fingerprint = loaded.fingerprint
-                references.append(
-                    ReferenceFile(
-                        f"derivation input {dataset}",
-                        fingerprint.source,
-                        fingerprint.sha256,
-                        fingerprint.rows,
-                    )
-                )
+                references.append(derivation_input(dataset, loaded.fingerprint))
         frames = {k: inputs[v].frame for k, v in step.inputs.items()}
         if step.kind in derived_kinds.KINDS:
             columns = _apply_registered(step, frame, frames, timezone, suite)

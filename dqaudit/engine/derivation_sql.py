@@ -37,7 +37,7 @@ from dqaudit.connectors.query_guard import check_query
 from dqaudit.connectors.sql_session import same_database
 from dqaudit.errors import EngineError, InputError
 from dqaudit.expectations.rules import derived_kinds
-from dqaudit.expectations.rules.references import ReferenceFile
+from dqaudit.expectations.rules.references import ReferenceFile, derivation_input
 from dqaudit.expectations.rules.sql import engine_name
 
 TEXT_TYPE = "text"  # what column_types says of a derived column (the CASE gives text)
@@ -132,15 +132,7 @@ def _inputs(
                     )
                 )
             inputs[dataset] = loaded
-            fingerprint = loaded.fingerprint
-            references.append(
-                ReferenceFile(
-                    f"derivation input {dataset}",
-                    fingerprint.source,
-                    fingerprint.sha256,
-                    fingerprint.rows,
-                )
-            )
+            references.append(derivation_input(dataset, loaded.fingerprint))
     return inputs, references
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from dqaudit.errors import InputError
 from dqaudit.expectations.rules import addresses, custody
-from dqaudit.expectations.rules.references import ReferenceFile
+from dqaudit.expectations.rules.references import ReferenceFile, derivation_input
 from dqaudit.timezones import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
@@ -64,15 +64,7 @@ def derive_on_spark(
             if dataset not in loaded:
                 source = load(dataset)
                 loaded[dataset] = _as_spark(source, dataframe.sparkSession)
-                fingerprint = source.fingerprint
-                references.append(
-                    ReferenceFile(
-                        f"derivation input {dataset}",
-                        fingerprint.source,
-                        fingerprint.sha256,
-                        fingerprint.rows,
-                    )
-                )
+                references.append(derivation_input(dataset, source.fingerprint))
             inputs[name] = loaded[dataset]
         before = set(dataframe.columns)
         dataframe = _apply(step, dataframe, inputs, timezone, suite)

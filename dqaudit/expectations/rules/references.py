@@ -26,6 +26,14 @@ class ReferenceFile:
     rows: int | None = None
 
 
+def derivation_input(dataset: str, fingerprint: Any) -> ReferenceFile:
+    """The record of a dataset a derivation read (its extract's fingerprint), kept with the
+    run as the reference files of its rules are, on every backend alike."""
+    return ReferenceFile(
+        f"derivation input {dataset}", fingerprint.source, fingerprint.sha256, fingerprint.rows
+    )
+
+
 def _named_files(expectation_type: str, kwargs: dict[str, Any]) -> dict[str, str]:
     files = {}
     for name in catalogue.reference_kwargs(expectation_type):
