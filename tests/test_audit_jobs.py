@@ -18,7 +18,7 @@ from conftest import invoke
 
 from dqaudit.audits import audit_run
 from dqaudit.audits.audit_run import run_audits
-from dqaudit.audits.parallel import Failed, run_in_processes, runs_alone
+from dqaudit.audits.parallel import Failed, run_in_processes, runs_alone, start_order
 from dqaudit.audits.run_document import run_document
 from dqaudit.demo import prepare_demo_workspace
 from dqaudit.errors import ExitCode, InputError
@@ -119,6 +119,14 @@ def test_a_task_expected_not_to_fit_runs_alone() -> None:
     assert runs_alone([gib, 3 * gib, 0], jobs=2, memory=4 * gib) == [False, True, False]
     assert runs_alone([3 * gib], jobs=1, memory=gib) == [False]  # one job: nothing beside it
     assert runs_alone([3 * gib], jobs=2, memory=None) == [False]  # memory unknown
+
+
+def test_suites_start_by_risk_then_largest_extract_first() -> None:
+    # risk 20 before 12 before 5 whatever the size; within risk 12 the largest first;
+    # equal risk and size keep the batch's order
+    risks = [12, 20, 12, 5, 12, 12]
+    sizes = [100, 10, 900, 10_000, 500, 500]
+    assert start_order(risks, sizes) == [1, 2, 4, 5, 0, 3]
 
 
 def _square_or_die(number: int) -> int:

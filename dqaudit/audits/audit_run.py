@@ -27,6 +27,7 @@ from dqaudit.audits.parallel import (
     extract_bytes,
     run_in_processes,
     runs_alone,
+    start_order,
 )
 from dqaudit.connectors.registry import get_connector
 from dqaudit.engine import derivation
@@ -284,7 +285,9 @@ def _run_parallel(
     say: Progress,
 ) -> list[_SuiteDone]:
     """Each suite in a process of its own with its own store connection; a suite whose
-    extract would not fit in one job's share of memory runs alone."""
+    extract would not fit in one job's share of memory runs alone. Suites start highest
+    risk first and, within a risk score, largest extract first (parallel.start_order);
+    results are reported in the batch's order."""
     root = context.workspace.root
     estimates = [extract_bytes(plan.dataset_config.options, root) for plan in runnable]
     alone = runs_alone(estimates, jobs, available_memory())
@@ -302,7 +305,13 @@ def _run_parallel(
         done.messages = messages
         return done
 
-    finished = run_in_processes(list(range(1, len(runnable) + 1)), work, jobs=jobs, alone=alone)
+    order = start_order([plan.risk_score for plan in runnable], estimates)
+    started = run_in_processes(
+        [index + 1 for index in order], work, jobs=jobs, alone=[alone[index] for index in order]
+    )
+    finished: list[_SuiteDone | Failed] = [Failed("not run")] * len(runnable)
+    for index, result in zip(order, started, strict=True):
+        finished[index] = result
     done: list[_SuiteDone] = []
     for plan, draft, result in zip(runnable, drafts, finished, strict=True):
         if isinstance(result, Failed):

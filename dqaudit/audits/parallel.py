@@ -86,6 +86,15 @@ def runs_alone(estimates: Sequence[int], jobs: int, memory: int | None) -> list[
     return [estimate > share for estimate in estimates]
 
 
+def start_order(risk_scores: Sequence[int], estimates: Sequence[int]) -> list[int]:
+    """The order in which tasks start: highest risk first, as one at a time runs them, and
+    among tasks of equal risk the largest extract first. A batch ends when its last task
+    does: a large task started last leaves the other processes idle while it runs alone,
+    so starting it early (longest first) shortens the batch without making any higher-risk
+    suite wait for a lower-risk one."""
+    return sorted(range(len(risk_scores)), key=lambda i: (-risk_scores[i], -estimates[i]))
+
+
 @dataclass(frozen=True)
 class Failed:
     """A task whose process raised (``message``: the error's last line) or died."""
