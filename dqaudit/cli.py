@@ -239,24 +239,40 @@ refuse_repeated_options(cli)  # every command, including those attached above
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The process leaves with ``os._exit`` once the command is done, after the interpreter's
+    exit handlers (atexit: logging, temporary files, child processes) and flushing
+    stdout and stderr: what is skipped is tearing down every imported module, which with
+    Great Expectations loaded costs about 0.9 s of CPU on every command (measured with
+    ``/usr/bin/time``, import then exit, against the same with this exit). Nothing of
+    dqaudit's is left open by then: the store, files and workbooks are closed by the
+    commands. It also covers SIGTERM mid-run: the run is recorded as interrupted and the
+    store committed; leaving here rather than through interpreter finalisation while
+    native worker threads may still run avoids a rare crash (-11) seen under load.
+    """
     try:
         cli(prog_name="dqaudit")
     except SystemExit as exc:
-        run = sys.modules.get("dqaudit.audits.audit_run")
-        if run is not None and run.terminated_by_signal():
-            # SIGTERM mid-run: the run is recorded as interrupted and the store committed.
-            # Leave now, as a signalled process should, rather than through interpreter
-            # finalisation while native worker threads may still run (a rare crash, -11,
-            # was seen there under load).
-            import logging
-            import os
+        _leave(exc.code)
+    _leave(0)
 
-            logging.shutdown()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(exc.code if isinstance(exc.code, int) else 3)
-        raise
+
+def _leave(code: object) -> None:
+    import atexit
+    import os
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # as Python itself does with a message as the exit code
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,26 @@ def test_failing_checks_exit_1_with_the_documented_json(files: tuple[Path, Path]
     assert document["results"][1]["kwargs"] == {"column": "age", "min_value": 10, "max_value": 100}
 
 
+def test_a_real_process_leaves_with_its_exit_code_and_all_its_output(tmp_path: Path) -> None:
+    """The console script leaves with os._exit (cli.main): stdout through a pipe must still
+    be complete, and the exit status the command's."""
+    rows = "".join(f"R{n},XX,{n % 90}\n" for n in range(20_000))  # 20,000 failing keys
+    data = tmp_path / "many.csv"
+    data.write_text("ref,station,age\n" + rows, encoding="utf-8")
+    suite = write_suite(
+        tmp_path / "many.json",
+        [rule("expect_column_values_to_be_in_set", "STN", column="station", value_set=["BW"])],
+    )
+    command = [sys.executable, "-m", "dqaudit.cli", "check", str(data), "--suite", str(suite)]
+    done = subprocess.run(
+        [*command, "--key", "ref", "--json"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert len(document["results"][0]["failing_keys"]) == 20_000
+    assert document["results"][0]["failing_keys"][-1] == "R19999"
+
+
 def test_passing_checks_exit_0(tmp_path: Path) -> None:
     data = tmp_path / "ok.csv"
     data.write_text("ref,v\n1,x\n", encoding="utf-8")

@@ -464,23 +464,11 @@ def _counting(sink: Any, stage: Stage, what: str) -> Any:
     return counted
 
 
-_terminated = False
-
-
-def terminated_by_signal() -> bool:
-    """Whether this process was told to stop with SIGTERM during a run (which is recorded
-    as interrupted by then): the CLI then exits at once, without the interpreter's
-    finalisation, where native worker threads (pyarrow, GX) can still be running."""
-    return _terminated
-
-
 @contextmanager
 def _interruptible() -> Iterator[None]:
     """Treat SIGTERM like Ctrl-C, so a killed scheduler marks its run interrupted."""
 
     def _raise(_signum: int, _frame: Any) -> None:
-        global _terminated
-        _terminated = True
         raise KeyboardInterrupt
 
     try:
