@@ -5,7 +5,8 @@ unless column ``types`` are declared. Ragged rows are errors naming their line, 
 ``on_bad_row`` says to skip or report them. Line numbers are physical: a record with a
 quoted newline is identified by the line it starts on. The common case (no quote
 characters in the file) is scanned with numpy; quoted files are scanned with ``csv``
-(a file without quotes is parsed by pyarrow, see arrow_csv).
+(the scans, and the encoding, are in csv_layout; a file without quotes is parsed by
+pyarrow, see arrow_csv).
 Only a file with bad rows under skip/report takes a slower path that rebuilds it.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,18 @@ from dqaudit.connectors.base import (
     Fingerprint,
     FrameExtract,
 )
+from dqaudit.connectors.csv_layout import (
+    CsvLayout,
+    PlainShape,
+    detect_encoding,
+    scan_plain,
+    scan_quoted,
+)
 from dqaudit.connectors.field_limits import (
     DEFAULT_MAX_FIELD_SIZE,
     check_plain_fields,
     csv_field_limit,
     max_field_size_option,
-    quoted_field_position,
-    too_long,
 )
 from dqaudit.connectors.file_records import (
     BadRows,
@@ -49,19 +54,7 @@ from dqaudit.connectors.file_records import (
 from dqaudit.digests import sha256_bytes
 from dqaudit.errors import InputError
 
-ENCODINGS_TRIED = ("utf-8", "cp1252")
 HEADER_SNIFF_BYTES = 1 << 20  # a header row longer than this is refused
-BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class CsvLayout:
-    """Where the records are: the header's fields and each record's starting line."""
-
-    header: list[str] | None
-    record_lines: np.ndarray
-    fields: int
-    dropped: bool = False  # bad rows were left out (on_bad_row skip/report)
 
 
 def read_csv(
@@ -93,12 +86,12 @@ def read_csv(
     plain = delimiter.isascii() and quotechar.isascii() and quotechar.encode("ascii") not in data
     if plain:
         check_plain_fields(path, data, encoding, delimiter.encode("ascii"), max_field_size)
-        shape = _PlainShape.of(data, delimiter.encode("ascii"))
+        shape = PlainShape.of(data, delimiter.encode("ascii"))
         del data  # pandas reads the file itself: faster, and the bytes need not stay in memory
         frame, lines = _read_plain(path, shape, encoding, delimiter, header, columns, bad)
     else:
         with csv_field_limit(max_field_size):
-            layout = _scan_quoted(
+            layout = scan_quoted(
                 path, data, encoding, delimiter, quotechar, header, bad, max_field_size
             )
             names = _column_names(path, layout.header, columns, layout.fields)
@@ -197,20 +190,6 @@ def _no_records(path: Path, header: bool, bad: BadRows) -> None:
         raise InputError(f"{path}: has a header row but no records")
 
 
-@dataclass(frozen=True)
-class _PlainShape:
-    """What byte counts say about a file without quotes: first line, lines, delimiters."""
-
-    first_line: bytes
-    lines: int
-    delimiters: int
-
-    @classmethod
-    def of(cls, data: bytes, delimiter: bytes) -> _PlainShape:
-        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        return cls(_first_line(data), lines, data.count(delimiter))
-
-
 def _file_state(path: Path) -> tuple[int, int] | None:
     try:
         stat = path.stat()
@@ -221,7 +200,7 @@ def _file_state(path: Path) -> tuple[int, int] | None:
 
 def _read_plain(
     path: Path,
-    shape: _PlainShape,
+    shape: PlainShape,
     encoding: str,
     delimiter: str,
     header: bool,
@@ -238,7 +217,7 @@ def _read_plain(
             frame = _parse(path, path, encoding, delimiter, '"', header, names)
     except InputError:
         data = path.read_bytes()
-        layout = _scan_plain(path, data, encoding, ord(delimiter), header, bad)  # names the line
+        layout = scan_plain(path, data, encoding, ord(delimiter), header, bad)  # names the line
         if not layout.dropped:
             raise
         return _plain_lines(path, data, encoding, delimiter, layout, names), layout.record_lines
@@ -251,7 +230,7 @@ def _read_plain(
         start = 2 if header else 1
         return frame, np.arange(start, start + len(frame), dtype=np.int64)
     data = path.read_bytes()
-    layout = _scan_plain(path, data, encoding, ord(delimiter), header, bad)
+    layout = scan_plain(path, data, encoding, ord(delimiter), header, bad)
     if layout.dropped:
         frame = _plain_lines(path, data, encoding, delimiter, layout, names)
     return frame, layout.record_lines
@@ -287,152 +266,6 @@ def _quoted_rows(
             rows.append(row)
     frame = pd.DataFrame(rows, columns=names, dtype="str")
     return frame.mask(frame == "")
-
-
-def _first_line(data: bytes) -> bytes:
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start)
-        end = len(data) if end == -1 else end
-        line = data[start:end].rstrip(b"\r")
-        if line:
-            return line
-        start = end + 1
-    return b""
-
-
-def detect_encoding(path: Path, data: bytes, encoding: str | None) -> str:
-    """The given encoding, checked; else UTF-8 (with or without BOM), else Windows-1252."""
-    if encoding is not None:
-        try:
-            data.decode(encoding)
-        except LookupError:
-            raise InputError(f"{path}: unknown encoding '{encoding}'") from None
-        except UnicodeDecodeError as exc:
-            # utf-8-sig reports positions after the BOM it removed: count from the file's start
-            bom = len(BOM) if encoding == "utf-8-sig" and data.startswith(BOM) else 0
-            offset = exc.start + bom
-            line = data.count(b"\n", 0, offset) + 1
-            column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-            raise InputError(
-                f"{path}: line {line} is not valid {encoding} (byte {data[offset]:#04x} at "
-                f"byte {column} of the line, offset {offset} in the file); give the file's "
-                "real encoding"
-            ) from None
-        return encoding
-    if data.startswith(BOM):
-        return detect_encoding(path, data, "utf-8-sig")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:65536]:
-        raise InputError(
-            f"{path}: looks like UTF-16 or a binary file (NUL bytes); save it as UTF-8 "
-            "(or Windows-1252) text first"
-        )
-    for candidate in ENCODINGS_TRIED:
-        try:
-            data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-        return candidate
-    raise InputError(f"{path}: neither UTF-8 nor Windows-1252; give its encoding")
-
-
-def _scan_plain(
-    path: Path, data: bytes, encoding: str, delimiter: int, header: bool, bad: BadRows
-) -> CsvLayout:
-    """Fields per line, vectorised: without quotes every line is one record."""
-    arr = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(arr == 10)
-    if len(arr) and arr[-1] != 10:
-        ends = np.append(ends, len(arr))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    lengths = ends - starts
-    has_cr = np.zeros(len(ends), dtype=bool)
-    nonempty = lengths > 0
-    has_cr[nonempty] = arr[ends[nonempty] - 1] == 13
-    blank = (lengths - has_cr) == 0
-    delimiters = np.flatnonzero(arr == delimiter)
-    fields = np.bincount(np.searchsorted(ends, delimiters), minlength=len(ends)) + 1
-    line_numbers = np.flatnonzero(~blank) + 1
-    fields = fields[~blank]
-    header_fields = None
-    if header:
-        header_line = data[starts[line_numbers[0] - 1] : ends[line_numbers[0] - 1]]
-        header_fields = (
-            header_line.decode(encoding).rstrip("\r").lstrip("\ufeff").split(chr(delimiter))
-        )
-        expected = len(header_fields)
-        line_numbers, fields = line_numbers[1:], fields[1:]
-    else:
-        expected = int(fields[0])
-    return _drop_ragged(path, header_fields, line_numbers.astype(np.int64), fields, expected, bad)
-
-
-def _drop_ragged(
-    path: Path,
-    header: list[str] | None,
-    lines: np.ndarray,
-    fields: np.ndarray,
-    expected: int,
-    bad: BadRows,
-) -> CsvLayout:
-    """Ragged rows are errors naming the line, or (skip/report) bad rows left out."""
-    ragged = fields != expected
-    positions = np.flatnonzero(ragged)
-    if not len(positions):
-        return CsvLayout(header, lines, expected)
-    if bad.policy == "error":
-        first = positions[0]
-        raise InputError(
-            f"{path}: line {int(lines[first])} has {int(fields[first])} fields but the header "
-            f"has {expected} (ragged row; {len(positions)} such line(s) in the file)"
-        )
-    bad.add(
-        lines[positions],
-        [f"{int(fields[p])} fields, expected {expected} (ragged row)" for p in positions],
-    )
-    return CsvLayout(header, lines[~ragged], expected, dropped=True)
-
-
-def _scan_quoted(
-    path: Path,
-    data: bytes,
-    encoding: str,
-    delimiter: str,
-    quotechar: str,
-    header: bool,
-    bad: BadRows,
-    max_field_size: int,
-) -> CsvLayout:
-    """Record start lines with the csv module, which understands quoted newlines."""
-    text = data.decode(encoding).lstrip("\ufeff")
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=True
-    )
-    header_fields: list[str] | None = None
-    lines: list[int] = []
-    fields: list[int] = []
-    previous_end = 0
-    try:
-        for row in reader:
-            start, previous_end = previous_end + 1, reader.line_num
-            if not row:
-                continue
-            if header and header_fields is None:
-                header_fields = row
-                continue
-            lines.append(start)
-            fields.append(len(row))
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            line, column = quoted_field_position(
-                text, previous_end + 1, delimiter, quotechar, max_field_size
-            )
-            raise too_long(path, line, column, "more than that", max_field_size) from None
-        raise InputError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
-    expected = len(header_fields) if header_fields is not None else (fields[0] if fields else 0)
-    line_array = np.asarray(lines, dtype=np.int64)
-    field_array = np.asarray(fields, dtype=np.int64)
-    return _drop_ragged(path, header_fields, line_array, field_array, expected, bad)
 
 
 def _column_names(

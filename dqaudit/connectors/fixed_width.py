@@ -25,7 +25,7 @@ from dqaudit.connectors.base import (
     Fingerprint,
     FrameExtract,
 )
-from dqaudit.connectors.csv_file import detect_encoding
+from dqaudit.connectors.csv_layout import detect_encoding
 from dqaudit.connectors.field_limits import DEFAULT_MAX_FIELD_SIZE, max_field_size_option
 from dqaudit.connectors.file_records import (
     BadRows,
