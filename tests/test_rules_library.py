@@ -21,7 +21,7 @@ def test_every_rule_and_derivation_names_its_source() -> None:
 def test_every_builtin_rule_docstring_cites_its_source() -> None:
     from dqaudit.expectations import gx_adapter
 
-    gx_adapter.load_gx()  # loads GX quietly, then registers the library
+    gx_adapter.register_library()  # loads GX quietly, then registers the library
     from dqaudit.expectations.rules import gx_expectations
 
     for expectation in gx_expectations.EXPECTATIONS:
@@ -33,6 +33,23 @@ def test_every_builtin_rule_docstring_cites_its_source() -> None:
         for e in gx_expectations.EXPECTATIONS
     }
     assert types <= registered
+
+
+def test_the_lazy_registration_table_names_the_module_defining_each_library_expectation() -> None:
+    """gx_adapter registers a library expectation by importing the module the table names:
+    a class moved or added without the table would be unknown to suites naming it."""
+    from dqaudit.expectations import gx_adapter
+    from dqaudit.expectations.rules import gx_modules
+
+    gx_adapter.register_library()
+    from dqaudit.expectations.rules import gx_expectations
+
+    defined = {
+        "".join("_" + c.lower() if c.isupper() else c for c in e.__name__).lstrip("_"): e.__module__
+        for e in gx_expectations.EXPECTATIONS
+    }
+    assert defined == gx_modules.MODULES
+    assert {rule.expectation_type for rule in RULES} <= gx_modules.MODULES.keys()
 
 
 def test_every_builtin_code_list_names_publisher_edition_and_address() -> None:

@@ -37,6 +37,7 @@ def test_template_is_a_valid_gx_suite_with_full_governance_meta(path: Path) -> N
     from dqaudit.expectations import gx_adapter
 
     gx = gx_adapter.load_gx()
+    gx_adapter.register_library()  # the templates name the library's expectations
     document = json.loads(path.read_text(encoding="utf-8"))
     with gx_adapter.quiet_gx():  # GX 1.9+ deprecates the string row conditions suites use
         suite = gx.ExpectationSuite(**document)  # GX itself accepts and serialises it

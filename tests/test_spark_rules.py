@@ -125,7 +125,7 @@ def _pandas_column_check(kind: str) -> Callable[..., Any]:
     if kind == "expect_column_values_to_be_in_code_list":
         from dqaudit.expectations import gx_adapter
 
-        gx_adapter.load_gx()  # imports the library's GX modules with GX's warnings silenced
+        gx_adapter.register_library()  # imports its GX modules with GX's warnings silenced
         from dqaudit.expectations.rules.gx_identifiers import _code_list_pandas
 
         return _code_list_pandas

@@ -249,6 +249,46 @@ def test_failing_records_keep_their_own_key_source(store_url: str) -> None:
     store.close()
 
 
+def test_failing_records_round_trip_any_text_and_values(store_url: str) -> None:
+    """The bulk path writes its own COPY text (PostgreSQL) and JSON (all): keys and values
+    with COPY's and JSON's special characters, nulls and non-JSON values come back as
+    written, in order, across the chunks a batch is sent in."""
+    import datetime as dt
+    from decimal import Decimal
+
+    store = AuditStore(store_url)
+    run_id = store.start_run(SUITE, "b")
+    awkward = [
+        ("tab\there", {"v": "a\tb", "n": None}),
+        ("new\nline\r\n", {"v": "line1\nline2\r"}),
+        ("back\\slash\\N", {"v": "C:\\path\\N", "q": 'say "hi"'}),
+        ("\\N", None),
+        ("Ünïcödé ✓", {"v": "Åsa ✓", "e": ""}),
+        ("", {"when": dt.date(2024, 3, 31), "amount": Decimal("1.50"), "n": 2.5}),
+    ]
+    plain = [(f"K{i:05d}", {"v": str(i)}) for i in range(2_500)]
+    written = plain[:1_200] + awkward + plain[1_200:]
+    store.add_failing_records(run_id, 0, 0, written)
+    records = list(store.failing_records(run_id, 0))
+    assert [r.key for r in records] == [key for key, _ in written]
+    got = {r.key: r.values for r in records if not r.key.startswith("K")}
+    assert got["tab\there"] == {"v": "a\tb", "n": None}
+    assert got["new\nline\r\n"] == {"v": "line1\nline2\r"}
+    assert got["back\\slash\\N"] == {"v": "C:\\path\\N", "q": 'say "hi"'}
+    assert got["\\N"] == {}  # stored as NULL (COPY's null marker is not the key)
+    table = schema.failing_records
+    with store.engine.connect() as connection:
+        stored = connection.execute(
+            sa.select(table.c.record_values).where(table.c.record_key == "\\N")
+        ).scalar_one()
+    assert stored is None
+    assert got["Ünïcödé ✓"] == {"v": "Åsa ✓", "e": ""}
+    odd = got[""]
+    assert (odd["when"], odd["amount"], odd["n"]) == ("2024-03-31", "1.50", 2.5)
+    assert records[1_199].values == {"v": "1199"} and records[-1].values == {"v": "2499"}
+    store.close()
+
+
 def test_the_engine_api_writes_a_run_piece_by_piece(store_url: str) -> None:
     """start_run, record_extract, record_rule_outcomes, add_failing_records (streamed),
     record_bad_rows, finish_run: the same stored run as record_results writes whole."""

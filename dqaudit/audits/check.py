@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dqaudit.engine.derivation import refuse_derived
 from dqaudit.engine.results import SuiteResult
 from dqaudit.engine.run import run_suite
 from dqaudit.expectations import gx_adapter
@@ -30,7 +29,12 @@ def check_source(
     from dqaudit.connectors.adhoc import adhoc_extract
 
     suite = load_suite(suite_path)
-    refuse_derived(suite)
+    if (suite.meta.get("dqaudit") or {}).get("derivation") is not None:
+        # Imported only then: the derivation kinds import much of the rule library, a
+        # tenth of a second of every check's fixed cost.
+        from dqaudit.engine.derivation import refuse_derived
+
+        refuse_derived(suite)
     gx_adapter.preload()  # GX's import overlaps reading the extract
     if stage is not None:
         stage(f"reading {path if path is not None else connector}", 0, None)

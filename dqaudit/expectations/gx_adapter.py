@@ -1,8 +1,10 @@
 """The one module that talks to Great Expectations.
 
 No other dqaudit module imports GX, except the rule library's custom expectation classes
-(``rules/gx_expectations.py``, ``rules/gx_identifiers.py``), which must subclass GX's
-and which this module imports when it loads GX. Everything else goes through the small
+(``rules/gx_expectations.py``, ``rules/gx_identifiers.py``, ``rules/gx_audit_expectations.py``),
+which must subclass GX's and which this module imports (registering them with GX) only when
+a suite names one of their types (``rules/gx_modules.py`` says which module defines which),
+so a suite of GX core expectations pays for none of them. Everything else goes through the small
 API here: ``validate_dataframe``, ``validate_sql`` (in :mod:`gx_sql`, the pushdown half,
 with ``SqlValidation.failing_rows``), ``check_kwargs``, ``is_known_expectation``, ``is_row_level``, ``selected_rows_condition``
 and ``gx_version``.
@@ -63,6 +65,7 @@ GX behaviours worked around here, each checked on GX 1.24.0 to 1.24.1 (setup.cfg
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -75,6 +78,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from dqaudit.errors import EngineError, InputError
+from dqaudit.expectations.rules import gx_modules as rules_gx_modules
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -142,9 +146,6 @@ def load_gx() -> Any:
             with quiet_gx():
                 import great_expectations as gx
                 from great_expectations.execution_engine import pandas_execution_engine
-
-                # Registers the police rule library's custom expectations with GX.
-                import dqaudit.expectations.rules.gx_expectations  # noqa: F401
             # GX fingerprints every batch by hashing the whole frame (seconds per million
             # rows of text). dqaudit already fingerprints the extract itself (SHA-256 of its
             # bytes or query), so each batch gets a unique id instead.
@@ -228,6 +229,27 @@ def _cached_context() -> Any:
     return context
 
 
+_registered: set[str] = set()
+
+
+def register_library(expectation_type: str | None = None) -> None:
+    """Register the rule library's GX expectation ``expectation_type`` (all of them when
+    None) by importing the module that defines it, once, with GX's warnings hidden. A type
+    that is not the library's (a GX core type, a misspelling) registers nothing.
+
+    Why lazily: importing and registering the library's classes costs a good part of a
+    small check's fixed cost, and most suites name none or a few of them.
+    """
+    module = rules_gx_modules.ALL if expectation_type is None else None
+    module = module or rules_gx_modules.MODULES.get(expectation_type or "")
+    if module is None or module in _registered:
+        return
+    load_gx()
+    with _import_lock, quiet_gx():
+        importlib.import_module(module)  # a name from the table above, never suite text
+        _registered.add(module)
+
+
 def ephemeral_context() -> Any:
     """GX's one ephemeral context (never file-backed: no ``gx/`` folder, no config read)."""
     with _context_lock:
@@ -235,8 +257,9 @@ def ephemeral_context() -> Any:
 
 
 def is_known_expectation(expectation_type: str) -> bool:
-    """Whether GX (with any registered custom expectations) knows this type."""
+    """Whether GX (with the rule library's expectations) knows this type."""
     load_gx()
+    register_library(expectation_type)
     from great_expectations.exceptions import ExpectationNotFoundError
     from great_expectations.expectations.registry import get_expectation_impl
 
@@ -250,7 +273,7 @@ def is_known_expectation(expectation_type: str) -> bool:
 def expectation_types() -> list[str]:
     """Every expectation type GX knows, with dqaudit's registered ones, sorted: the
     candidates ``suite lint`` suggests from when a type is misspelt."""
-    load_gx()
+    register_library()
     from great_expectations.expectations.registry import (
         list_registered_expectation_implementations,
     )
@@ -286,6 +309,7 @@ def is_row_level(expectation_type: str) -> bool:
 
 
 def _is_row_level(expectation_type: str) -> bool:
+    register_library(expectation_type)
     from great_expectations.expectations.expectation import (
         ColumnMapExpectation,
         ColumnPairMapExpectation,
