@@ -9,7 +9,8 @@ other means a lot more.  So this script
    generator's source);
 2. runs, for R rounds, alternating the order each round, four whole processes,
    each with stdout to a file, and takes wall time and peak RSS of each child
-   from ``os.wait4`` (``ru_maxrss``, KiB on Linux):
+   from ``os.wait4`` (``ru_maxrss``, KiB on Linux), started by a small launcher
+   process (bench/launcher.py) so that no child inherits this one's peak RSS:
 
    (a) ``dqaudit check DATA --suite bench/custody_suite.json --key custody_ref --json``
    (b) ``python bench/reference_check.py DATA bench/custody_suite.json``
@@ -34,14 +35,13 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import generate_custody
+from launcher import Launcher
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -135,20 +135,26 @@ def out_path(label: str, rnd: int, suffix: str) -> Path:
 
 
 def measure(command: Command, rnd: int) -> Sample:
-    """Run one whole process; wall clock around it, rusage from wait4."""
+    """Run one whole process; wall clock around it, rusage from wait4, both taken by the
+    launcher (bench/launcher.py), which is small: a child's peak RSS would otherwise
+    start at this process's, which grows as it reads the commands' key lists back."""
     stdout, stderr = out_path(command.label, rnd, "json"), out_path(command.label, rnd, "stderr")
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            command.argv, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out, stderr=err
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = code = os.waitstatus_to_exitcode(status)  # reaped: tell Popen
+    done = launcher().run(command.argv, REPO, stdout, stderr)
+    code = done["exit_code"]
     if code not in command.ok_codes:
         tail = stderr.read_text(errors="replace")[-2000:]
         raise BenchError(f"({command.label}) exited {code}: {' '.join(command.argv)}\n{tail}")
-    return Sample(rnd, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code)
+    return Sample(rnd, done["wall_s"], done["cpu_s"], done["peak_rss_kib"], code)
+
+
+_LAUNCHER: list[Launcher] = []
+
+
+def launcher() -> Launcher:
+    """The one launcher, started at the beginning of main() while this process is small."""
+    if not _LAUNCHER:
+        _LAUNCHER.append(Launcher())
+    return _LAUNCHER[0]
 
 
 def load_results(path: Path) -> dict[str, dict[str, Any]]:
@@ -364,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(= --sizes {FIXED_COST_ROWS}; target <= {FIXED_COST_TARGET_S:g} s)",
     )
     args = parser.parse_args(argv)
+    launcher()  # first, while this process is small (see measure)
     if args.fixed:
         args.sizes = str(FIXED_COST_ROWS)
     if args.sizes:
