@@ -9,7 +9,7 @@ gx_adapter's docstring apply here too. The API: ``SqlAsset``, ``validate_sql`` a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -40,9 +40,9 @@ SQL_RESULT_FORMAT = {
 # Metrics whose SQL "condition" is a query of its own (a window or GROUP BY over the table):
 # their failing rows are the domain's rows whose value (or tuple) is duplicated.
 DUPLICATE_METRICS = {"column_values.unique": "column", "compound_columns.unique": "column_list"}
-# Uniqueness rules counted by their own key listing, each holding a connection of GX's pool
-# open until its keys are streamed (see _hold_duplicates); the others GX counts itself.
-MAX_HELD = 3
+# Rules counted by their own listing, each a server-side cursor waiting until its keys are
+# streamed (see _open_listings); the others GX counts itself.
+MAX_LISTINGS = 64
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,11 @@ class SqlAsset:
 class SqlValidation:
     """GX's outcomes for a suite run inside a database, and the failing rows of each rule.
 
-    ``failing_rows`` runs one keyed SELECT per rule, built from GX's own condition for the
-    expectation over GX's own domain (so ``row_condition`` and ``ignore_row_if`` apply, as
-    they do to GX's count), ordered by key and streamed with ``yield_per``.
+    ``failing_rows`` runs one keyed SELECT per rule (``listing_query``), built from GX's
+    own condition for the expectation over GX's own domain (so ``row_condition`` and
+    ``ignore_row_if`` apply, as they do to GX's count), ordered by key and streamed with
+    ``yield_per``; on PostgreSQL that SELECT was opened before GX validated, and counted
+    the rule for GX (see ``_open_listings``).
     """
 
     def __init__(
@@ -69,17 +71,12 @@ class SqlValidation:
         batch: Any,
         expectations: dict[int, Any],
         outcomes: dict[int, GxOutcome],
-        held: dict[int, _Held] | None = None,
+        listings: _Listings | None = None,
     ):
         self._batch = batch
         self._expectations = expectations
         self.outcomes = outcomes
-        self._held = held or {}
-
-    def close(self) -> None:
-        """Close the keyed SELECTs opened for counting and never streamed."""
-        while self._held:
-            self._held.popitem()[1].close()
+        self._listings = listings
 
     def failing_rows(
         self,
@@ -89,15 +86,12 @@ class SqlValidation:
         batch_size: int,
     ) -> Iterator[list[tuple[Any, ...]]]:
         """Yield batches of rows: the key columns, then ``value_columns``, key order."""
-        held = self._held.pop(ref, None)
-        if held is not None:
-            try:
-                if held.columns == (tuple(key_columns), tuple(value_columns), batch_size):
-                    yield from held.rows()
-                    return
-            finally:
-                held.close()
-        query = self._failing_query(self._expectations[ref], key_columns, value_columns)
+        wanted = (tuple(key_columns), tuple(value_columns), batch_size)
+        opened = None if self._listings is None else self._listings.take(ref, wanted)
+        if opened is not None:
+            yield from opened
+            return
+        query = listing_query(self._batch, self._expectations[ref], key_columns, value_columns)
         engine = self._batch.data.execution_engine.engine
         with database_connection(engine) as connection:
             result = connection.execution_options(yield_per=batch_size).execute(query)
@@ -107,38 +101,35 @@ class SqlValidation:
             finally:
                 result.close()
 
-    def _failing_query(self, expectation: Any, keys: list[str], values: list[str]) -> Any:
-        import sqlalchemy as sa
-        from great_expectations.util import get_sqlalchemy_selectable
-        from great_expectations.validator.metric_configuration import MetricConfiguration
 
-        engine = self._batch.data.execution_engine
-        metric = expectation.map_metric
-        counted = counted_metric(expectation, engine)
-        domain_kwargs = dict(counted.metric_domain_kwargs)
-        selected: list[Any] = [sa.column(c) for c in dict.fromkeys([*keys, *values])]
-        order: list[Any] = [sa.column(c) for c in keys]
-        domain: Any
-        if metric in DUPLICATE_METRICS:
-            return duplicate_query(engine, metric, domain_kwargs, selected).order_by(*order)
-        validator = self._validator()
-        with quiet_gx():
-            condition, compute_kwargs, accessor_kwargs = validator.get_metric(
-                MetricConfiguration(
-                    f"{metric}.condition", domain_kwargs, counted.metric_value_kwargs
-                )
-            )
-            domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
-        source: Any = get_sqlalchemy_selectable(domain)
-        return sa.select(*selected).select_from(source).where(condition).order_by(*order)
+def listing_query(batch: Any, expectation: Any, keys: Sequence[str], values: Sequence[str]) -> Any:
+    """The SELECT of the key and value columns of the expectation's failing rows, in key
+    order: GX's own ``<map_metric>.condition`` over GX's own domain, or for uniqueness a
+    GROUP BY of the duplicated values (GX's condition there is a window of its own)."""
+    import sqlalchemy as sa
+    from great_expectations.util import get_sqlalchemy_selectable
+    from great_expectations.validator.metric_configuration import MetricConfiguration
 
-    def _validator(self) -> Any:
-        """A Validator on the validation's engine: the metrics GX resolved for the suite
-        (table.row_count, the conditions) are answered from its KnownMetrics."""
-        return _validator_on(self._batch)
+    engine = batch.data.execution_engine
+    metric = expectation.map_metric
+    counted = counted_metric(expectation, engine)
+    domain_kwargs = dict(counted.metric_domain_kwargs)
+    selected: list[Any] = [sa.column(c) for c in dict.fromkeys([*keys, *values])]
+    order: list[Any] = [sa.column(c) for c in keys]
+    if metric in DUPLICATE_METRICS:
+        return duplicate_query(engine, metric, domain_kwargs, selected).order_by(*order)
+    with quiet_gx():
+        condition, compute_kwargs, accessor_kwargs = _validator_on(batch).get_metric(
+            MetricConfiguration(f"{metric}.condition", domain_kwargs, counted.metric_value_kwargs)
+        )
+        domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
+    source: Any = get_sqlalchemy_selectable(domain)
+    return sa.select(*selected).select_from(source).where(condition).order_by(*order)
 
 
 def _validator_on(batch: Any) -> Any:
+    """A Validator on the batch's engine (loading the batch into it, as batch.validate
+    does); the metrics already resolved are answered from the engine's KnownMetrics."""
     from great_expectations.validator.validator import Validator
 
     return Validator(
@@ -187,12 +178,12 @@ def duplicate_query(
 class KnownMetrics:
     """Metric values kept on GX's execution engine for the whole validation.
 
-    GX resolves a metric graph per call (the suite, then each failing rule's condition),
-    recomputing shared metrics such as ``table.row_count`` each time; this wraps the
-    engine's ``resolve_metrics`` so that a metric already known (resolved once, or counted
-    by dqaudit with the very rows it lists: see ``_hold_duplicates``) is answered from
-    ``values`` and only the others are handed to GX. GX still builds the graph and
-    decides every verdict with its own code.
+    GX resolves a metric graph per call (the suite, then each rule's condition for its
+    listing), recomputing shared metrics such as ``table.row_count`` each time; this
+    wraps the engine's ``resolve_metrics`` so that a metric already known (resolved once,
+    or counted by a rule's listing: see ``_open_listings``) is answered from ``values``
+    and only the others are handed to GX. GX still builds the graph and decides every
+    verdict with its own code.
     """
 
     def __init__(self, engine: Any) -> None:
@@ -212,79 +203,112 @@ class KnownMetrics:
             found.update(resolved)
         return found
 
+    def count(self, engine: Any, counted: Any, number: int) -> None:
+        """``number`` as the value of GX's ``unexpected_count`` metric and, where GX sums
+        it in an aggregate (column map metrics), of its ``.aggregate_fn`` too: found in
+        GX's own dependency graph of the metric, so the ids are GX's."""
+        from great_expectations.validator.validation_graph import ValidationGraph
 
-class _Held:
-    """A uniqueness rule's keyed SELECT, opened before GX validates: its window count of
-    all rows is the rule's unexpected_count, and its rows are streamed later."""
+        graph = ValidationGraph(execution_engine=engine)
+        with quiet_gx():
+            graph.build_metric_dependency_graph(
+                metric_configuration=counted,
+                runtime_configuration={"result_format": SQL_RESULT_FORMAT},
+            )
+        self.values[counted.id] = number
+        for edge in graph.edges:
+            if edge.left.metric_name == f"{counted.metric_name}.aggregate_fn":
+                self.values[edge.left.id] = number
 
-    def __init__(self, stack: ExitStack, columns: tuple[Any, ...], first: list[Any], rest: Any):
+
+class _Listings:
+    """Rules' keyed SELECTs opened before GX validates, as server-side cursors on one
+    connection; each is streamed when its rule's keys are asked for."""
+
+    def __init__(self, stack: ExitStack) -> None:
         self._stack = stack
-        self.columns = columns
-        self.count = int(first[0][-1]) if first else 0
-        self._first = first
-        self._rest = rest
+        self._open: dict[int, tuple[tuple[Any, ...], list[Any], Any, Any]] = {}
 
-    def rows(self) -> Iterator[list[tuple[Any, ...]]]:
-        if self._first:
-            yield [tuple(row)[:-1] for row in self._first]
-        self._first = []
-        for partition in self._rest:
-            yield [tuple(row)[:-1] for row in partition]
+    def open(self, ref: int, columns: tuple[Any, ...], result: Any) -> int:
+        """Fetch the first batch; its ``count(*) OVER ()`` is the number of rows."""
+        partitions = result.partitions()
+        first = list(next(partitions, []))
+        number = int(first[0][-1]) if first else 0
+        if number:
+            self._open[ref] = (columns, first, partitions, result)
+        else:
+            result.close()
+        return number
+
+    def take(self, ref: int, columns: tuple[Any, ...]) -> Iterator[list[Any]] | None:
+        entry = self._open.pop(ref, None)
+        if entry is None:
+            return None
+        if entry[0] != columns:
+            entry[3].close()
+            return None
+        return self._stream(*entry[1:])
+
+    @staticmethod
+    def _stream(first: list[Any], partitions: Any, result: Any) -> Iterator[list[Any]]:
+        try:
+            yield [tuple(row)[:-1] for row in first]
+            for partition in partitions:
+                yield [tuple(row)[:-1] for row in partition]
+        finally:
+            result.close()
 
     def close(self) -> None:
+        for entry in self._open.values():
+            entry[3].close()
+        self._open.clear()
         self._stack.close()
 
 
-def _hold_duplicates(
+def _open_listings(
     batch: Any,
     built: dict[int, Any],
     listed: dict[int, tuple[tuple[str, ...], tuple[str, ...]]],
     known: KnownMetrics,
     batch_size: int,
-) -> dict[int, _Held]:
-    """Count each uniqueness rule with the keyed SELECT that lists its rows.
+) -> _Listings | None:
+    """Count each listed rule with the keyed SELECT that lists its failing rows.
 
-    A uniqueness count is a GROUP BY over the whole domain, the most expensive query of an
-    audit; GX's (a window over the domain) and the key listing's would be two. Here the
-    listing runs first with ``count(*) OVER ()`` beside each row: the first batch carries
-    the count, which GX receives as the metric's value (KnownMetrics) and judges as its
-    own; the rest is streamed when the rule's keys are asked for. Only on PostgreSQL,
-    whose server-side cursor waits without holding the server; elsewhere GX counts.
+    Counting a rule and listing its rows are two scans of the same condition over the
+    same domain (for uniqueness two GROUP BYs over the whole table, the costliest query
+    of an audit). Here the listing runs first, with ``count(*) OVER ()`` beside each row:
+    the first batch carries the number of rows, which GX receives as its
+    ``unexpected_count`` (KnownMetrics.count; a count from GX's own condition over GX's
+    own domain) and judges with its own code; the rows are streamed when the rule's keys
+    are asked for. A rule with no failing row is left to GX to count (GX's sum over an
+    empty domain is NULL, not 0). Only on PostgreSQL, whose server-side cursors wait on
+    the server; elsewhere GX counts and each failing rule's listing runs afterwards.
     """
     import sqlalchemy as sa
 
     engine = batch.data.execution_engine
     if engine.dialect_name != "postgresql" or isinstance(engine.engine, sa.engine.Connection):
-        return {}
-    held: dict[int, _Held] = {}
-    if not any(getattr(built[ref], "map_metric", None) in DUPLICATE_METRICS for ref in listed):
-        return held
-    _validator_on(batch)  # loads the batch into the engine, as batch.validate will
-    for ref, (keys, values) in listed.items():
-        if len(held) == MAX_HELD:
-            break
-        expectation = built[ref]
-        metric = getattr(expectation, "map_metric", None)
-        if metric not in DUPLICATE_METRICS or not keys:
-            continue
-        counted = counted_metric(expectation, engine)
-        selected: list[Any] = [sa.column(c) for c in dict.fromkeys([*keys, *values])]
-        query = duplicate_query(engine, metric, dict(counted.metric_domain_kwargs), selected)
-        query = query.add_columns(sa.func.count().over().label("dqaudit_failing"))
-        query = query.order_by(*[sa.column(c) for c in keys])
-        stack = ExitStack()
-        try:
-            connection = stack.enter_context(database_connection(engine.engine))
+        return None
+    refs = [r for r in listed if listed[r][0] and getattr(built[r], "map_metric", None)]
+    if not refs:
+        return None
+    _validator_on(batch)  # loads the batch into the engine (the active batch_id)
+    stack = ExitStack()
+    try:
+        connection = stack.enter_context(database_connection(engine.engine))
+        listings = _Listings(stack)
+        for ref in refs[:MAX_LISTINGS]:
+            keys, values = listed[ref]
+            query = listing_query(batch, built[ref], keys, values)
+            query = query.add_columns(sa.func.count().over().label("dqaudit_rows"))
             result = connection.execution_options(yield_per=batch_size).execute(query)
-            stack.callback(result.close)
-            partitions = result.partitions()
-            first: list[Any] = list(next(partitions, []))
-        except BaseException:
-            stack.close()
-            raise
-        held[ref] = _Held(stack, (keys, values, batch_size), first, partitions)
-        known.values.setdefault(counted.id, held[ref].count)
-    return held
+            number = listings.open(ref, (keys, values, batch_size), result)
+            if number:
+                known.count(engine, counted_metric(built[ref], engine), number)
+    except BaseException:
+        stack.close()
+        raise
+    return listings
 
 
 @contextmanager
@@ -299,7 +323,7 @@ def validate_sql(
     GX gets the same engine arguments as dqaudit's own engine, so its sessions are
     read-only too. The datasource is removed (and its connections closed) on exit.
     ``listed`` names, per ref, the key and value columns its failing rows will be listed
-    with (uniqueness rules are then counted by that listing: ``_hold_duplicates``).
+    with (on PostgreSQL the rules are then counted by that listing: ``_open_listings``).
     """
     context = ephemeral_context()
     suite = build_suite(checks)
@@ -312,7 +336,7 @@ def validate_sql(
     except Exception as exc:
         raise EngineError(f"Great Expectations cannot connect: {first_line(exc)}") from None
     batch = None
-    held: dict[int, _Held] = {}
+    listings: _Listings | None = None
     try:
         with quiet_gx():
             if asset.query is not None:
@@ -328,7 +352,7 @@ def validate_sql(
         known = KnownMetrics(batch.data.execution_engine)
         try:
             with quiet_gx():
-                held = _hold_duplicates(batch, built, listed or {}, known, batch_size)
+                listings = _open_listings(batch, built, listed or {}, known, batch_size)
                 validation = batch.validate(suite, result_format=SQL_RESULT_FORMAT)
         except Exception as exc:
             raise EngineError(f"Great Expectations failed: {first_line(exc)}") from exc
@@ -342,15 +366,10 @@ def validate_sql(
         missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
         if missing:
             raise EngineError(f"GX returned no result for {', '.join(missing)}")
-        validation_ = SqlValidation(batch, built, outcomes, held)
-        held = {}
-        try:
-            yield validation_
-        finally:
-            validation_.close()
+        yield SqlValidation(batch, built, outcomes, listings)
     finally:
-        for stream in held.values():
-            stream.close()
+        if listings is not None:
+            listings.close()
         _close_sql(datasource, batch)
         context.data_sources.delete(name)
 
