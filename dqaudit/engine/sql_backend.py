@@ -3,8 +3,9 @@
 The plan's helper columns are added to the extract's SELECT as SQL expressions (typed
 conversions and row conditions, see sql_eval), GX validates that query in the database
 for outcomes and counts, and each failing rule's keys are streamed out with one keyed
-SELECT built from GX's own condition over GX's own domain. Only failing keys and the
-columns the rule reads, for failing rows, ever leave the database. Sessions are the
+SELECT built from GX's own condition over GX's own domain (on PostgreSQL that SELECT is
+opened first and counts the rule for GX: gx_sql._open_listings). Only failing keys and
+the columns the rule reads, for failing rows, ever leave the database. Sessions are the
 connector's read-only ones.
 """
 
