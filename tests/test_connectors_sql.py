@@ -146,8 +146,11 @@ def test_pushdown_streams_every_key_in_batches(database: tuple[str, str, str]) -
 
 def test_a_key_count_that_differs_from_gx_is_an_error(database: tuple[str, str, str]) -> None:
     """The records system changes during the audit: a new failing row appears after GX
-    counted. The partial (here: larger) key list must not be reported."""
-    _dialect, url, table = database
+    counted. The partial (here: larger) key list must not be reported. On PostgreSQL
+    each rule's count comes from the very statement that lists its keys (opened before
+    GX validates), so the change cannot split them: the audit reports the table as it
+    was when counted, every key list whole."""
+    dialect, url, table = database
     extract = get_connector("sql").extract(
         {"url": url, "table": table, "mode": "pushdown"}, base_dir=Path(".")
     )
@@ -158,6 +161,12 @@ def test_a_key_count_that_differs_from_gx_is_an_error(database: tuple[str, str, 
             _sql(url, f"UPDATE {table} SET age = 999 WHERE ref = 'R01'")
             changed.append(True)
 
+    if dialect == "postgresql":
+        result = run_suite(extract, SUITE, key="ref", sink=sink)
+        assert changed
+        counts = {r.rule.rule_id: r.unexpected_count for r in result.results if r.unexpected_count}
+        assert counts == {rule_id: len(keys) for rule_id, keys in EXPECTED.items() if keys}
+        return
     with pytest.raises(EngineError, match=r"GX counted 2 failing rows but 3 were listed"):
         run_suite(extract, SUITE, key="ref", sink=sink)
 

@@ -9,16 +9,12 @@ gx_adapter's docstring apply here too. The API: ``SqlAsset``, ``validate_sql`` a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dqaudit.errors import EngineError
-
-if TYPE_CHECKING:
-    pass
-
 from dqaudit.expectations.gx_adapter import (
     REF_KEY,
     GxCheck,
@@ -44,6 +40,9 @@ SQL_RESULT_FORMAT = {
 # Metrics whose SQL "condition" is a query of its own (a window or GROUP BY over the table):
 # their failing rows are the domain's rows whose value (or tuple) is duplicated.
 DUPLICATE_METRICS = {"column_values.unique": "column", "compound_columns.unique": "column_list"}
+# Rules counted by their own listing, each a server-side cursor waiting until its keys are
+# streamed (see _open_listings); the others GX counts itself.
+MAX_LISTINGS = 64
 
 
 @dataclass(frozen=True)
@@ -60,15 +59,24 @@ class SqlAsset:
 class SqlValidation:
     """GX's outcomes for a suite run inside a database, and the failing rows of each rule.
 
-    ``failing_rows`` runs one keyed SELECT per rule, built from GX's own condition for the
-    expectation over GX's own domain (so ``row_condition`` and ``ignore_row_if`` apply, as
-    they do to GX's count), ordered by key and streamed with ``yield_per``.
+    ``failing_rows`` runs one keyed SELECT per rule (``listing_query``), built from GX's
+    own condition for the expectation over GX's own domain (so ``row_condition`` and
+    ``ignore_row_if`` apply, as they do to GX's count), ordered by key and streamed with
+    ``yield_per``; on PostgreSQL that SELECT was opened before GX validated, and counted
+    the rule for GX (see ``_open_listings``).
     """
 
-    def __init__(self, batch: Any, expectations: dict[int, Any], outcomes: dict[int, GxOutcome]):
+    def __init__(
+        self,
+        batch: Any,
+        expectations: dict[int, Any],
+        outcomes: dict[int, GxOutcome],
+        listings: _Listings | None = None,
+    ):
         self._batch = batch
         self._expectations = expectations
         self.outcomes = outcomes
+        self._listings = listings
 
     def failing_rows(
         self,
@@ -78,7 +86,12 @@ class SqlValidation:
         batch_size: int,
     ) -> Iterator[list[tuple[Any, ...]]]:
         """Yield batches of rows: the key columns, then ``value_columns``, key order."""
-        query = self._failing_query(self._expectations[ref], key_columns, value_columns)
+        wanted = (tuple(key_columns), tuple(value_columns), batch_size)
+        opened = None if self._listings is None else self._listings.take(ref, wanted)
+        if opened is not None:
+            yield from opened
+            return
+        query = listing_query(self._batch, self._expectations[ref], key_columns, value_columns)
         engine = self._batch.data.execution_engine.engine
         with database_connection(engine) as connection:
             result = connection.execution_options(yield_per=batch_size).execute(query)
@@ -88,70 +101,229 @@ class SqlValidation:
             finally:
                 result.close()
 
-    def _failing_query(self, expectation: Any, keys: list[str], values: list[str]) -> Any:
-        import sqlalchemy as sa
-        from great_expectations.util import get_sqlalchemy_selectable
-        from great_expectations.validator.metric_configuration import MetricConfiguration
 
-        engine = self._batch.data.execution_engine
+def listing_query(batch: Any, expectation: Any, keys: Sequence[str], values: Sequence[str]) -> Any:
+    """The SELECT of the key and value columns of the expectation's failing rows, in key
+    order: GX's own ``<map_metric>.condition`` over GX's own domain, or for uniqueness a
+    GROUP BY of the duplicated values (GX's condition there is a window of its own)."""
+    import sqlalchemy as sa
+    from great_expectations.util import get_sqlalchemy_selectable
+    from great_expectations.validator.metric_configuration import MetricConfiguration
+
+    engine = batch.data.execution_engine
+    metric = expectation.map_metric
+    counted = counted_metric(expectation, engine)
+    domain_kwargs = dict(counted.metric_domain_kwargs)
+    selected: list[Any] = [sa.column(c) for c in dict.fromkeys([*keys, *values])]
+    order: list[Any] = [sa.column(c) for c in keys]
+    if metric in DUPLICATE_METRICS:
+        return duplicate_query(engine, metric, domain_kwargs, selected).order_by(*order)
+    with quiet_gx():
+        condition, compute_kwargs, accessor_kwargs = _validator_on(batch).get_metric(
+            MetricConfiguration(f"{metric}.condition", domain_kwargs, counted.metric_value_kwargs)
+        )
+        domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
+    source: Any = get_sqlalchemy_selectable(domain)
+    return sa.select(*selected).select_from(source).where(condition).order_by(*order)
+
+
+def _validator_on(batch: Any) -> Any:
+    """A Validator on the batch's engine (loading the batch into it, as batch.validate
+    does); the metrics already resolved are answered from the engine's KnownMetrics."""
+    from great_expectations.validator.validator import Validator
+
+    return Validator(
+        execution_engine=batch.data.execution_engine,
+        data_context=ephemeral_context(),
+        batches=[batch],
+    )
+
+
+def counted_metric(expectation: Any, engine: Any) -> Any:
+    """The MetricConfiguration of the expectation's ``unexpected_count``, with the same
+    id as the one GX resolves in ``graph_validate`` (which adds the active batch_id)."""
+    config = expectation.configuration
+    config.kwargs["batch_id"] = engine.batch_manager.active_batch_id
+    with quiet_gx():
+        dependencies = config.to_domain_obj().get_validation_dependencies(
+            execution_engine=engine,
+            runtime_configuration={"result_format": SQL_RESULT_FORMAT},
+        )
+    return dependencies.get_metric_configuration(f"{expectation.map_metric}.unexpected_count")
+
+
+def duplicate_query(
+    engine: Any, metric: str, domain_kwargs: dict[str, Any], selected: list[Any]
+) -> Any:
+    """The domain's rows whose value (or tuple) is duplicated: a GROUP BY of duplicated
+    values, non-null as GX counts them."""
+    import sqlalchemy as sa
+    from great_expectations.util import get_sqlalchemy_selectable
+
+    domain: Any = get_sqlalchemy_selectable(engine.get_domain_records(domain_kwargs=domain_kwargs))
+    names = domain_kwargs[DUPLICATE_METRICS[metric]]
+    names = [names] if isinstance(names, str) else list(names)
+    columns: list[Any] = [sa.column(c) for c in names]
+    duplicated = (
+        sa.select(*columns)
+        .select_from(domain)
+        .where(*[c.is_not(None) for c in columns])
+        .group_by(*columns)
+        .having(sa.func.count() > 1)
+    )
+    match = columns[0].in_(duplicated) if len(columns) == 1 else sa.tuple_(*columns).in_(duplicated)
+    return sa.select(*selected).select_from(domain).where(match)
+
+
+class KnownMetrics:
+    """Metric values kept on GX's execution engine for the whole validation.
+
+    GX resolves a metric graph per call (the suite, then each rule's condition for its
+    listing), recomputing shared metrics such as ``table.row_count`` each time; this
+    wraps the engine's ``resolve_metrics`` so that a metric already known (resolved once,
+    or counted by a rule's listing: see ``_open_listings``) is answered from ``values``
+    and only the others are handed to GX. GX still builds the graph and decides every
+    verdict with its own code.
+    """
+
+    def __init__(self, engine: Any) -> None:
+        self.values: dict[Any, Any] = {}
+        self._resolve = engine.resolve_metrics
+        engine.resolve_metrics = self.resolve
+
+    def resolve(
+        self, metrics_to_resolve: Any, metrics: Any = None, runtime_configuration: Any = None
+    ) -> dict[Any, Any]:
+        wanted = list(metrics_to_resolve)
+        found = {m.id: self.values[m.id] for m in wanted if m.id in self.values}
+        missing = [m for m in wanted if m.id not in found]
+        if missing:
+            resolved = self._resolve(missing, metrics, runtime_configuration)
+            self.values.update(resolved)
+            found.update(resolved)
+        return found
+
+    def count(self, engine: Any, counted: Any, number: int) -> None:
+        """``number`` as the value of GX's ``unexpected_count`` metric and, where GX sums
+        it in an aggregate (column map metrics), of its ``.aggregate_fn`` too: found in
+        GX's own dependency graph of the metric, so the ids are GX's."""
+        from great_expectations.validator.validation_graph import ValidationGraph
+
+        graph = ValidationGraph(execution_engine=engine)
         with quiet_gx():
-            dependencies = expectation.get_validation_dependencies(
-                execution_engine=engine,
+            graph.build_metric_dependency_graph(
+                metric_configuration=counted,
                 runtime_configuration={"result_format": SQL_RESULT_FORMAT},
             )
-        metric = expectation.map_metric
-        counted = dependencies.get_metric_configuration(f"{metric}.unexpected_count")
-        domain_kwargs = dict(counted.metric_domain_kwargs)
-        selected: list[Any] = [sa.column(c) for c in dict.fromkeys([*keys, *values])]
-        order: list[Any] = [sa.column(c) for c in keys]
-        domain: Any
-        if metric in DUPLICATE_METRICS:
-            domain = get_sqlalchemy_selectable(
-                engine.get_domain_records(domain_kwargs=domain_kwargs)
-            )
-            names = domain_kwargs[DUPLICATE_METRICS[metric]]
-            names = [names] if isinstance(names, str) else list(names)
-            columns: list[Any] = [sa.column(c) for c in names]
-            duplicated = (
-                sa.select(*columns)
-                .select_from(domain)
-                .where(*[c.is_not(None) for c in columns])
-                .group_by(*columns)
-                .having(sa.func.count() > 1)
-            )
-            match = (
-                columns[0].in_(duplicated)
-                if len(columns) == 1
-                else sa.tuple_(*columns).in_(duplicated)
-            )
-            return sa.select(*selected).select_from(domain).where(match).order_by(*order)
-        validator = self._validator()
-        with quiet_gx():
-            condition, compute_kwargs, accessor_kwargs = validator.get_metric(
-                MetricConfiguration(
-                    f"{metric}.condition", domain_kwargs, counted.metric_value_kwargs
-                )
-            )
-            domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
-        source: Any = get_sqlalchemy_selectable(domain)
-        return sa.select(*selected).select_from(source).where(condition).order_by(*order)
+        self.values[counted.id] = number
+        for edge in graph.edges:
+            if edge.left.metric_name == f"{counted.metric_name}.aggregate_fn":
+                self.values[edge.left.id] = number
 
-    def _validator(self) -> Any:
-        from great_expectations.validator.validator import Validator
 
-        return Validator(
-            execution_engine=self._batch.data.execution_engine,
-            data_context=ephemeral_context(),
-            batches=[self._batch],
-        )
+class _Listings:
+    """Rules' keyed SELECTs opened before GX validates, as server-side cursors on one
+    connection; each is streamed when its rule's keys are asked for."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self._open: dict[int, tuple[tuple[Any, ...], list[Any], Any, Any]] = {}
+
+    def open(self, ref: int, columns: tuple[Any, ...], result: Any) -> int:
+        """Fetch the first batch; its ``count(*) OVER ()`` is the number of rows."""
+        partitions = result.partitions()
+        first = list(next(partitions, []))
+        number = int(first[0][-1]) if first else 0
+        if number:
+            self._open[ref] = (columns, first, partitions, result)
+        else:
+            result.close()
+        return number
+
+    def take(self, ref: int, columns: tuple[Any, ...]) -> Iterator[list[Any]] | None:
+        entry = self._open.pop(ref, None)
+        if entry is None:
+            return None
+        if entry[0] != columns:
+            entry[3].close()
+            return None
+        return self._stream(*entry[1:])
+
+    @staticmethod
+    def _stream(first: list[Any], partitions: Any, result: Any) -> Iterator[list[Any]]:
+        try:
+            yield [tuple(row)[:-1] for row in first]
+            for partition in partitions:
+                yield [tuple(row)[:-1] for row in partition]
+        finally:
+            result.close()
+
+    def close(self) -> None:
+        for entry in self._open.values():
+            entry[3].close()
+        self._open.clear()
+        self._stack.close()
+
+
+def _open_listings(
+    batch: Any,
+    built: dict[int, Any],
+    listed: dict[int, tuple[tuple[str, ...], tuple[str, ...]]],
+    known: KnownMetrics,
+    batch_size: int,
+) -> _Listings | None:
+    """Count each listed rule with the keyed SELECT that lists its failing rows.
+
+    Counting a rule and listing its rows are two scans of the same condition over the
+    same domain (for uniqueness two GROUP BYs over the whole table, the costliest query
+    of an audit). Here the listing runs first, with ``count(*) OVER ()`` beside each row:
+    the first batch carries the number of rows, which GX receives as its
+    ``unexpected_count`` (KnownMetrics.count; a count from GX's own condition over GX's
+    own domain) and judges with its own code; the rows are streamed when the rule's keys
+    are asked for. A rule with no failing row is left to GX to count (GX's sum over an
+    empty domain is NULL, not 0). Only on PostgreSQL, whose server-side cursors wait on
+    the server; elsewhere GX counts and each failing rule's listing runs afterwards.
+    """
+    import sqlalchemy as sa
+
+    engine = batch.data.execution_engine
+    if engine.dialect_name != "postgresql" or isinstance(engine.engine, sa.engine.Connection):
+        return None
+    refs = [r for r in listed if listed[r][0] and getattr(built[r], "map_metric", None)]
+    if not refs:
+        return None
+    _validator_on(batch)  # loads the batch into the engine (the active batch_id)
+    stack = ExitStack()
+    try:
+        connection = stack.enter_context(database_connection(engine.engine))
+        listings = _Listings(stack)
+        for ref in refs[:MAX_LISTINGS]:
+            keys, values = listed[ref]
+            query = listing_query(batch, built[ref], keys, values)
+            query = query.add_columns(sa.func.count().over().label("dqaudit_rows"))
+            result = connection.execution_options(yield_per=batch_size).execute(query)
+            number = listings.open(ref, (keys, values, batch_size), result)
+            if number:
+                known.count(engine, counted_metric(built[ref], engine), number)
+    except BaseException:
+        stack.close()
+        raise
+    return listings
 
 
 @contextmanager
-def validate_sql(asset: SqlAsset, checks: list[GxCheck]) -> Iterator[SqlValidation]:
+def validate_sql(
+    asset: SqlAsset,
+    checks: list[GxCheck],
+    listed: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
+    batch_size: int = 5000,
+) -> Iterator[SqlValidation]:
     """Validate all checks inside the database in one GX call; results keyed by ``ref``.
 
     GX gets the same engine arguments as dqaudit's own engine, so its sessions are
     read-only too. The datasource is removed (and its connections closed) on exit.
+    ``listed`` names, per ref, the key and value columns its failing rows will be listed
+    with (on PostgreSQL the rules are then counted by that listing: ``_open_listings``).
     """
     context = ephemeral_context()
     suite = build_suite(checks)
@@ -164,6 +336,7 @@ def validate_sql(asset: SqlAsset, checks: list[GxCheck]) -> Iterator[SqlValidati
     except Exception as exc:
         raise EngineError(f"Great Expectations cannot connect: {first_line(exc)}") from None
     batch = None
+    listings: _Listings | None = None
     try:
         with quiet_gx():
             if asset.query is not None:
@@ -175,25 +348,28 @@ def validate_sql(asset: SqlAsset, checks: list[GxCheck]) -> Iterator[SqlValidati
             else:
                 data_asset = datasource.add_table_asset("extract", table_name=asset.table)
             batch = data_asset.add_batch_definition_whole_table("whole").get_batch()
-            try:
+        built: dict[int, Any] = {e.meta[REF_KEY]: e for e in suite.expectations}
+        known = KnownMetrics(batch.data.execution_engine)
+        try:
+            with quiet_gx():
+                listings = _open_listings(batch, built, listed or {}, known, batch_size)
                 validation = batch.validate(suite, result_format=SQL_RESULT_FORMAT)
-            except Exception as exc:
-                raise EngineError(f"Great Expectations failed: {first_line(exc)}") from exc
+        except Exception as exc:
+            raise EngineError(f"Great Expectations failed: {first_line(exc)}") from exc
         by_ref = {check.ref: check for check in checks}
         outcomes: dict[int, GxOutcome] = {}
-        built: dict[int, Any] = {}
         for result in validation.results:
             ref = (result.expectation_config.meta or {}).get(REF_KEY)
             if ref not in by_ref:
                 raise EngineError("GX returned a result that matches no expectation of the suite")
             outcomes[ref] = outcome_of(result, by_ref[ref], index_required=False)
-        for expectation in suite.expectations:
-            built[expectation.meta[REF_KEY]] = expectation
         missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
         if missing:
             raise EngineError(f"GX returned no result for {', '.join(missing)}")
-        yield SqlValidation(batch, built, outcomes)
+        yield SqlValidation(batch, built, outcomes, listings)
     finally:
+        if listings is not None:
+            listings.close()
         _close_sql(datasource, batch)
         context.data_sources.delete(name)
 
