@@ -64,10 +64,12 @@ class SparkBackend:
         helpers = SparkHelpers(self.kinds, self.extract.column_types, _session_zone(dataframe))
         with ExitStack() as stack:
             with _spark_errors():
-                prepared, measures = _prepared(dataframe, plan, helpers)
-                prepared = _kept(prepared, plan, helpers)
-                stack.callback(prepared.unpersist)
-                prepared = prepared.persist(_storage_level())
+                staged, added, measures = _prepared(dataframe, plan, helpers)
+                staged = _kept(staged, plan, helpers)
+                stack.callback(staged.unpersist)
+                staged = staged.persist(_storage_level())
+                # the helpers read the persisted parsed columns: cheap, so not persisted
+                prepared = staged.select("*", *added) if added else staged
                 # one job: blank keys and the helpers' counts, filling the persisted frame
                 counts, blank = _helper_counts(prepared, measures, _blank_keys(plan, self.kinds))
                 _refuse_blank_keys(plan, blank)
@@ -163,10 +165,13 @@ class PreparedSpark:
 Measures = tuple[list[tuple[str, Any, dict[str, Any]]], list[tuple[str, Any]]]
 
 
-def _prepared(dataframe: Any, plan: AuditPlan, helpers: SparkHelpers) -> tuple[Any, Measures]:
-    """The extract's DataFrame with the plan's helper columns (lazy: nothing runs yet),
-    and what the helpers' counts measure. Text parsed as numbers or datetimes is parsed
-    once, in a first projection the helpers refer to."""
+def _prepared(
+    dataframe: Any, plan: AuditPlan, helpers: SparkHelpers
+) -> tuple[Any, list[Any], Measures]:
+    """The extract's DataFrame with the text the plan reads as numbers or datetimes
+    parsed (the only costly part, done once: the backend persists this frame), the plan's
+    helper columns over it (lazy: nothing runs yet), and what the helpers' counts
+    measure."""
     from pyspark.sql import functions as F
 
     if plan.regex_columns:  # the plan adds RE2 verdict columns on pandas and SQLite only
@@ -187,8 +192,7 @@ def _prepared(dataframe: Any, plan: AuditPlan, helpers: SparkHelpers) -> tuple[A
     ]
     parsed = helpers.parsed_columns()
     staged = dataframe.select("*", *parsed) if parsed else dataframe
-    prepared = staged.select("*", *added) if added else staged
-    return prepared, (conditions, unreadable_typed)
+    return staged, added, (conditions, unreadable_typed)
 
 
 def _blank_keys(plan: AuditPlan, kinds: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -249,15 +253,16 @@ def _helper_counts(
     return counts, blank
 
 
-def _kept(prepared: Any, plan: AuditPlan, helpers: SparkHelpers) -> Any:
-    """Only the columns the row rules, their failing records and the helpers' counts
-    need: the key, the columns GX reads, the columns each rule stores, the columns row
-    conditions test, the parsed columns and the helpers."""
+def _kept(staged: Any, plan: AuditPlan, helpers: SparkHelpers) -> Any:
+    """Only the columns the row rules, their failing records and the helpers need: the
+    key, the columns GX reads, the columns each rule stores, the columns row conditions
+    test and the parsed columns. (Filling the persisted frame costs about as much per
+    column as parsing it: Spark compresses each column as it stores it.)"""
     from dqaudit.expectations.conditions import columns_of
 
     read = plan.gx_columns()
     if read is None:
-        return prepared
+        return staged
     names = [*plan.key_columns, *read, *helpers.parsed_names()]
     names.extend(typed.conversion.column for typed in plan.typed_columns)
     for condition in plan.condition_columns:
@@ -265,9 +270,9 @@ def _kept(prepared: Any, plan: AuditPlan, helpers: SparkHelpers) -> Any:
     for rule in plan.rules:
         if not rule.schema_rule:
             names.extend(rule.reads)
-    names.extend(t.name for t in plan.typed_columns)
-    names.extend(c.name for c in plan.condition_columns)
-    return prepared.select(*[column(name) for name in dict.fromkeys(names)])
+    helper_names = {t.name for t in plan.typed_columns} | {c.name for c in plan.condition_columns}
+    kept = [name for name in dict.fromkeys(names) if name not in helper_names]
+    return staged.select(*[column(name) for name in kept])
 
 
 def _storage_level() -> Any:
