@@ -517,3 +517,71 @@ def test_postgres_pushdown_query_cannot_smuggle_a_second_statement(
         with engine.begin() as connection:
             connection.execute(sa.text(f"DROP TABLE {table}"))
         engine.dispose()
+
+
+def test_gx_aggregates_of_every_domain_share_one_scan_per_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX's row and null counts of each domain (whole table, a row condition, a column
+    pair's ignore_row_if) come from one scan per dependency level, not one per domain,
+    and GX reaches the same verdicts and counts as its own per-domain queries."""
+    from dqaudit.expectations import gx_adapter, gx_sql
+
+    path = tmp_path / "pairs.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (k TEXT, flag TEXT, a INTEGER, b INTEGER)")
+        connection.exec_driver_sql(
+            "INSERT INTO t VALUES ('1','Y',5,1), ('2','Y',NULL,1), ('3','N',1,5), "
+            "('4','N',NULL,NULL), ('5','Y',2,9), ('6',NULL,3,3)"
+        )
+    engine.dispose()
+    checks = [
+        gx_adapter.GxCheck(0, "#1", "expect_column_values_to_not_be_null", {"column": "a"}),
+        gx_adapter.GxCheck(
+            1,
+            "#2",
+            "expect_column_values_to_not_be_null",
+            {
+                "column": "a",
+                "row_condition": 'col("flag")=="Y"',
+                "condition_parser": "great_expectations",
+            },
+        ),
+        gx_adapter.GxCheck(
+            2,
+            "#3",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {"column_A": "a", "column_B": "b", "ignore_row_if": "either_value_is_missing"},
+        ),
+        gx_adapter.GxCheck(
+            3, "#4", "expect_column_values_to_be_between", {"column": "b", "max_value": 4}
+        ),
+    ]
+    asset = gx_sql.SqlAsset(f"sqlite:///{path}", {}, table="t")
+
+    def validate() -> tuple[dict[int, Any], list[str]]:
+        statements: list[str] = []
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            aggregate = "count(" in statement or "sum(" in statement
+            # (a column pair's own unexpected count is a query of its own, not an aggregate)
+            if aggregate and "UnexpectedCountSubquery" not in statement:
+                statements.append(statement)
+
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
+        try:
+            with gx_sql.validate_sql(asset, checks) as validation:
+                outcomes = validation.outcomes
+        finally:
+            sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+        found = {r: (o.success, o.unexpected_count, o.element_count) for r, o in outcomes.items()}
+        return found, statements
+
+    merged, scans = validate()
+    assert merged == {0: (False, 2, 6), 1: (False, 1, 3), 2: (False, 3, 6), 3: (False, 2, 6)}
+    assert len(scans) == 2, scans  # row counts, then what depends on them
+    monkeypatch.setattr(gx_sql, "_prefetch_aggregates", lambda *args: None)
+    own, scans = validate()
+    assert own == merged
+    assert len(scans) > 2
