@@ -581,7 +581,7 @@ def test_gx_aggregates_of_every_domain_share_one_scan_per_level(
     merged, scans = validate()
     assert merged == {0: (False, 2, 6), 1: (False, 1, 3), 2: (False, 3, 6), 3: (False, 2, 6)}
     assert len(scans) == 2, scans  # row counts, then what depends on them
-    monkeypatch.setattr(gx_sql, "_prefetch_aggregates", lambda *args: None)
+    monkeypatch.setattr(gx_sql, "prefetch_aggregates", lambda *args: None)
     own, scans = validate()
     assert own == merged
     assert len(scans) > 2
