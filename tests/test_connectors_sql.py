@@ -585,3 +585,53 @@ def test_gx_aggregates_of_every_domain_share_one_scan_per_level(
     own, scans = validate()
     assert own == merged
     assert len(scans) > 2
+
+
+def test_row_counts_already_known_leave_one_scan(tmp_path: Path) -> None:
+    """The extract's row count and the rows a helper column selects, counted by the
+    caller over the same SELECT, stand in for GX's table.row_count of exactly those
+    domains: the null counts then take one scan, with GX's verdicts and counts unchanged.
+    A count for another domain's shape is not used."""
+    from dqaudit.expectations import gx_adapter, gx_sql
+
+    path = tmp_path / "helpers.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (k TEXT, sel INTEGER, a INTEGER)")
+        connection.exec_driver_sql(
+            "INSERT INTO t VALUES ('1',1,5), ('2',1,NULL), ('3',0,1), ('4',0,NULL), "
+            "('5',1,2), ('6',0,3)"
+        )
+    engine.dispose()
+    selected = gx_adapter.selected_rows_condition("sel")
+    checks = [
+        gx_adapter.GxCheck(0, "#1", "expect_column_values_to_not_be_null", {"column": "a"}),
+        gx_adapter.GxCheck(
+            1,
+            "#2",
+            "expect_column_values_to_not_be_null",
+            {"column": "a", "row_condition": selected, "condition_parser": "great_expectations"},
+        ),
+    ]
+    asset = gx_sql.SqlAsset(f"sqlite:///{path}", {}, table="t")
+
+    def validate(counts: dict[str | None, int]) -> tuple[dict[int, Any], int]:
+        statements: list[str] = []
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "count(" in statement or "sum(" in statement:
+                statements.append(statement)
+
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
+        try:
+            with gx_sql.validate_sql(asset, checks, row_counts=counts) as validation:
+                outcomes = validation.outcomes
+        finally:
+            sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+        found = {r: (o.success, o.unexpected_count, o.element_count) for r, o in outcomes.items()}
+        return found, len(statements)
+
+    expected = {0: (False, 2, 6), 1: (False, 1, 3)}
+    assert validate({}) == (expected, 2)
+    assert validate({None: 6, "sel": 3}) == (expected, 1)
+    assert validate({None: 6, "other": 3}) == (expected, 2)  # "sel" still needs its count

@@ -98,7 +98,11 @@ class SqlBackend:
                 for r in plan.rules
                 if r.row_level and not r.schema_rule
             }
-            with gx_sql.validate_sql(self._asset(query), rows, listed) as validation:
+            counted: dict[str | None, int] = {None: self.extract.fingerprint.rows}
+            counted.update(counts.selected)
+            with gx_sql.validate_sql(
+                self._asset(query), rows, listed, row_counts=counted
+            ) as validation:
                 outcomes.update(validation.outcomes)
                 prepared = PreparedSql(self, plan, validation, outcomes, counts)
                 prepared.key_warnings = self._duplicate_keys(plan, outcomes)

@@ -9,7 +9,7 @@ gx_adapter's docstring apply here too. The API: ``SqlAsset``, ``validate_sql`` a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -245,6 +245,7 @@ def validate_sql(
     checks: list[GxCheck],
     listed: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
     batch_size: int = 5000,
+    row_counts: Mapping[str | None, int] | None = None,
 ) -> Iterator[SqlValidation]:
     """Validate all checks inside the database in one GX call; results keyed by ``ref``.
 
@@ -252,6 +253,10 @@ def validate_sql(
     read-only too. The datasource is removed (and its connections closed) on exit.
     ``listed`` names, per ref, the key and value columns its failing rows will be listed
     with (on PostgreSQL the rules are then counted by that listing: ``_open_listings``).
+    ``row_counts`` are rows the caller has counted already over the same SELECT: the
+    whole extract (key None) and the rows each helper column selects (key: its name, as
+    in ``selected_rows_condition``); GX's ``table.row_count`` of exactly those domains is
+    taken from them instead of a scan (``prefetch_aggregates``).
     """
     context = ephemeral_context()
     suite = build_suite(checks)
@@ -280,7 +285,7 @@ def validate_sql(
         known = KnownMetrics(batch.data.execution_engine)
         try:
             with quiet_gx():
-                prefetch_aggregates(batch, built, set(listed or {}), known)
+                prefetch_aggregates(batch, built, set(listed or {}), known, row_counts or {})
                 listings = _open_listings(batch, built, listed or {}, known, batch_size)
                 validation = batch.validate(suite, result_format=SQL_RESULT_FORMAT)
         except Exception as exc:

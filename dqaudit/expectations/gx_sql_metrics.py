@@ -11,6 +11,7 @@ suite's row and null counts in one scan per dependency level.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dqaudit.expectations.gx_adapter import ephemeral_context, quiet_gx
@@ -100,7 +101,11 @@ _WRAPPABLE = {"count", "sum", "min", "max"}
 
 
 def prefetch_aggregates(
-    batch: Any, built: dict[int, Any], listed: set[int], known: KnownMetrics
+    batch: Any,
+    built: dict[int, Any],
+    listed: set[int],
+    known: KnownMetrics,
+    row_counts: Mapping[str | None, int],
 ) -> None:
     """GX's aggregate metrics of the whole suite (row and null counts, a column pair's
     filtered row count, the counts of rules no listing counts) in one scan per dependency
@@ -134,9 +139,47 @@ def prefetch_aggregates(
                 graph.build_metric_dependency_graph(
                     metric_configuration=metric, runtime_configuration=runtime
                 )
+        _seed_row_counts(graph, known, row_counts)
         for _ in range(3):  # row counts first, then the counts that depend on them
             if not _scan_aggregates(engine, graph, known, skip):
                 return
+
+
+def _seed_row_counts(graph: Any, known: KnownMetrics, row_counts: Mapping[str | None, int]) -> None:
+    """GX's ``table.row_count`` of the whole batch, and of the batch where a helper column
+    is 1, from the caller's counts over the same SELECT (the extract's row count; the
+    helper-count scan's count of rows each condition selects), so that the null counts
+    depending on them need one scan, not two. Only domains of exactly that shape are
+    seeded; any other is counted by the scans below, as before."""
+    for edge in graph.edges:
+        for metric in (edge.left, edge.right):
+            if metric is None or metric.metric_name != "table.row_count":
+                continue
+            domain = dict(metric.metric_domain_kwargs)
+            domain.pop("batch_id", None)
+            condition = domain.pop("row_condition", None)
+            domain.pop("condition_parser", None)
+            if domain.pop("table", None) is not None or any(domain.values()):
+                continue  # a named table or filters: not the counted SELECT
+            if condition is None:
+                column = None
+            else:
+                column = _selected_column(condition)
+                if column is None:
+                    continue
+            if column in row_counts:
+                known.values[metric.id] = row_counts[column]
+
+
+def _selected_column(condition: Any) -> str | None:
+    """The helper column of GX's serialised "column == 1" condition, else None."""
+    if not isinstance(condition, Mapping):
+        return None
+    shape = dict(condition)
+    column = shape.get("column")
+    name = column.get("name") if isinstance(column, Mapping) else None
+    expected = {"type": "comparison", "column": {"name": name}, "operator": "==", "parameter": 1}
+    return name if isinstance(name, str) and shape == expected else None
 
 
 def _scan_aggregates(engine: Any, graph: Any, known: KnownMetrics, skip: set[Any]) -> bool:
