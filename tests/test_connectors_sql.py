@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -519,6 +520,24 @@ def test_postgres_pushdown_query_cannot_smuggle_a_second_statement(
         engine.dispose()
 
 
+@contextmanager
+def _aggregate_statements() -> Iterator[list[str]]:
+    """The aggregate statements (count, sum) any engine runs inside the block."""
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        aggregate = "count(" in statement or "sum(" in statement
+        # (a column pair's own unexpected count is a query of its own, not an aggregate)
+        if aggregate and "UnexpectedCountSubquery" not in statement:
+            statements.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+
+
 def test_gx_aggregates_of_every_domain_share_one_scan_per_level(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -561,20 +580,8 @@ def test_gx_aggregates_of_every_domain_share_one_scan_per_level(
     asset = gx_sql.SqlAsset(f"sqlite:///{path}", {}, table="t")
 
     def validate() -> tuple[dict[int, Any], list[str]]:
-        statements: list[str] = []
-
-        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            aggregate = "count(" in statement or "sum(" in statement
-            # (a column pair's own unexpected count is a query of its own, not an aggregate)
-            if aggregate and "UnexpectedCountSubquery" not in statement:
-                statements.append(statement)
-
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
-        try:
-            with gx_sql.validate_sql(asset, checks) as validation:
-                outcomes = validation.outcomes
-        finally:
-            sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+        with _aggregate_statements() as statements, gx_sql.validate_sql(asset, checks) as run:
+            outcomes = run.outcomes
         found = {r: (o.success, o.unexpected_count, o.element_count) for r, o in outcomes.items()}
         return found, statements
 
@@ -616,18 +623,11 @@ def test_row_counts_already_known_leave_one_scan(tmp_path: Path) -> None:
     asset = gx_sql.SqlAsset(f"sqlite:///{path}", {}, table="t")
 
     def validate(counts: dict[str | None, int]) -> tuple[dict[int, Any], int]:
-        statements: list[str] = []
-
-        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if "count(" in statement or "sum(" in statement:
-                statements.append(statement)
-
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
-        try:
-            with gx_sql.validate_sql(asset, checks, row_counts=counts) as validation:
-                outcomes = validation.outcomes
-        finally:
-            sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+        with (
+            _aggregate_statements() as statements,
+            gx_sql.validate_sql(asset, checks, row_counts=counts) as run,
+        ):
+            outcomes = run.outcomes
         found = {r: (o.success, o.unexpected_count, o.element_count) for r, o in outcomes.items()}
         return found, len(statements)
 

@@ -71,7 +71,7 @@ import os
 import threading
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -399,13 +399,28 @@ def validate_dataframe(frame: pd.DataFrame, checks: list[GxCheck]) -> dict[int, 
             raise EngineError(f"Great Expectations failed: {first_line(exc)}") from exc
     finally:
         context.data_sources.delete(name)
+    return outcomes_by_ref(validation.results, checks)
+
+
+def outcomes_by_ref(
+    results: Any,
+    checks: list[GxCheck],
+    *,
+    index_required: bool = True,
+    adjust: Callable[[Any], None] | None = None,
+) -> dict[int, GxOutcome]:
+    """GX's results as outcomes keyed by each check's ``ref`` (in every engine's validation):
+    a result that matches no check, or a check with no result, is an EngineError, never a
+    pass. ``adjust`` sees each result first (an engine's own correction of GX's result)."""
     by_ref = {check.ref: check for check in checks}
     outcomes: dict[int, GxOutcome] = {}
-    for result in validation.results:
+    for result in results:
         ref = (result.expectation_config.meta or {}).get(REF_KEY)
-        if ref not in by_ref:
+        if not isinstance(ref, int) or ref not in by_ref:
             raise EngineError("GX returned a result that matches no expectation of the suite")
-        outcomes[ref] = outcome_of(result, by_ref[ref])
+        if adjust is not None:
+            adjust(result)
+        outcomes[ref] = outcome_of(result, by_ref[ref], index_required=index_required)
     missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
     if missing:
         raise EngineError(f"GX returned no result for {', '.join(missing)}")

@@ -23,16 +23,16 @@ from dqaudit.expectations.gx_adapter import (
     database_connection,
     ephemeral_context,
     first_line,
-    outcome_of,
+    outcomes_by_ref,
     quiet_gx,
 )
-from dqaudit.expectations.gx_sql_metrics import (
-    SQL_RESULT_FORMAT,
-    KnownMetrics,
+from dqaudit.expectations.gx_metrics import (
+    COUNTS_RESULT_FORMAT,
     counted_metric,
-    prefetch_aggregates,
+    unexpected_condition,
     validator_on,
 )
+from dqaudit.expectations.gx_sql_metrics import KnownMetrics, prefetch_aggregates
 
 # --- validation inside a database (pushdown) ----------------------------------------------
 
@@ -107,7 +107,6 @@ def listing_query(batch: Any, expectation: Any, keys: Sequence[str], values: Seq
     GROUP BY of the duplicated values (GX's condition there is a window of its own)."""
     import sqlalchemy as sa
     from great_expectations.util import get_sqlalchemy_selectable
-    from great_expectations.validator.metric_configuration import MetricConfiguration
 
     engine = batch.data.execution_engine
     metric = expectation.map_metric
@@ -117,11 +116,7 @@ def listing_query(batch: Any, expectation: Any, keys: Sequence[str], values: Seq
     order: list[Any] = [sa.column(c) for c in keys]
     if metric in DUPLICATE_METRICS:
         return duplicate_query(engine, metric, domain_kwargs, selected).order_by(*order)
-    with quiet_gx():
-        condition, compute_kwargs, accessor_kwargs = validator_on(batch).get_metric(
-            MetricConfiguration(f"{metric}.condition", domain_kwargs, counted.metric_value_kwargs)
-        )
-        domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
+    condition, domain = unexpected_condition(batch, expectation, counted)
     source: Any = get_sqlalchemy_selectable(domain)
     return sa.select(*selected).select_from(source).where(condition).order_by(*order)
 
@@ -287,19 +282,10 @@ def validate_sql(
             with quiet_gx():
                 prefetch_aggregates(batch, built, set(listed or {}), known, row_counts or {})
                 listings = _open_listings(batch, built, listed or {}, known, batch_size)
-                validation = batch.validate(suite, result_format=SQL_RESULT_FORMAT)
+                validation = batch.validate(suite, result_format=COUNTS_RESULT_FORMAT)
         except Exception as exc:
             raise EngineError(f"Great Expectations failed: {first_line(exc)}") from exc
-        by_ref = {check.ref: check for check in checks}
-        outcomes: dict[int, GxOutcome] = {}
-        for result in validation.results:
-            ref = (result.expectation_config.meta or {}).get(REF_KEY)
-            if ref not in by_ref:
-                raise EngineError("GX returned a result that matches no expectation of the suite")
-            outcomes[ref] = outcome_of(result, by_ref[ref], index_required=False)
-        missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
-        if missing:
-            raise EngineError(f"GX returned no result for {', '.join(missing)}")
+        outcomes = outcomes_by_ref(validation.results, checks, index_required=False)
         yield SqlValidation(batch, built, outcomes, listings)
     finally:
         if listings is not None:

@@ -4,9 +4,9 @@ to GX, which still decides every verdict.
 Split from :mod:`dqaudit.expectations.gx_sql` (validation in a database, rules' listings)
 to keep each module readable; like it and gx_adapter, this module is one of the few that
 touch GX's internals (its dependency graph, metric ids and execution engine), and the
-import contract names it. ``KnownMetrics`` keeps values on GX's engine; ``counted_metric``
-finds a rule's ``unexpected_count`` as GX names it; ``prefetch_aggregates`` computes the
-suite's row and null counts in one scan per dependency level.
+import contract names it. ``KnownMetrics`` keeps values on GX's engine;
+``prefetch_aggregates`` computes the suite's row and null counts in one scan per
+dependency level.
 """
 
 from __future__ import annotations
@@ -14,41 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dqaudit.expectations.gx_adapter import ephemeral_context, quiet_gx
-
-# Counts and outcomes only: GX's SQL key list is capped and fetched whole, so failing keys
-# come from SqlValidation.failing_rows instead. partial_unexpected_count 0 keeps GX from
-# pulling sample values out of the database.
-SQL_RESULT_FORMAT = {
-    "result_format": "BASIC",
-    "partial_unexpected_count": 0,
-    "return_unexpected_index_query": False,
-}
-
-
-def validator_on(batch: Any) -> Any:
-    """A Validator on the batch's engine (loading the batch into it, as batch.validate
-    does); the metrics already resolved are answered from the engine's KnownMetrics."""
-    from great_expectations.validator.validator import Validator
-
-    return Validator(
-        execution_engine=batch.data.execution_engine,
-        data_context=ephemeral_context(),
-        batches=[batch],
-    )
-
-
-def counted_metric(expectation: Any, engine: Any) -> Any:
-    """The MetricConfiguration of the expectation's ``unexpected_count``, with the same
-    id as the one GX resolves in ``graph_validate`` (which adds the active batch_id)."""
-    config = expectation.configuration
-    config.kwargs["batch_id"] = engine.batch_manager.active_batch_id
-    with quiet_gx():
-        dependencies = config.to_domain_obj().get_validation_dependencies(
-            execution_engine=engine,
-            runtime_configuration={"result_format": SQL_RESULT_FORMAT},
-        )
-    return dependencies.get_metric_configuration(f"{expectation.map_metric}.unexpected_count")
+from dqaudit.expectations.gx_adapter import quiet_gx
+from dqaudit.expectations.gx_metrics import COUNTS_RESULT_FORMAT, counted_metric, validator_on
 
 
 class KnownMetrics:
@@ -89,7 +56,7 @@ class KnownMetrics:
         with quiet_gx():
             graph.build_metric_dependency_graph(
                 metric_configuration=counted,
-                runtime_configuration={"result_format": SQL_RESULT_FORMAT},
+                runtime_configuration={"result_format": COUNTS_RESULT_FORMAT},
             )
         self.values[counted.id] = number
         for edge in graph.edges:
@@ -125,7 +92,7 @@ def prefetch_aggregates(
 
     engine = batch.data.execution_engine
     validator_on(batch)  # loads the batch into the engine (the active batch_id)
-    runtime = {"result_format": SQL_RESULT_FORMAT}
+    runtime = {"result_format": COUNTS_RESULT_FORMAT}
     graph = ValidationGraph(execution_engine=engine)
     with quiet_gx():
         skip = {counted_metric(built[r], engine).id for r in listed if _counts_itself(built[r])}
@@ -187,7 +154,7 @@ def _scan_aggregates(engine: Any, graph: Any, known: KnownMetrics, skip: set[Any
     import sqlalchemy as sa
     from great_expectations.util import convert_to_json_serializable
 
-    runtime = {"result_format": SQL_RESULT_FORMAT}
+    runtime = {"result_format": COUNTS_RESULT_FORMAT}
     targets = _aggregates(engine, graph, known, skip)
     if not targets:
         return False
@@ -278,7 +245,7 @@ def _aggregates(engine: Any, graph: Any, known: KnownMetrics, skip: set[Any]) ->
         ]
         if not ready:
             return []
-        known.resolve(ready, known.values, {"result_format": SQL_RESULT_FORMAT})
+        known.resolve(ready, known.values, {"result_format": COUNTS_RESULT_FORMAT})
     return targets
 
 

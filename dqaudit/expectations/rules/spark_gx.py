@@ -28,11 +28,6 @@ from dqaudit.expectations.rules import spark_rules
 
 # BASIC: counts only. GX's COMPLETE builds a dict per failing key in the driver, and with
 # index columns it fails on a dotted column name (GX issue #12196).
-SPARK_RESULT_FORMAT = {
-    "result_format": "BASIC",
-    "partial_unexpected_count": 0,
-    "return_unexpected_index_query": False,
-}
 
 
 def _kwarg_values(kwargs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -164,33 +159,11 @@ class SparkValidation:
 
     def failing_condition(self, ref: int) -> tuple[Any, Any]:
         """(GX's domain DataFrame for the rule, its unexpected condition as a Column)."""
-        from great_expectations.validator.metric_configuration import MetricConfiguration
-        from great_expectations.validator.validator import Validator
-
-        from dqaudit.expectations import gx_adapter
+        from dqaudit.expectations import gx_metrics
 
         expectation = self._expectations[ref]
-        engine = self._batch.data.execution_engine
-        with gx_adapter.quiet_gx():
-            dependencies = expectation.get_validation_dependencies(
-                execution_engine=engine,
-                runtime_configuration={"result_format": SPARK_RESULT_FORMAT},
-            )
-            metric = expectation.map_metric
-            counted = dependencies.get_metric_configuration(f"{metric}.unexpected_count")
-            validator = Validator(
-                execution_engine=engine,
-                data_context=gx_adapter.ephemeral_context(),
-                batches=[self._batch],
-            )
-            condition, compute_kwargs, accessor_kwargs = validator.get_metric(
-                MetricConfiguration(
-                    f"{metric}.condition",
-                    dict(counted.metric_domain_kwargs),
-                    counted.metric_value_kwargs,
-                )
-            )
-            domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
+        counted = gx_metrics.counted_metric(expectation, self._batch.data.execution_engine)
+        condition, domain = gx_metrics.unexpected_condition(self._batch, expectation, counted)
         return domain, condition
 
 
@@ -200,7 +173,7 @@ def spark_validation(dataframe: Any, checks: list[Any]) -> Iterator[SparkValidat
     ``validate()``, no samples), on a datasource that does not persist the batch; the
     DataFrame is unpersisted and the datasource removed on exit."""
     from dqaudit.errors import EngineError
-    from dqaudit.expectations import gx_adapter
+    from dqaudit.expectations import gx_adapter, gx_metrics
 
     register()
     context = gx_adapter.ephemeral_context()
@@ -213,22 +186,14 @@ def spark_validation(dataframe: Any, checks: list[Any]) -> Iterator[SparkValidat
         with gx_adapter.quiet_gx():
             batch = batch_definition.get_batch(batch_parameters={"dataframe": dataframe})
             try:
-                validation = batch.validate(suite, result_format=SPARK_RESULT_FORMAT)
+                validation = batch.validate(suite, result_format=gx_metrics.COUNTS_RESULT_FORMAT)
             except Exception as exc:
                 raise EngineError(
                     f"Great Expectations failed: {gx_adapter.first_line(exc)}"
                 ) from exc
-        by_ref = {check.ref: check for check in checks}
-        outcomes: dict[int, Any] = {}
-        for result in validation.results:
-            ref = (result.expectation_config.meta or {}).get(gx_adapter.REF_KEY)
-            if not isinstance(ref, int) or ref not in by_ref:
-                raise EngineError("GX returned a result that matches no expectation of the suite")
-            _count_an_empty_domain(result)
-            outcomes[ref] = gx_adapter.outcome_of(result, by_ref[ref], index_required=False)
-        missing = [by_ref[ref].label for ref in by_ref if ref not in outcomes]
-        if missing:
-            raise EngineError(f"GX returned no result for {', '.join(missing)}")
+        outcomes = gx_adapter.outcomes_by_ref(
+            validation.results, checks, index_required=False, adjust=_count_an_empty_domain
+        )
         built = {e.meta[gx_adapter.REF_KEY]: e for e in suite.expectations}
         yield SparkValidation(batch, built, outcomes)
     finally:
