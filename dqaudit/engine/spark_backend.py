@@ -65,14 +65,8 @@ class SparkBackend:
         with ExitStack() as stack:
             with _spark_errors():
                 staged, added, measures = _prepared(dataframe, plan, helpers)
-                staged = _kept(staged, plan, helpers)
-                stack.callback(staged.unpersist)
-                staged = staged.persist(_storage_level())
-                # the helpers read the persisted parsed columns: cheap, so not persisted
                 prepared = staged.select("*", *added) if added else staged
-                # one job: blank keys and the helpers' counts, filling the persisted frame
-                counts, blank = _helper_counts(prepared, measures, _blank_keys(plan, self.kinds))
-                _refuse_blank_keys(plan, blank)
+                wanted = _helper_measures(measures, _blank_keys(plan, self.kinds))
                 rows = [r.check for r in plan.rules if not r.schema_rule]
                 schema_rules = [r.check for r in plan.rules if r.schema_rule]
                 outcomes: dict[int, Any] = {}
@@ -80,13 +74,29 @@ class SparkBackend:
                     outcomes.update(spark_gx.validate_spark(dataframe, schema_rules))
                 validation = None
                 if rows:
-                    validation = stack.enter_context(spark_gx.spark_validation(prepared, rows))
+                    # one job: the helpers' counts, blank keys and every count GX needs
+                    validation = stack.enter_context(
+                        spark_gx.spark_validation(prepared, rows, extra=_aggregates(wanted))
+                    )
+                    values = validation.extra
                     outcomes.update(validation.outcomes)
-            yield PreparedSpark(self.extract, plan, prepared, validation, outcomes, counts)
+                else:
+                    values = list(prepared.agg(*_aggregates(wanted)).collect()[0])
+                counts, blank = _read_counts(wanted, values)
+                _refuse_blank_keys(plan, blank)
+            audit = PreparedSpark(self.extract, plan, prepared, validation, outcomes, counts)
+            stack.callback(audit.close)
+            yield audit
 
 
 class PreparedSpark:
-    """The extract with its helper columns, validated by GX; keys streamed on demand."""
+    """The extract with its helper columns, validated by GX; keys streamed on demand.
+
+    The failing rules' rows come from one Spark job for all of them (``_SharedStream``),
+    in plan order then key order: the runner takes the rules in plan order, so each call
+    of ``failing_records`` reads on from where the last stopped. A rule asked for out of
+    that order is listed by a job of its own.
+    """
 
     def __init__(
         self,
@@ -104,6 +114,7 @@ class PreparedSpark:
         self.key_warnings: list[str] = []
         self._outcomes = outcomes
         self._counts = counts
+        self._stream: _SharedStream | None = None
 
     def outcomes(self) -> dict[int, Any]:
         return self._outcomes
@@ -118,7 +129,12 @@ class PreparedSpark:
         where = {name: selected.index(name) for name in values}
         width = len(keys)
         with _spark_errors():
-            for rows in self.validation.failing_rows(rule.position, keys, values, batch_size):
+            if self._stream is None:
+                self._stream = _SharedStream(self.validation, self._listed(), keys, batch_size)
+            batches = self._stream.take(rule.position)
+            if batches is None:
+                batches = self.validation.failing_rows(rule.position, keys, values, batch_size)
+            for rows in batches:
                 yield [
                     FailingRecord(
                         KEY_SEPARATOR.join(key_text(part) for part in row[:width]),
@@ -126,6 +142,26 @@ class PreparedSpark:
                     )
                     for row in rows
                 ]
+
+    def _listed(self) -> dict[int, list[str]]:
+        """The rules the runner lists (row-level, no error, GX counted failing rows), in
+        plan order, with the columns each stores."""
+        listed: dict[int, list[str]] = {}
+        for rule in self.plan.rules:
+            outcome = self._outcomes.get(rule.position)
+            if (
+                rule.row_level
+                and not rule.schema_rule
+                and outcome is not None
+                and outcome.error is None
+                and outcome.unexpected_count
+            ):
+                listed[rule.position] = list(rule.reads)
+        return listed
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
 
     def rule_warnings(self, rule: PlannedRule) -> list[RuleWarning]:
         """Clock rules with ``ambiguous: flag``: the rows (of those the row condition
@@ -160,6 +196,56 @@ class PreparedSpark:
         if not listed:
             return []
         return [RuleWarning(timing.clock_change_message(len(listed), zone), listed)]
+
+
+class _SharedStream:
+    """One Spark job listing every failing rule's rows, handed out rule by rule.
+
+    ``take(ref)`` gives the batches of rule ``ref`` while the job's rows are still at or
+    before it (rows of a rule nobody asked for are passed over); None once the job has
+    gone past it, or for a rule not in the job (the caller lists it on its own)."""
+
+    def __init__(
+        self, validation: Any, listed: dict[int, list[str]], keys: list[str], batch_size: int
+    ) -> None:
+        self._listed = listed
+        self._source: Iterator[tuple[int, list[Any]]] | None = None
+        self._validation, self._keys, self._batch_size = validation, keys, batch_size
+        self._pending: tuple[int, list[Any]] | None = None
+        self._done = False
+
+    def take(self, ref: int) -> Iterator[list[Any]] | None:
+        if ref not in self._listed or self._done:
+            return None
+        if self._pending is not None and self._pending[0] > ref:
+            return None
+        return self._batches(ref)
+
+    def _batches(self, ref: int) -> Iterator[list[Any]]:
+        if self._source is None:
+            self._source = self._validation.failing_rows_by_rule(
+                self._listed, self._keys, self._batch_size
+            )
+        while True:
+            if self._pending is None:
+                try:
+                    self._pending = next(self._source)
+                except StopIteration:
+                    self._done = True
+                    return
+            tag, rows = self._pending
+            if tag > ref:
+                return
+            self._pending = None
+            if tag == ref:
+                yield rows
+
+    def close(self) -> None:
+        if self._source is not None:
+            close = getattr(self._source, "close", None)
+            if close is not None:
+                close()
+        self._done = True
 
 
 Measures = tuple[list[tuple[str, Any, dict[str, Any]]], list[tuple[str, Any]]]
@@ -219,29 +305,38 @@ def _refuse_blank_keys(plan: AuditPlan, blank: dict[str, int]) -> None:
             )
 
 
-def _helper_counts(
-    prepared: Any, measures: Measures, blank_keys: list[tuple[str, Any]]
-) -> tuple[HelperCounts, dict[str, int]]:
-    """Rows each condition selects, values the helpers cannot read, and blank key parts:
-    one Spark job (the first over the persisted frame, which fills it)."""
-    from pyspark.sql import functions as F
+Wanted = list[tuple[str, str | None, Any]]
 
+
+def _helper_measures(measures: Measures, blank_keys: list[tuple[str, Any]]) -> Wanted:
+    """(helper or key column, label, boolean Column) for each count the run needs: rows
+    each condition selects (label None), values a condition cannot read (its label),
+    values a typed helper cannot read (""), blank key parts ("key")."""
     conditions, unreadable_typed = measures
-    counts = HelperCounts()
-    wanted: list[tuple[str, str | None, Any]] = []
+    wanted: Wanted = []
     for name, selected, unreadable in conditions:
         wanted.append((name, None, selected))
         wanted.extend((name, label, bad) for label, bad in unreadable.items())
     wanted.extend((name, "", bad) for name, bad in unreadable_typed)
     wanted.extend((name, "key", blank) for name, blank in blank_keys)
-    sums = [
-        F.sum(F.when(definite(m), F.lit(1)).otherwise(F.lit(0))).alias(f"m{i}")
-        for i, (_, _, m) in enumerate(wanted)
+    return wanted
+
+
+def _aggregates(wanted: Wanted) -> list[Any]:
+    """The counts as aggregate Columns, computed in the job that counts the suite for GX."""
+    from pyspark.sql import functions as F
+
+    return [
+        F.sum(F.when(definite(measure), F.lit(1)).otherwise(F.lit(0))).alias(f"m{i}")
+        for i, (_, _, measure) in enumerate(wanted)
     ]
-    row = prepared.agg(F.count(F.lit(1)).alias("rows"), *sums).collect()[0]
+
+
+def _read_counts(wanted: Wanted, values: list[Any]) -> tuple[HelperCounts, dict[str, int]]:
+    counts = HelperCounts()
     blank: dict[str, int] = {}
-    for i, (name, label, _) in enumerate(wanted):
-        number = int(row[f"m{i}"] or 0)
+    for (name, label, _), value in zip(wanted, values, strict=True):
+        number = int(value or 0)
         if label is None:
             counts.selected[name] = number
         elif label == "":
@@ -251,37 +346,6 @@ def _helper_counts(
         elif number:
             counts.condition_unreadable.setdefault(name, {})[label] = number
     return counts, blank
-
-
-def _kept(staged: Any, plan: AuditPlan, helpers: SparkHelpers) -> Any:
-    """Only the columns the row rules, their failing records and the helpers need: the
-    key, the columns GX reads, the columns each rule stores, the columns row conditions
-    test and the parsed columns. (Filling the persisted frame costs about as much per
-    column as parsing it: Spark compresses each column as it stores it.)"""
-    from dqaudit.expectations.conditions import columns_of
-
-    read = plan.gx_columns()
-    if read is None:
-        return staged
-    names = [*plan.key_columns, *read, *helpers.parsed_names()]
-    names.extend(typed.conversion.column for typed in plan.typed_columns)
-    for condition in plan.condition_columns:
-        names.extend(columns_of(condition.condition))
-    for rule in plan.rules:
-        if not rule.schema_rule:
-            names.extend(rule.reads)
-    helper_names = {t.name for t in plan.typed_columns} | {c.name for c in plan.condition_columns}
-    kept = [name for name in dict.fromkeys(names) if name not in helper_names]
-    return staged.select(*[column(name) for name in kept])
-
-
-def _storage_level() -> Any:
-    """Memory, spilling to local disk: GX runs a job or more per rule, and then each
-    failing rule's keys are read again; without it each job re-reads (and re-derives)
-    the source."""
-    from pyspark import StorageLevel
-
-    return StorageLevel.MEMORY_AND_DISK
 
 
 def _session_zone(dataframe: Any) -> str:

@@ -46,7 +46,7 @@ class KnownMetrics:
             found.update(resolved)
         return found
 
-    def count(self, engine: Any, counted: Any, number: int) -> None:
+    def count(self, engine: Any, counted: Any, number: int | None) -> None:
         """``number`` as the value of GX's ``unexpected_count`` metric and, where GX sums
         it in an aggregate (column map metrics), of its ``.aggregate_fn`` too: found in
         GX's own dependency graph of the metric, so the ids are GX's."""

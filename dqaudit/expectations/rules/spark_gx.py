@@ -19,7 +19,7 @@ the same for outcomes only. Checked on GX 1.24.1 with pyspark 4.1.4.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -138,13 +138,23 @@ class SparkValidation:
     ``failing_rows`` streams the rows of GX's own domain (``row_condition`` and
     ``ignore_row_if`` applied, as to GX's count) where GX's own unexpected condition for
     the expectation is true: the rows GX counted, never a re-statement of the rule. The
-    same approach as ``gx_sql.SqlValidation`` for pushdown.
+    same approach as ``gx_sql.SqlValidation`` for pushdown. ``failing_rows_by_rule`` does
+    the same for several rules in one Spark job. ``extra`` holds the values of the
+    caller's own aggregates, computed in the job that counted the suite for GX.
     """
 
-    def __init__(self, batch: Any, expectations: dict[int, Any], outcomes: dict[int, Any]):
+    def __init__(
+        self,
+        batch: Any,
+        expectations: dict[int, Any],
+        outcomes: dict[int, Any],
+        counts: Any = None,
+    ):
         self._batch = batch
         self._expectations = expectations
         self.outcomes = outcomes
+        self._conditions: dict[int, Any] = {} if counts is None else counts.conditions
+        self.extra: list[Any] = [] if counts is None else counts.extra
 
     def failing_rows(
         self, ref: int, key_columns: list[str], value_columns: list[str], batch_size: int
@@ -157,23 +167,63 @@ class SparkValidation:
             domain, key_columns, condition, value_columns, batch_size=batch_size
         )
 
+    def failing_rows_by_rule(
+        self,
+        wanted: dict[int, list[str]],
+        key_columns: list[str],
+        batch_size: int,
+    ) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+        """(ref, batch) for the rules ``wanted`` (ref -> value columns), in ref then key
+        order, from one Spark job: each batch holds the key columns, then the rule's
+        value columns."""
+        from dqaudit.connectors.spark_records import RuleRows, failing_rows_by_rule
+        from dqaudit.expectations.rules.spark_gx_metrics import domain_predicate
+
+        engine = self._batch.data.execution_engine
+        parts = []
+        for ref, values in wanted.items():
+            known = self._conditions.get(ref)
+            selected = None
+            if known is not None and not known.window:
+                selected = domain_predicate(engine, known.domain)
+            if selected is not None and known is not None:  # GX's domain as a predicate
+                parts.append(RuleRows(ref, selected & known.condition, tuple(values)))
+            else:
+                domain, condition = self.failing_condition(ref)
+                parts.append(RuleRows(ref, condition, tuple(values), dataframe=domain))
+        yield from failing_rows_by_rule(
+            parts, self._batch.data.dataframe, key_columns, batch_size=batch_size
+        )
+
     def failing_condition(self, ref: int) -> tuple[Any, Any]:
         """(GX's domain DataFrame for the rule, its unexpected condition as a Column)."""
         from dqaudit.expectations import gx_metrics
 
+        engine = self._batch.data.execution_engine
+        if ref in self._conditions:
+            known = self._conditions[ref]
+            return engine.get_domain_records(domain_kwargs=known.domain), known.condition
         expectation = self._expectations[ref]
-        counted = gx_metrics.counted_metric(expectation, self._batch.data.execution_engine)
+        counted = gx_metrics.counted_metric(expectation, engine)
         condition, domain = gx_metrics.unexpected_condition(self._batch, expectation, counted)
         return domain, condition
 
 
 @contextmanager
-def spark_validation(dataframe: Any, checks: list[Any]) -> Iterator[SparkValidation]:
+def spark_validation(
+    dataframe: Any, checks: list[Any], extra: Sequence[Any] = ()
+) -> Iterator[SparkValidation]:
     """Validate ``checks`` against a Spark DataFrame in one GX call (BASIC, passed to
     ``validate()``, no samples), on a datasource that does not persist the batch; the
-    DataFrame is unpersisted and the datasource removed on exit."""
+    DataFrame is unpersisted and the datasource removed on exit.
+
+    GX's counts (and the caller's ``extra`` aggregate Columns) are computed first in one
+    Spark job (spark_gx_metrics.prefetch_counts) and handed to GX, which judges every
+    rule with its own code."""
     from dqaudit.errors import EngineError
     from dqaudit.expectations import gx_adapter, gx_metrics
+    from dqaudit.expectations.gx_sql_metrics import KnownMetrics
+    from dqaudit.expectations.rules.spark_gx_metrics import prefetch_counts
 
     register()
     context = gx_adapter.ephemeral_context()
@@ -183,8 +233,12 @@ def spark_validation(dataframe: Any, checks: list[Any]) -> Iterator[SparkValidat
     try:
         asset = datasource.add_dataframe_asset("extract")
         batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+        built = {e.meta[gx_adapter.REF_KEY]: e for e in suite.expectations}
         with gx_adapter.quiet_gx():
             batch = batch_definition.get_batch(batch_parameters={"dataframe": dataframe})
+            # a Spark error here is the data's: the backend words it for the dataset
+            known = KnownMetrics(batch.data.execution_engine)
+            counts = prefetch_counts(batch, built, known, extra)
             try:
                 validation = batch.validate(suite, result_format=gx_metrics.COUNTS_RESULT_FORMAT)
             except Exception as exc:
@@ -194,8 +248,7 @@ def spark_validation(dataframe: Any, checks: list[Any]) -> Iterator[SparkValidat
         outcomes = gx_adapter.outcomes_by_ref(
             validation.results, checks, index_required=False, adjust=_count_an_empty_domain
         )
-        built = {e.meta[gx_adapter.REF_KEY]: e for e in suite.expectations}
-        yield SparkValidation(batch, built, outcomes)
+        yield SparkValidation(batch, built, outcomes, counts)
     finally:
         context.data_sources.delete(name)
         if dataframe.is_cached:  # in case a session-level setting persisted it anyway
