@@ -28,7 +28,7 @@ from dqaudit.expectations import gx_adapter
 from dqaudit.expectations.conditions import Condition
 from dqaudit.expectations.rules import catalogue
 from dqaudit.expectations.rules.references import resolve_kwargs
-from dqaudit.expectations.suite import Rule, Suite
+from dqaudit.expectations.suite_model import Rule, Suite
 from dqaudit.expectations.value_types import (
     AGGREGATE_TYPES,
     ORDER_TYPES,

@@ -34,14 +34,8 @@ from dqaudit.expectations import gx_adapter
 from dqaudit.expectations.rules import catalogue
 from dqaudit.expectations.rules.catalogue import PANDAS
 from dqaudit.expectations.rules.sql import engine_name
-from dqaudit.expectations.suite import (
-    DEFAULT_RISK_SCALE,
-    Rule,
-    Suite,
-    SuiteLoad,
-    SuiteProblem,
-    read_suite_file,
-)
+from dqaudit.expectations.suite import SuiteLoad, read_suite_file
+from dqaudit.expectations.suite_model import DEFAULT_RISK_SCALE, Rule, Suite, SuiteProblem
 from dqaudit.governance.lint_report import (
     LintReport,
     Problem,
