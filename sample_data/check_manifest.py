@@ -333,7 +333,7 @@ def failing_keys(
 
 
 def derived_columns(suite: dict | None) -> set[str]:
-    from dqaudit.expectations.rules.catalogue import DERIVATIONS
+    from dqaudit.expectations.rules.derivation_catalogue import DERIVATIONS
 
     spec = (suite or {}).get("meta", {}).get("dqaudit", {}).get("derivation")
     steps = spec if isinstance(spec, list) else [spec] if spec else []

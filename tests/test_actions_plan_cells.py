@@ -222,7 +222,8 @@ def test_the_rule_text_names_every_column_and_the_reference(plan: tuple[Path, Pa
 
 def test_every_catalogue_and_template_rule_names_the_columns_it_reads() -> None:
     from dqaudit.expectations.rules.catalogue import RULES, reference_kwargs
-    from dqaudit.expectations.suite import Rule, load_suite
+    from dqaudit.expectations.suite import load_suite
+    from dqaudit.expectations.suite_model import Rule
 
     templates = Path(__file__).parent.parent / "dqaudit" / "expectations" / "templates"
     checked = 0

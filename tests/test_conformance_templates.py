@@ -33,7 +33,8 @@ from dqaudit.connectors.registry import get_connector
 from dqaudit.engine import derivation
 from dqaudit.engine.run import run_suite
 from dqaudit.errors import DqauditError
-from dqaudit.expectations.suite import Suite, load_suite, suite_from_dict
+from dqaudit.expectations.suite import load_suite, suite_from_dict
+from dqaudit.expectations.suite_model import Suite
 from dqaudit.workspace.config import load_workspace
 from tests.conftest import SAMPLE_DATA, rule
 from tests.test_conformance_backends import (

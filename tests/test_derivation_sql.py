@@ -26,7 +26,7 @@ from dqaudit.connectors.query_guard import check_query
 from dqaudit.connectors.registry import get_connector
 from dqaudit.engine import derivation
 from dqaudit.errors import InputError
-from dqaudit.expectations.rules import catalogue, derived_kinds
+from dqaudit.expectations.rules import catalogue, derivation_catalogue, derived_kinds
 from dqaudit.expectations.suite import suite_from_dict
 from tests.conftest import SAMPLE_DATA, invoke, rule
 
@@ -463,16 +463,16 @@ def test_the_guard_still_refuses_what_a_user_could_write_in_those_shapes(
 
 def test_each_kind_with_a_sql_form_runs_on_the_sql_engines_in_the_catalogue() -> None:
     for name, kind in derived_kinds.KINDS.items():
-        engines = set(catalogue.derivation_engines(name))
+        engines = set(derivation_catalogue.derivation_engines(name))
         assert catalogue.PANDAS in engines
         assert (set(catalogue.SQL_ENGINES) <= engines) == (kind.sql is not None), name
         assert (set(catalogue.SQL_ENGINES) & engines == set()) == (kind.sql is None), name
-    older = [d for d in catalogue.DERIVATIONS if d.kind not in derived_kinds.KINDS]
+    older = [d for d in derivation_catalogue.DERIVATIONS if d.kind not in derived_kinds.KINDS]
     assert older and all(d.engines in ((catalogue.PANDAS,), catalogue.PANDAS_SPARK) for d in older)
     # the ones built on Spark are exactly those the Spark derivation builds
     from dqaudit.engine.spark_derivation import SPARK_KINDS
 
-    on_spark = {d.kind for d in catalogue.DERIVATIONS if catalogue.SPARK in d.engines}
+    on_spark = {d.kind for d in derivation_catalogue.DERIVATIONS if catalogue.SPARK in d.engines}
     assert on_spark == set(SPARK_KINDS)
 
 

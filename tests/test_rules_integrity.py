@@ -247,7 +247,8 @@ def test_a_composite_reference_in_sql_matches_every_part(database_url: str) -> N
 
 
 def test_rules_list_shows_each_audit_rule_and_derivation_with_its_source() -> None:
-    from dqaudit.expectations.rules.catalogue import AUDIT_DERIVATIONS, AUDIT_RULES
+    from dqaudit.expectations.rules.catalogue import AUDIT_RULES
+    from dqaudit.expectations.rules.derivation_catalogue import AUDIT_DERIVATIONS
     from tests.conftest import invoke
 
     result = invoke("rules", "list")

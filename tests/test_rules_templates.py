@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dqaudit.expectations.rules.catalogue import DERIVATIONS, RULES
-from dqaudit.expectations.suite import DIMENSIONS, load_suite
+from dqaudit.expectations.rules.catalogue import RULES
+from dqaudit.expectations.rules.derivation_catalogue import DERIVATIONS
+from dqaudit.expectations.suite import load_suite
+from dqaudit.expectations.suite_model import DIMENSIONS
 from dqaudit.store import AuditStore
 from tests.conftest import REPO, invoke
 

@@ -21,7 +21,8 @@ from dqaudit.actions.finding_status import (
     rule_library_changed,
     transition,
 )
-from dqaudit.expectations.suite import Suite, load_workspace_suites
+from dqaudit.expectations.suite import load_workspace_suites
+from dqaudit.expectations.suite_model import Suite
 from dqaudit.expectations.wording import describe_rule
 from dqaudit.store import AuditStore, Finding, FindingStatus, RunStatus, StoredRuleResult
 from dqaudit.workspace.config import Workspace

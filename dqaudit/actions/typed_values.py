@@ -19,7 +19,7 @@ from typing import Any
 
 from dqaudit.errors import InputError
 from dqaudit.expectations.conditions import parse_condition, typed_columns
-from dqaudit.expectations.suite import Rule
+from dqaudit.expectations.suite_model import Rule
 from dqaudit.expectations.text_values import (
     DATETIME_PATTERN,
     FIRST_YEAR,

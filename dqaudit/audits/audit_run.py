@@ -36,7 +36,8 @@ from dqaudit.engine.results import ERROR, FAILED
 from dqaudit.engine.run import run_suite
 from dqaudit.errors import DqauditError, ExitCode, InputError
 from dqaudit.expectations.rules.references import suite_reference_files
-from dqaudit.expectations.suite import Suite, load_workspace_suites
+from dqaudit.expectations.suite import load_workspace_suites
+from dqaudit.expectations.suite_model import Suite
 from dqaudit.governance import approvals, locks, trail
 from dqaudit.governance.rule_library import current_version
 from dqaudit.governance.schedule import cadence, last_complete_runs, next_due

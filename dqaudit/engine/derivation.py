@@ -135,7 +135,7 @@ def _options(options_type: type, given: Any, where: str) -> Any:
 
 def added_columns(step: Step) -> tuple[str, ...]:
     """The columns a step adds to the dataset (``reference_exists`` names its own)."""
-    from dqaudit.expectations.rules.catalogue import DERIVATIONS
+    from dqaudit.expectations.rules.derivation_catalogue import DERIVATIONS
 
     added = getattr(step.options, "added", None)
     if callable(added):

@@ -26,9 +26,9 @@ from typing import Any, Literal
 from dqaudit.errors import InputError
 from dqaudit.expectations import gx_adapter
 from dqaudit.expectations.conditions import Condition
-from dqaudit.expectations.rules import catalogue
+from dqaudit.expectations.rules import catalogue, derivation_catalogue
 from dqaudit.expectations.rules.references import resolve_kwargs
-from dqaudit.expectations.suite import Rule, Suite
+from dqaudit.expectations.suite_model import Rule, Suite
 from dqaudit.expectations.value_types import (
     AGGREGATE_TYPES,
     ORDER_TYPES,
@@ -435,11 +435,13 @@ def _refuse_unsupported_derivation(suite: Suite, engine: str) -> None:
         return
     items = spec if isinstance(spec, list) else [spec]
     kinds = [str(item.get("kind")) for item in items if isinstance(item, dict)]
-    unsupported = [kind for kind in kinds if engine not in catalogue.derivation_engines(kind)]
+    unsupported = [
+        kind for kind in kinds if engine not in derivation_catalogue.derivation_engines(kind)
+    ]
     if not unsupported and len(kinds) == len(items):
         return
     shown = ", ".join(dict.fromkeys(unsupported)) or "a step without a kind"
-    there = [d.kind for d in catalogue.DERIVATIONS if engine in d.engines]
+    there = [d.kind for d in derivation_catalogue.DERIVATIONS if engine in d.engines]
     hint = f" (the derivations that do: {', '.join(there)})" if there else ""
     # how to read it into memory depends on where it lives now
     into_memory = (

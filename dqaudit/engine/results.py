@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from dqaudit.connectors.base import BadRow
-from dqaudit.expectations.suite import Rule, Suite
+from dqaudit.expectations.suite_model import Rule, Suite
 
 
 class Outcome(StrEnum):

@@ -28,7 +28,8 @@ from dqaudit.engine.backend import (
 from dqaudit.engine.plan import AuditPlan, PlannedRule, build_plan
 from dqaudit.engine.results import RuleResult, SuiteResult
 from dqaudit.errors import EngineError, InputError
-from dqaudit.expectations.suite import Suite, load_suite, suite_from_dict
+from dqaudit.expectations.suite import load_suite, suite_from_dict
+from dqaudit.expectations.suite_model import Suite
 
 if TYPE_CHECKING:
     from dqaudit.connectors.base import Extract

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dqaudit.errors import InputError
-from dqaudit.expectations.suite import Rule
+from dqaudit.expectations.suite_model import Rule
 
 BETWEEN_TYPES = frozenset(
     {

@@ -16,7 +16,7 @@ from typing import Any
 
 from dqaudit.errors import InputError
 from dqaudit.expectations.conditions import describe, parse_condition
-from dqaudit.expectations.suite import Rule
+from dqaudit.expectations.suite_model import Rule
 
 SHOWN_VALUES = 8
 MAX_REFERENCE_NAME = 80

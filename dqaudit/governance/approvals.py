@@ -17,7 +17,8 @@ from typing import Any
 
 from dqaudit.digests import sha256_file
 from dqaudit.errors import FieldError, InputError
-from dqaudit.expectations.suite import Suite, load_suite, load_workspace_suites
+from dqaudit.expectations.suite import load_suite, load_workspace_suites
+from dqaudit.expectations.suite_model import Suite
 from dqaudit.governance import trail
 from dqaudit.governance.rule_library import current_version
 from dqaudit.store import ApprovalRecord, AuditStore, StoreTransaction

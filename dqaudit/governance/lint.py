@@ -31,17 +31,11 @@ from dqaudit.engine import derivation, derivation_sql
 from dqaudit.engine.plan import ExtractSchema, plan_problems
 from dqaudit.errors import DqauditError, InputError
 from dqaudit.expectations import gx_adapter
-from dqaudit.expectations.rules import catalogue
+from dqaudit.expectations.rules import derivation_catalogue
 from dqaudit.expectations.rules.catalogue import PANDAS
 from dqaudit.expectations.rules.sql import engine_name
-from dqaudit.expectations.suite import (
-    DEFAULT_RISK_SCALE,
-    Rule,
-    Suite,
-    SuiteLoad,
-    SuiteProblem,
-    read_suite_file,
-)
+from dqaudit.expectations.suite import SuiteLoad, read_suite_file
+from dqaudit.expectations.suite_model import DEFAULT_RISK_SCALE, Rule, Suite, SuiteProblem
 from dqaudit.governance.lint_report import (
     LintReport,
     Problem,
@@ -380,7 +374,7 @@ class _Context:
         kind of database (whether a same-kind database is the same one, the run checks)."""
         suite, dialect = self.suite, self.dialect
         engine = engine_name(dialect) if dialect else PANDAS
-        if engine not in catalogue.derivation_engines(step.kind):
+        if engine not in derivation_catalogue.derivation_engines(step.kind):
             return []  # the plan's own check names the kind
         message = None
         if dialect is None and header.dialect is not None:

@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from dqaudit.expectations.suite import Rule, Suite
+from dqaudit.expectations.suite_model import Rule, Suite
 
 REPORT_VERSION = 1
 

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from dqaudit.expectations.rules.library import library_version
 
 if TYPE_CHECKING:
-    from dqaudit.expectations.rules.catalogue import BuiltinDerivation, BuiltinRule
+    from dqaudit.expectations.rules.catalogue import BuiltinRule
     from dqaudit.expectations.rules.codelists import CodeList
+    from dqaudit.expectations.rules.derivation_catalogue import BuiltinDerivation
 
 
 def current_version() -> str:
@@ -40,7 +41,8 @@ class RuleCatalogue:
 def rule_catalogue() -> RuleCatalogue:
     """The built-in rule library as data (``dqaudit rules list --json``)."""
     from dqaudit.expectations.rules import codelists
-    from dqaudit.expectations.rules.catalogue import DERIVATIONS, RULES
+    from dqaudit.expectations.rules.catalogue import RULES
+    from dqaudit.expectations.rules.derivation_catalogue import DERIVATIONS
 
     lists = tuple(codelists.load(name) for name in codelists.builtin_names())
     return RuleCatalogue(current_version(), RULES, DERIVATIONS, lists)

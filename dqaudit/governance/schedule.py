@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 
 from dqaudit.errors import InputError
-from dqaudit.expectations.suite import Suite, load_workspace_suites
+from dqaudit.expectations.suite import load_workspace_suites
+from dqaudit.expectations.suite_model import Suite
 from dqaudit.store import AuditStore
 from dqaudit.workspace.config import SCHEDULE_TIMEZONE, Workspace
 from dqaudit.workspace.risk import FREQUENCIES, RiskConfig, check_cron

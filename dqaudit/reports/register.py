@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from dqaudit.expectations.suite import Suite
+from dqaudit.expectations.suite_model import Suite
 from dqaudit.expectations.wording import describe_rule
 from dqaudit.reports.facts import FindingFact
 from dqaudit.reports.findings_view import OVERDUE, band_of

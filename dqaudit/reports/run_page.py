@@ -26,7 +26,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from dqaudit.actions.rule_context import rule_context
 from dqaudit.digests import sha256_bytes
 from dqaudit.errors import FieldError, InputError
-from dqaudit.expectations.suite import Rule, load_workspace_suites, suite_from_dict
+from dqaudit.expectations.suite import load_workspace_suites, suite_from_dict
+from dqaudit.expectations.suite_model import Rule
 from dqaudit.expectations.wording import describe_rule
 from dqaudit.governance import trail
 from dqaudit.store import AuditStore, StoredRuleResult, StoredRun

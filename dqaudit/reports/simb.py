@@ -14,7 +14,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dqaudit.errors import InputError
-from dqaudit.expectations.suite import DIMENSIONS, Suite, load_workspace_suites
+from dqaudit.expectations.suite import load_workspace_suites
+from dqaudit.expectations.suite_model import DIMENSIONS, Suite
 from dqaudit.governance import approvals
 from dqaudit.governance.rule_library import current_version
 from dqaudit.governance.schedule import cadence, next_due

@@ -12,7 +12,8 @@ from markupsafe import Markup
 
 from dqaudit.reports.charts import axis_format, trend_svg
 from dqaudit.reports.simb import SimbSummary
-from dqaudit.reports.tables import RAG_COLOURS, all_tables, green_with_top_band, score_cell
+from dqaudit.reports.table_cells import RAG_COLOURS, score_cell
+from dqaudit.reports.tables import all_tables, green_with_top_band
 from dqaudit.version import __version__
 
 SAFE_CSS_CHARACTERS = frozenset(

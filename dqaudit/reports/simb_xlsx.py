@@ -19,7 +19,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dqaudit.reports.simb import SimbSummary
 from dqaudit.reports.simb_html import ink
-from dqaudit.reports.tables import Cell, Table, all_tables
+from dqaudit.reports.table_cells import Cell, Table
+from dqaudit.reports.tables import all_tables
 from dqaudit.version import __version__
 
 SHEET_NAMES = {

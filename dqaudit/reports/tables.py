@@ -1,100 +1,27 @@
 """The SIMB summary as titled tables of cells, so the HTML and the Excel file show the same.
 
-Each cell carries the value Excel stores (a number, a date, text) and the text HTML shows,
-with an optional fill colour (RAG status, risk band) that both render. Whatever the board
-reads in one format it can find, with the same figures, in the other.
+Each table says which rows and columns the board reads; its cells (the value Excel stores,
+the text HTML shows, the fill both render) come from ``dqaudit.reports.table_cells``.
+Whatever the board reads in one format it can find, with the same figures, in the other.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-
 from dqaudit.reports.findings_view import OVERDUE
-from dqaudit.reports.quality import Score, floor_score, format_score
 from dqaudit.reports.simb import QualityRow, SimbSummary
-
-RAG_COLOURS = {"Green": "#2E7D32", "Amber": "#F0A30A", "Red": "#C62828"}
-NOT_MEASURED = "not measured"
-
-Value = str | int | float | date | datetime | None
-
-
-@dataclass(frozen=True)
-class Cell:
-    value: Value
-    text: str
-    fill: str | None = None
-    number_format: str | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Table:
-    key: str
-    title: str
-    columns: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
-    empty: str = "None."
-    caption: str | None = None
-
-
-def tint(colour: str, strength: float = 0.3) -> str:
-    """The colour mixed with white: an empty heatmap cell keeps its band's hue, quietly."""
-    channels = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return "#" + "".join(f"{round(255 - (255 - c) * strength):02X}" for c in channels)
-
-
-def text_cell(value: str | None, fill: str | None = None, note: str | None = None) -> Cell:
-    return Cell(value, value if value is not None else "–", fill, note=note)
-
-
-def count_cell(value: int, fill: str | None = None) -> Cell:
-    return Cell(value, f"{value:,}", fill, "#,##0")
-
-
-def date_cell(value: date | None) -> Cell:
-    if value is None:
-        return Cell(None, "–")
-    return Cell(value, f"{value.day} {value:%b %Y}", number_format="d mmm yyyy")
-
-
-def time_cell(summary: SimbSummary, value: datetime | None) -> Cell:
-    if value is None:
-        return Cell(None, "–")
-    local = summary.local(value)
-    return Cell(
-        local.replace(tzinfo=None),
-        f"{local.day} {local:%b %Y %H:%M}",
-        number_format="d mmm yyyy hh:mm",
-    )
-
-
-def score_cell(score: Score, summary: SimbSummary, *, with_rag: bool = True) -> Cell:
-    """A score and its RAG status; "not measured" when nothing in it was measured.
-
-    Excel stores the score rounded down exactly as the HTML shows it, and shows the RAG
-    status through its number format (``0.00" % Green"``), so the number stays a number
-    and the cell reads the same as the HTML; text-only cells ("not measured", "– Red")
-    are stored as that text.
-    """
-    rag = score.rag(summary.settings.rag)
-    note = "; ".join(score.problems()) or None
-    if score.value is None and rag is None:
-        return Cell(NOT_MEASURED, NOT_MEASURED)
-    text = format_score(score.value)
-    if with_rag and rag:
-        text = f"{text} {rag}"
-    fill = RAG_COLOURS.get(rag or "")
-    if score.value is None:
-        return Cell(text, text, fill, note=note)
-    number_format = f'0.00" % {rag}"' if with_rag and rag else "0.00"
-    return Cell(floor_score(score.value), text, fill, number_format, note)
-
-
-def rag_cell(score: Score, summary: SimbSummary) -> Cell:
-    rag = score.rag(summary.settings.rag)
-    return Cell(rag, rag or "–", RAG_COLOURS.get(rag or ""))
+from dqaudit.reports.table_cells import (
+    RAG_COLOURS,
+    Cell,
+    Table,
+    band_cell,
+    count_cell,
+    date_cell,
+    rag_cell,
+    score_cell,
+    text_cell,
+    time_cell,
+    tint,
+)
 
 
 def headline_table(summary: SimbSummary) -> Table:
@@ -223,7 +150,7 @@ def approvals_table(summary: SimbSummary) -> Table:
         [
             text_cell(a.suite),
             text_cell(a.system),
-            _band_cell(summary, a.band),
+            band_cell(summary, a.band),
             text_cell(a.status),
             text_cell(f"{a.board} {a.minute}" if a.minute else None),
             date_cell(a.approved_on),
@@ -245,7 +172,7 @@ def schedule_table(summary: SimbSummary) -> Table:
         [
             text_cell(d.suite),
             text_cell(d.system),
-            _band_cell(summary, d.band),
+            band_cell(summary, d.band),
             text_cell(d.cadence),
             count_cell(d.due),
             count_cell(d.done),
@@ -492,11 +419,6 @@ def all_tables(summary: SimbSummary) -> dict[str, Table]:
         quality_detail_table(summary),
     ]
     return {table.key: table for table in tables}
-
-
-def _band_cell(summary: SimbSummary, band: str | None) -> Cell:
-    colour = summary.risk.bands[band].colour if band in summary.risk.bands else None
-    return text_cell(band, colour)
 
 
 def _weighting_caption(summary: SimbSummary) -> str:

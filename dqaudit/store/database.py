@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from dqaudit.connectors.base import BadRow, Extract, Fingerprint
     from dqaudit.engine.results import Outcome, RuleResult, SuiteResult
     from dqaudit.expectations.rules.references import ReferenceFile
-    from dqaudit.expectations.suite import Suite
+    from dqaudit.expectations.suite_model import Suite
     from dqaudit.store.run_writer import FailingRecordInput
 
 __all__ = [

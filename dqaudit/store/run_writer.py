@@ -30,7 +30,7 @@ from dqaudit.version import __version__
 if TYPE_CHECKING:
     from dqaudit.connectors.base import BadRow, Extract, Fingerprint
     from dqaudit.engine.results import RuleResult, SuiteResult
-    from dqaudit.expectations.suite import Suite
+    from dqaudit.expectations.suite_model import Suite
 
 # One failing record as the engine hands it over: (key, values read) or, where keys are
 # identified per record, (key, values read, key source: "column" or "line").

@@ -3,7 +3,8 @@ an example.
 
 This is plain data (no GX, no pandas) so ``dqaudit rules list`` is instant, and it is the
 one place that says which engines a rule supports: a rule asked to run anywhere else is
-an error naming the rule and the engine, never a silent pass.
+an error naming the rule and the engine, never a silent pass. The derived datasets a
+suite can declare are catalogued the same way in ``derivation_catalogue``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 from dqaudit.errors import InputError
 
-# The columns the pace_detentions derivation adds (one row per detention).
+# The columns the pace_detentions derivation adds (one row per detention). Here rather than
+# in derivation_catalogue because custody.py imports them from here, and the rule-library
+# version hashes custody.py's text: moving the import would change the version.
 PACE_DERIVED_COLUMNS = (
     "relevant_time",
     "first_review_h",
@@ -60,23 +63,7 @@ class BuiltinRule:
     source: str = ""
 
 
-@dataclass(frozen=True)
-class BuiltinDerivation:
-    """A derived dataset a suite can declare in ``meta.dqaudit.derivation``."""
-
-    kind: str
-    engines: tuple[str, ...]
-    summary: str
-    example: dict[str, Any]
-    columns: tuple[str, ...]
-    source: str = ""
-
-
 # --- the audit rule families of issue 12 (police.uk, boundaries, locations) ---------------
-POLICEUK_SOURCE = (
-    "Home Office police.uk data: data.police.uk 'About' (CSV columns) and API docs "
-    "(crime-categories, outcomes-for-crime)"
-)
 BOUNDARY_VERSION_KWARGS = {
     "areas": "neighbourhood_boundaries.geojson",
     "area_property": "code",
@@ -118,83 +105,6 @@ AUDIT_RULES: tuple[BuiltinRule, ...] = (
         "at most max_rows rows share one point (x, y): a default or unconfirmed location",
         {"column_A": "easting", "column_B": "northing", "max_rows": 25},
         source="the force's threshold (no published limit); unconfirmed incident locations",
-    ),
-)
-AUDIT_DERIVATIONS: tuple[BuiltinDerivation, ...] = (
-    BuiltinDerivation(
-        "reference_exists",
-        (PANDAS, *SQL_ENGINES),
-        "the value (one or more columns) exists in another dataset's column(s); Y/N, blank "
-        "when missing. In the database (pushdown) when the dataset and the reference are "
-        "read with pushdown from the same database (an EXISTS or IN subquery)",
-        {
-            "kind": "reference_exists",
-            "inputs": {"reference": "pnc/nominals"},
-            "options": {"columns": ["pnc_id"], "result_column": "pnc_id_on_pnc"},
-        },
-        ("<options.result_column>",),
-        source="referential integrity between records systems (no external standard)",
-    ),
-    BuiltinDerivation(
-        "crime_id_continuity",
-        (PANDAS,),
-        "compares this police.uk extract with the previous one: same, new, rekeyed or "
-        "reused Crime ID",
-        {"kind": "crime_id_continuity", "inputs": {"previous": "street_previous"}},
-        ("crime_id_continuity",),
-        source=POLICEUK_SOURCE + ": Crime ID is the crime's persistent_id linking its outcomes",
-    ),
-    BuiltinDerivation(
-        "pnc_after_closure",
-        (PANDAS,),
-        "PNC wanted/missing report against its local case: live after closure, cancelled "
-        "late or while the case is open",
-        {
-            "kind": "pnc_after_closure",
-            "inputs": {"cases": "casework/cases"},
-            "options": {"grace_hours": 24},
-        },
-        ("local_case_closed_datetime", "pnc_after_closure"),
-        source="no published national limit for cancellation; grace_hours is the force's",
-    ),
-    BuiltinDerivation(
-        "missing_person_circulation",
-        (PANDAS,),
-        "hours from a missing-person report to its first PNC entry, and whether in time",
-        {
-            "kind": "missing_person_circulation",
-            "inputs": {"reports": "pnc/wanted_missing"},
-            "options": {"max_hours": 48},
-        },
-        ("hours_to_pnc", "pnc_circulation"),
-        source="missing persons on PNC 'as soon as possible and in any case within 48 "
-        "hours' (HC Deb 8 January 2003 vol 397 cc256-7WS)",
-    ),
-    BuiltinDerivation(
-        "unconfirmed_locations",
-        (PANDAS,),
-        "incident point on a postcode centroid or a police station (within tolerance_m)",
-        {
-            "kind": "unconfirmed_locations",
-            "inputs": {
-                "directory": "gazetteer/postcode_directory",
-                "stations": "gazetteer/police_stations",
-            },
-        },
-        ("location_match", "location_match_ref"),
-        source="OS Code-Point Open layout for the postcode directory; force station list",
-    ),
-    BuiltinDerivation(
-        "dna_coverage",
-        (PANDAS,),
-        "nominal with a qualifying conviction (replaceable code list) and no DNA sample",
-        {
-            "kind": "dna_coverage",
-            "inputs": {"convictions": "convictions", "samples": "dna_samples"},
-        },
-        ("qualifying_offence", "dna_coverage"),
-        source="Operation Nutmeg (ACPO, 16 January 2013); PACE 1984 ss.63(3B), 65A as "
-        "amended by the Crime and Security Act 2010; code lists illustrative",
     ),
 )
 
@@ -383,44 +293,7 @@ RULES: tuple[BuiltinRule, ...] = (
     *AUDIT_RULES,
 )
 
-DERIVATIONS: tuple[BuiltinDerivation, ...] = (
-    BuiltinDerivation(
-        "pace_detentions",
-        PANDAS_SPARK,
-        "one row per detention from the custody records and their PACE / Terrorism Act "
-        "reviews, extensions and warrants",
-        {"kind": "pace_detentions", "inputs": {"reviews": "reviews"}},
-        PACE_DERIVED_COLUMNS,
-        source="PACE 1984 ss.40-44 (postponement s.40(4)-(6), relevant time s.41(2), "
-        "extension s.42(1),(4), warrant s.43(5)); Terrorism Act 2000 Sch. 8 paras 21-22",
-    ),
-    BuiltinDerivation(
-        "postcode_directory",
-        PANDAS_SPARK,
-        "looks each postcode up in a reference directory (e.g. OS Code-Point Open)",
-        {"kind": "postcode_directory", "inputs": {"directory": "postcode_directory"}},
-        ("postcode_in_directory", "distance_to_postcode_m"),
-        source="OS Code-Point Open (postcode unit centroids), or the force's directory",
-    ),
-    BuiltinDerivation(
-        "duplicate_addresses",
-        (PANDAS,),
-        "counts the UPRNs that share one normalised address",
-        {"kind": "duplicate_addresses"},
-        ("normalised_address", "uprns_at_address"),
-        source="GeoPlace DEC-Addresses: one UPRN per addressable object",
-    ),
-    *AUDIT_DERIVATIONS,
-)
-
 _BY_TYPE = {rule.expectation_type: rule for rule in RULES}
-_DERIVATION_BY_KIND = {derivation.kind: derivation for derivation in DERIVATIONS}
-
-
-def derivation_engines(kind: str) -> tuple[str, ...]:
-    """The engines a derivation kind runs on (none for a kind dqaudit does not have)."""
-    derivation = _DERIVATION_BY_KIND.get(kind)
-    return derivation.engines if derivation else ()
 
 
 def builtin_rule(expectation_type: str) -> BuiltinRule | None:
@@ -467,59 +340,3 @@ def counts_missing(expectation_type: str) -> bool:
 def reference_kwargs(expectation_type: str) -> tuple[str, ...]:
     rule = _BY_TYPE.get(expectation_type)
     return rule.reference_kwargs if rule else ()
-
-
-def describe() -> str:
-    """The text of ``dqaudit rules list``: the library version, then each rule with its
-    source, engines and an example, the derived datasets, and the code lists' sources."""
-    import json
-
-    from dqaudit.expectations.rules import codelists
-    from dqaudit.expectations.rules.library import library_version
-
-    lines = [
-        f"Rule library version: {library_version()}",
-        "  (a SHA-256 of the rule logic and the built-in code lists: it changes whenever a",
-        "  built-in rule or list could give a different verdict)",
-        "",
-        "Built-in rules (custom Great Expectations expectations):",
-        "",
-    ]
-    for rule in RULES:
-        lines.append(f"{rule.expectation_type}  [{rule.family}]")
-        lines.append(f"    {rule.summary}")
-        lines.append(f"    source:   {rule.source or 'not stated'}")
-        lines.append(f"    engines:  {', '.join(rule.engines)}")
-        lines.append(
-            f"    example:  {json.dumps({'type': rule.expectation_type, 'kwargs': rule.example})}"
-        )
-        if rule.valid:
-            lines.append(f"    valid:    {', '.join(rule.valid)}")
-        if rule.invalid:
-            lines.append(f"    invalid:  {', '.join(rule.invalid)}")
-        lines.append("")
-    lines.append(
-        "Derived datasets (suite meta.dqaudit.derivation; failing keys are the record's key):"
-    )
-    lines.append("")
-    for derivation in DERIVATIONS:
-        lines.append(f"{derivation.kind}")
-        lines.append(f"    {derivation.summary}")
-        lines.append(f"    source:   {derivation.source or 'not stated'}")
-        lines.append(f"    engines:  {', '.join(derivation.engines)}")
-        lines.append(f"    adds:     {', '.join(derivation.columns)}")
-        lines.append(f"    example:  {json.dumps({'derivation': derivation.example})}")
-        lines.append("")
-    lines.append("Code lists (code_list: a name below, or the path of a force's .yml/.csv file):")
-    lines.append("")
-    for name in codelists.builtin_names():
-        code_list = codelists.load(name)
-        lines.append(f"{name}  ({len(code_list.codes)} codes)")
-        lines.append(f"    {code_list.title}")
-        if code_list.public:
-            lines.append(f"    source:   {code_list.publisher}, {code_list.edition}")
-            lines.append(f"    url:      {code_list.url}")
-        else:
-            lines.append("    source:   not published; replace it with the force's own list")
-        lines.append("")
-    return "\n".join(lines).rstrip("\n")

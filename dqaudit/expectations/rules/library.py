@@ -10,7 +10,8 @@ as its relative path, its length and its bytes with line endings normalised to L
 same content gives the same version on every machine and Python version, whatever the
 checkout's line endings or the file system's listing order. The files are every rule
 module in this package except the ones that only describe or fingerprint the library
-(``__init__``, ``catalogue``, ``gx_modules``, ``library``), and every built-in code list.
+(``__init__``, ``catalogue``, ``derivation_catalogue``, ``gx_modules``, ``library``), and
+every built-in code list.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-NOT_RULE_LOGIC = frozenset({"__init__.py", "catalogue.py", "gx_modules.py", "library.py"})
+NOT_RULE_LOGIC = frozenset(
+    {"__init__.py", "catalogue.py", "derivation_catalogue.py", "gx_modules.py", "library.py"}
+)
 
 
 def library_files(root: Path = PACKAGE_DIR) -> list[Path]:
