@@ -67,16 +67,22 @@ class SparkBackend:
                 staged, added, measures = _prepared(dataframe, plan, helpers)
                 prepared = staged.select("*", *added) if added else staged
                 wanted = _helper_measures(measures, _blank_keys(plan, self.kinds))
-                rows = [r.check for r in plan.rules if not r.schema_rule]
+                row_checks = [r.check for r in plan.rules if not r.schema_rule]
                 schema_rules = [r.check for r in plan.rules if r.schema_rule]
                 outcomes: dict[int, Any] = {}
                 if schema_rules:  # they read the extract's own columns, not the helpers
                     outcomes.update(spark_gx.validate_spark(dataframe, schema_rules))
                 validation = None
-                if rows:
+                if row_checks:
                     # one job: the helpers' counts, blank keys and every count GX needs
                     validation = stack.enter_context(
-                        spark_gx.spark_validation(prepared, rows, extra=_aggregates(wanted))
+                        spark_gx.spark_validation(
+                            prepared,
+                            row_checks,
+                            extra=_aggregates(wanted),
+                            rows=self.extract.fingerprint.rows,
+                            listed=_listed_columns(plan),
+                        )
                     )
                     values = validation.extra
                     outcomes.update(validation.outcomes)
@@ -303,6 +309,15 @@ def _refuse_blank_keys(plan: AuditPlan, blank: dict[str, int]) -> None:
                 "row(s); a database has no lines to identify them by, so every key "
                 "part must be present"
             )
+
+
+def _listed_columns(plan: AuditPlan) -> list[str]:
+    """The key columns and every row rule's own columns: all a failing record keeps."""
+    names = [*plan.key_columns]
+    for rule in plan.rules:
+        if not rule.schema_rule:
+            names.extend(rule.reads)
+    return list(dict.fromkeys(names))
 
 
 Wanted = list[tuple[str, str | None, Any]]

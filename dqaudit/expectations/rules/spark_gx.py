@@ -154,6 +154,7 @@ class SparkValidation:
         self._expectations = expectations
         self.outcomes = outcomes
         self._conditions: dict[int, Any] = {} if counts is None else counts.conditions
+        self._failing: dict[int, Any] = {} if counts is None else counts.failing
         self.extra: list[Any] = [] if counts is None else counts.extra
 
     def failing_rows(
@@ -176,6 +177,8 @@ class SparkValidation:
         """(ref, batch) for the rules ``wanted`` (ref -> value columns), in ref then key
         order, from one Spark job: each batch holds the key columns, then the rule's
         value columns."""
+        from pyspark.sql import functions as F
+
         from dqaudit.connectors.spark_records import RuleRows, failing_rows_by_rule
         from dqaudit.expectations.rules.spark_gx_metrics import domain_predicate
 
@@ -188,6 +191,9 @@ class SparkValidation:
                 selected = domain_predicate(engine, known.domain)
             if selected is not None and known is not None:  # GX's domain as a predicate
                 parts.append(RuleRows(ref, selected & known.condition, tuple(values)))
+            elif ref in self._failing:  # a window rule's rows, kept when GX's count was made
+                rows = self._failing[ref]
+                parts.append(RuleRows(ref, F.lit(True), tuple(values), dataframe=rows))
             else:
                 domain, condition = self.failing_condition(ref)
                 parts.append(RuleRows(ref, condition, tuple(values), dataframe=domain))
@@ -211,7 +217,11 @@ class SparkValidation:
 
 @contextmanager
 def spark_validation(
-    dataframe: Any, checks: list[Any], extra: Sequence[Any] = ()
+    dataframe: Any,
+    checks: list[Any],
+    extra: Sequence[Any] = (),
+    rows: int | None = None,
+    listed: Sequence[str] | None = None,
 ) -> Iterator[SparkValidation]:
     """Validate ``checks`` against a Spark DataFrame in one GX call (BASIC, passed to
     ``validate()``, no samples), on a datasource that does not persist the batch; the
@@ -219,7 +229,8 @@ def spark_validation(
 
     GX's counts (and the caller's ``extra`` aggregate Columns) are computed first in one
     Spark job (spark_gx_metrics.prefetch_counts) and handed to GX, which judges every
-    rule with its own code."""
+    rule with its own code; ``rows`` is the DataFrame's row count where known, ``listed``
+    the only columns failing rows will be listed with (keys and the rules' columns)."""
     from dqaudit.errors import EngineError
     from dqaudit.expectations import gx_adapter, gx_metrics
     from dqaudit.expectations.gx_sql_metrics import KnownMetrics
@@ -230,6 +241,7 @@ def spark_validation(
     suite = gx_adapter.build_suite(checks)
     name = f"dqaudit-{uuid.uuid4().hex}"
     datasource = context.data_sources.add_spark(name, persist=False)
+    counts = None
     try:
         asset = datasource.add_dataframe_asset("extract")
         batch_definition = asset.add_batch_definition_whole_dataframe("whole")
@@ -238,7 +250,7 @@ def spark_validation(
             batch = batch_definition.get_batch(batch_parameters={"dataframe": dataframe})
             # a Spark error here is the data's: the backend words it for the dataset
             known = KnownMetrics(batch.data.execution_engine)
-            counts = prefetch_counts(batch, built, known, extra)
+            counts = prefetch_counts(batch, built, known, extra, rows, listed)
             try:
                 validation = batch.validate(suite, result_format=gx_metrics.COUNTS_RESULT_FORMAT)
             except Exception as exc:
@@ -250,6 +262,8 @@ def spark_validation(
         )
         yield SparkValidation(batch, built, outcomes, counts)
     finally:
+        if counts is not None:
+            counts.release()
         context.data_sources.delete(name)
         if dataframe.is_cached:  # in case a session-level setting persisted it anyway
             dataframe.unpersist()

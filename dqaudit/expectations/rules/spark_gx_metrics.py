@@ -52,6 +52,13 @@ class SparkCounts:
 
     extra: list[Any] = field(default_factory=list)
     conditions: dict[int, RuleCondition] = field(default_factory=dict)
+    # per window rule: its failing rows (every column), persisted, as counted for GX
+    failing: dict[int, Any] = field(default_factory=dict)
+
+    def release(self) -> None:
+        for rows in self.failing.values():
+            rows.unpersist()
+        self.failing.clear()
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,20 @@ class RuleCondition:
 
 
 def prefetch_counts(
-    batch: Any, built: dict[int, Any], known: KnownMetrics, extra: Sequence[Any] = ()
+    batch: Any,
+    built: dict[int, Any],
+    known: KnownMetrics,
+    extra: Sequence[Any] = (),
+    rows: int | None = None,
+    listed: Sequence[str] | None = None,
 ) -> SparkCounts:
     """GX's counts of the suite ``built`` (rule ref -> GX expectation) and the caller's
-    ``extra`` aggregate Columns, in one ``agg`` over the batch; the counts go to ``known``."""
+    ``extra`` aggregate Columns, in one ``agg`` over the batch; the counts go to ``known``.
+
+    ``rows`` is the batch's row count where the caller knows it (the extract's): GX's
+    conditions depend on ``table.row_count``, so without it GX counts the rows before
+    its conditions can be built. ``listed`` names the columns a window rule's failing
+    rows are kept with (the key and the rules' columns); None keeps every column."""
     from great_expectations.validator.validation_graph import ValidationGraph
 
     engine = batch.data.execution_engine
@@ -87,6 +104,8 @@ def prefetch_counts(
             if getattr(expectation, "map_metric", None):
                 counted[ref] = counted_metric(expectation, engine)
         metrics, needs = _metrics_of(graph)
+        if rows is not None:
+            _seed_row_counts(engine, metrics, known, rows)
         conditions = _resolve_conditions(metrics, needs, known)
         targets = _targets(engine, metrics, needs, known, conditions)
     found = SparkCounts()
@@ -94,8 +113,10 @@ def prefetch_counts(
         condition_id = _condition_of(metric, needs, metrics)
         if condition_id in known.values:
             condition, compute, accessor = known.values[condition_id]
-            window = _is_window(engine, metrics[condition_id].metric_name)
+            window = _is_window(engine, metrics[condition_id].metric_name, condition)
             found.conditions[ref] = RuleCondition(condition, {**compute, **accessor}, window)
+            if window and metric.id not in known.values:
+                _count_window_rule(engine, found, ref, metric, known, listed)
     aggregates = [*extra, *(aggregate for _, aggregate in targets)]
     if not aggregates:
         return found
@@ -111,6 +132,57 @@ def prefetch_counts(
         for (metric, _), value in zip(targets, values[len(extra) :], strict=True):
             known.count(engine, metric, None if value is None else int(value))
     return found
+
+
+def _seed_row_counts(engine: Any, metrics: dict[Any, Any], known: KnownMetrics, rows: int) -> None:
+    """``rows`` as GX's ``table.row_count`` of the whole batch (no row condition, no
+    filter); a filtered domain's count is left to the counting job or to GX."""
+    for metric in metrics.values():
+        if metric.metric_name != "table.row_count" or metric.id in known.values:
+            continue
+        domain = dict(metric.metric_domain_kwargs)
+        if domain.pop("batch_id", engine.batch_manager.active_batch_id) != (
+            engine.batch_manager.active_batch_id
+        ):
+            continue
+        if not any(domain.values()):
+            known.count(engine, metric, rows)
+
+
+def _count_window_rule(
+    engine: Any,
+    found: SparkCounts,
+    ref: int,
+    metric: Any,
+    known: KnownMetrics,
+    listed: Sequence[str] | None,
+) -> None:
+    """A window rule's ``unexpected_count`` as GX's own value function counts it (GX's
+    domain records, GX's condition as a column, the rows where it is True), with those
+    rows kept (memory, spilling to disk): listing them later reads them back instead of
+    computing the window (a shuffle of the whole column) a second time."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Column
+    from pyspark.sql import functions as F
+
+    condition = found.conditions[ref]
+    if not isinstance(condition.condition, Column):
+        return
+    flag = "__unexpected"
+    domain = engine.get_domain_records(domain_kwargs=condition.domain)
+    rows = domain.withColumn(flag, condition.condition)
+    rows = rows.filter(F.col(flag) == True).drop(flag)  # noqa: E712 (GX's own test)
+    if listed is not None:  # only what the listing reads: no other column is computed
+        rows = rows.select(*[F.col("`" + n.replace("`", "``") + "`") for n in listed])
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        number = rows.count()
+    except Exception:  # GX's own path counts it, and reports any error for the rule
+        rows.unpersist()
+        return
+    found.failing[ref] = rows
+    with quiet_gx():
+        known.count(engine, metric, number)
 
 
 def _metrics_of(graph: Any) -> tuple[dict[Any, Any], dict[Any, set[Any]]]:
@@ -184,9 +256,9 @@ def _targets(
             condition_id = _condition_of(metric, needs, metrics)
             if condition_id not in conditions or condition_id not in known.values:
                 continue
-            if _is_window(engine, metrics[condition_id].metric_name):
-                continue  # over its own domain only: GX counts it
             condition, compute, accessor = known.values[condition_id]
+            if _is_window(engine, metrics[condition_id].metric_name, condition):
+                continue  # over its own domain only: counted on its own
             if not isinstance(condition, Column):
                 continue  # a condition GX gives as SQL text: GX counts it
             domain = _accessed_domain(compute, accessor, known, metrics, needs, metric)
@@ -203,9 +275,14 @@ def _targets(
     return targets
 
 
-def _is_window(engine: Any, condition_name: str) -> bool:
+def _is_window(engine: Any, condition_name: str, condition: Any = None) -> bool:
     """Whether GX's condition is a window function (uniqueness: a count over the
-    column's partition), which gives its verdict only over its own domain's rows."""
+    column's partition), which gives its verdict only over its own domain's rows: by
+    GX's type of the condition function, or by a window (``OVER``) in the expression
+    (GX's compound uniqueness calls its window function a map condition). A condition
+    wrongly taken for a window is still listed right (over its own domain), only in a
+    job of its own; one wrongly not taken for it would fail the counting job, and GX
+    would then count the whole suite itself."""
     from great_expectations.execution_engine.execution_engine import get_metric_provider
     from great_expectations.expectations.metrics.metric_provider import (
         MetricPartialFunctionTypes,
@@ -213,7 +290,9 @@ def _is_window(engine: Any, condition_name: str) -> bool:
 
     condition_fn = get_metric_provider(condition_name, engine)[1]
     kind = getattr(condition_fn, "metric_fn_type", None)
-    return kind == MetricPartialFunctionTypes.WINDOW_CONDITION_FN
+    if kind == MetricPartialFunctionTypes.WINDOW_CONDITION_FN:
+        return True
+    return condition is not None and " OVER (" in str(condition).upper()
 
 
 def _accessed_domain(
