@@ -183,6 +183,37 @@ def test_path_sources_csv_as_text_and_parquet_with_a_listing_fingerprint(
         extract(tmp_path, path="pq", format="delta")
 
 
+def test_the_file_listing_without_a_pass_equals_the_listing_by_a_job(
+    spark, tmp_path: Path
+) -> None:
+    """The classic session's listing (relation files, Hadoop sizes and times, footer
+    count) fingerprints exactly as the job over ``_metadata`` does (Spark Connect's)."""
+    from dqaudit.connectors.spark import (
+        _files_and_rows,
+        _listed_by_a_job,
+        _listed_by_the_file_system,
+    )
+
+    rows = [(f"K{i}", i) for i in range(50)]
+    spark.createDataFrame(rows, "k string, n int").repartition(3).write.parquet(
+        str(tmp_path / "pq")
+    )
+    (tmp_path / "csv").mkdir()
+    for part in range(2):
+        text = "k,v\n" + "".join(f"K{part}{i},{i}\n" for i in range(7))
+        (tmp_path / "csv" / f"p{part}.csv").write_text(text, encoding="utf-8")
+    for frame in (
+        spark.read.parquet(str(tmp_path / "pq")),
+        spark.read.option("header", True).csv(str(tmp_path / "csv")),
+    ):
+        quick = _listed_by_the_file_system(frame)
+        assert quick is not None and _files_and_rows(frame) == quick
+        assert quick == _listed_by_a_job(frame)
+        files, counted = quick
+        assert len(files) >= 2 and counted == frame.count()
+    assert _listed_by_the_file_system(spark.range(3)) is None  # not a file source
+
+
 def test_header_reads_the_columns_without_counting(spark, tmp_path: Path) -> None:
     from dqaudit.connectors.registry import read_header
 

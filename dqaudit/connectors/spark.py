@@ -230,14 +230,71 @@ def _extract(
 
 
 def _files_and_rows(dataframe: Any) -> tuple[list[list[Any]] | None, int | None]:
-    """(sorted [file, size, mtime] listing, row count) in one Spark job, for file sources.
+    """(sorted [file, size, mtime] listing, row count), for file sources.
 
-    Spark's hidden ``_metadata`` column names each row's file; it exists on file sources
-    only (and works under Spark Connect, which has no file-system API). Elsewhere (views,
-    JDBC, a column that is itself named ``_metadata``) the listing is None.
+    On a classic session the files come from the relation's own listing
+    (``inputFiles``), their sizes and times from Hadoop's file system, and the rows from
+    ``count()``, which Spark answers from the files' footers: no pass over the data (at
+    10M parquet rows the pass below took 5 to 9 s, ``count()`` under half a second).
+    Elsewhere (Spark Connect, which has no file-system API) one Spark job groups the rows
+    by Spark's hidden ``_metadata`` column, which names each row's file; it exists on
+    file sources only. Views, JDBC and a column that is itself named ``_metadata`` have
+    no listing (None).
     """
     if "_metadata" in dataframe.columns:
         return None, None
+    listed = _listed_by_the_file_system(dataframe)
+    if listed is not None:
+        return listed
+    return _listed_by_a_job(dataframe)
+
+
+def _listed_by_the_file_system(dataframe: Any) -> tuple[list[list[Any]], int] | None:
+    """The listing without a pass over the rows, on a classic session; None elsewhere,
+    or when the relation lists no file (not a file source)."""
+    session = dataframe.sparkSession
+    jvm = getattr(session, "_jvm", None)
+    context = getattr(session, "_jsc", None)
+    if jvm is None or context is None:
+        return None
+    try:
+        from pyspark.sql import functions as F
+
+        names = sorted(dataframe.inputFiles())
+        if not names:
+            return None
+        hadoop = context.hadoopConfiguration()
+        files, sizes, millis = [], [], []
+        for name in names:
+            path = jvm.org.apache.hadoop.fs.Path(name)
+            status = path.getFileSystem(hadoop).getFileStatus(path)
+            uri = str(status.getPath().toUri().toString())
+            # a local file as _metadata writes it: file:/path, not file:///path
+            files.append(
+                "file:/" + uri.removeprefix("file:///") if uri.startswith("file:///") else uri
+            )
+            sizes.append(int(status.getLen()))
+            millis.append(int(status.getModificationTime()))
+        # the times as the _metadata column gives them: a timestamp, as text in the
+        # session's zone (one row, no data read)
+        stamps = (
+            session.range(1)
+            .select(
+                *[
+                    F.timestamp_millis(F.lit(m)).cast("string").alias(f"t{i}")
+                    for i, m in enumerate(millis)
+                ]
+            )
+            .collect()[0]
+        )
+        rows = int(dataframe.count())
+    except Exception:  # anything unexpected: the job below lists them, or says why not
+        return None
+    listing = [[f, n, stamps[i]] for i, (f, n) in enumerate(zip(files, sizes, strict=True))]
+    return sorted(listing), rows
+
+
+def _listed_by_a_job(dataframe: Any) -> tuple[list[list[Any]] | None, int | None]:
     try:
         from pyspark.sql import functions as F
 

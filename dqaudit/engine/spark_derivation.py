@@ -11,7 +11,7 @@ derived columns are added to the dataset's own DataFrame, which keeps its rows a
 
 Other kinds (registered in ``derived_kinds``, ``duplicate_addresses``) build their
 columns in memory over whole tables and are refused on Spark before the run (their
-``engines`` in the catalogue say pandas only).
+``engines`` in derivation_catalogue say pandas only).
 """
 
 from __future__ import annotations
