@@ -76,6 +76,17 @@ def failing_rows(
 RULE_TAG = "__dqaudit_rule"
 
 
+def _row_shape(positions: list[int]) -> Any:
+    """A function taking those positions of a row, as a tuple (an itemgetter: a
+    million failing rows are a million calls)."""
+    from operator import itemgetter
+
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda row: (row[only],)
+    return itemgetter(*positions)
+
+
 @dataclass(frozen=True)
 class RuleRows:
     """One rule's part of a combined listing, tagged ``tag`` (a non-negative int), with
@@ -152,11 +163,16 @@ def failing_rows_by_rule(
     ordered = kept_rows.orderBy(tag, *[column(name) for name in key_columns])
     width = len(key_columns)
     picks = {
-        part.tag: [
-            1 + width + values.index(name)
-            for name in dict.fromkeys(part.value_columns)
-            if name not in key_columns
-        ]
+        part.tag: _row_shape(
+            [
+                *range(1, 1 + width),
+                *(
+                    1 + width + values.index(name)
+                    for name in dict.fromkeys(part.value_columns)
+                    if name not in key_columns
+                ),
+            ]
+        )
         for part in parts
     }
     rows_out = ordered.toLocalIterator(prefetchPartitions=False)
@@ -169,9 +185,7 @@ def failing_rows_by_rule(
                 if batch:
                     yield current, batch
                 current, batch = row_tag, []
-            batch.append(
-                tuple(row[1 + i] for i in range(width)) + tuple(row[i] for i in picks[row_tag])
-            )
+            batch.append(picks[row_tag](row))
             if len(batch) >= batch_size:
                 yield current, batch
                 batch = []

@@ -99,6 +99,8 @@ class Backend(Protocol):
 def key_text(value: Any) -> str:
     """One value as text, as keys and text comparisons read it, on every backend: a
     datetime in ISO form with a space, anything else as Python writes it."""
+    if type(value) is str:  # most keys: no further test (a million keys cost seconds)
+        return value
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):

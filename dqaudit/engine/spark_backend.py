@@ -140,11 +140,18 @@ class PreparedSpark:
             batches = self._stream.take(rule.position)
             if batches is None:
                 batches = self.validation.failing_rows(rule.position, keys, values, batch_size)
+            items = list(where.items())
             for rows in batches:
+                if width == 1:  # the usual case, kept short: a million rows, a million keys
+                    yield [
+                        FailingRecord(key_text(row[0]), {n: plain(row[i]) for n, i in items})
+                        for row in rows
+                    ]
+                    continue
                 yield [
                     FailingRecord(
                         KEY_SEPARATOR.join(key_text(part) for part in row[:width]),
-                        {name: plain(row[index]) for name, index in where.items()},
+                        {n: plain(row[i]) for n, i in items},
                     )
                     for row in rows
                 ]
