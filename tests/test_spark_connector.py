@@ -183,9 +183,7 @@ def test_path_sources_csv_as_text_and_parquet_with_a_listing_fingerprint(
         extract(tmp_path, path="pq", format="delta")
 
 
-def test_the_file_listing_without_a_pass_equals_the_listing_by_a_job(
-    spark, tmp_path: Path
-) -> None:
+def test_the_file_listing_without_a_pass_equals_the_listing_by_a_job(spark, tmp_path: Path) -> None:
     """The classic session's listing (relation files, Hadoop sizes and times, footer
     count) fingerprints exactly as the job over ``_metadata`` does (Spark Connect's)."""
     from dqaudit.connectors.spark import (

@@ -49,7 +49,7 @@ def test_counts_made_ahead_give_gx_s_own_outcomes_in_fewer_jobs(spark, monkeypat
     (made_ahead, extra_values), jobs_ahead = _jobs_while(spark, ahead)
     assert extra_values == [2, "K6"]  # the caller's aggregates, from the same job
 
-    def gx_alone(batch, built, known, extra=(), rows=None):
+    def gx_alone(*args, **kwargs):
         return spark_gx_metrics.SparkCounts()  # nothing counted ahead: GX counts it all
 
     monkeypatch.setattr(spark_gx_metrics, "prefetch_counts", gx_alone)
