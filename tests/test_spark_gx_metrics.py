@@ -76,9 +76,12 @@ def test_counts_made_ahead_give_gx_s_own_outcomes_in_fewer_jobs(spark, monkeypat
     ],
 )
 def test_domain_predicate_selects_gx_s_domain_records(spark, domain) -> None:
+    from dqaudit.expectations import gx_adapter
+    from dqaudit.expectations.rules import spark_gx
+
+    gx_adapter.load_gx()  # GX first imported as dqaudit imports it (its warnings quiet)
     from great_expectations.expectations.row_conditions import Column
 
-    from dqaudit.expectations.rules import spark_gx
     from dqaudit.expectations.rules.spark_gx_metrics import domain_predicate
 
     dataframe = spark.createDataFrame(FRAME.astype(object).where(FRAME.notna(), None))

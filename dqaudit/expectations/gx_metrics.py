@@ -10,6 +10,8 @@ hands GX counts it made itself under GX's own metric ids (``counted_metric``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from dqaudit.expectations.gx_adapter import ephemeral_context, quiet_gx
@@ -66,3 +68,39 @@ def unexpected_condition(batch: Any, expectation: Any, counted: Any) -> tuple[An
         )
         domain = engine.get_domain_records(domain_kwargs={**compute_kwargs, **accessor_kwargs})
     return condition, domain
+
+
+@dataclass(frozen=True)
+class MetricGraph:
+    """GX's metric dependency graph of a suite's validation: each metric by its id, and
+    the ids each one needs resolved first."""
+
+    metrics: dict[Any, Any]
+    needs: dict[Any, set[Any]]
+
+
+def suite_metric_graph(engine: Any, expectations: Iterable[Any]) -> MetricGraph:
+    """The graph GX's ``graph_validate`` builds for ``expectations`` on the engine's
+    active batch (with COUNTS_RESULT_FORMAT): what the counts made ahead of GX (SQL,
+    Spark) are found in, under GX's own ids."""
+    from great_expectations.validator.validation_graph import ValidationGraph
+
+    runtime = {"result_format": COUNTS_RESULT_FORMAT}
+    graph = ValidationGraph(execution_engine=engine)
+    with quiet_gx():
+        for expectation in expectations:
+            config = expectation.configuration
+            config.kwargs["batch_id"] = engine.batch_manager.active_batch_id
+            dependencies = config.to_domain_obj().get_validation_dependencies(
+                execution_engine=engine, runtime_configuration=runtime
+            )
+            for metric in dependencies.get_metric_configurations():
+                graph.build_metric_dependency_graph(
+                    metric_configuration=metric, runtime_configuration=runtime
+                )
+    metrics = {m.id: m for e in graph.edges for m in (e.left, e.right) if m is not None}
+    needs: dict[Any, set[Any]] = {i: set() for i in metrics}
+    for edge in graph.edges:
+        if edge.right is not None:
+            needs[edge.left.id].add(edge.right.id)
+    return MetricGraph(metrics, needs)

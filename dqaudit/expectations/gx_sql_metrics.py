@@ -15,7 +15,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from dqaudit.expectations.gx_adapter import quiet_gx
-from dqaudit.expectations.gx_metrics import COUNTS_RESULT_FORMAT, counted_metric, validator_on
+from dqaudit.expectations.gx_metrics import (
+    COUNTS_RESULT_FORMAT,
+    MetricGraph,
+    counted_metric,
+    suite_metric_graph,
+    validator_on,
+)
 
 
 class KnownMetrics:
@@ -45,6 +51,20 @@ class KnownMetrics:
             self.values.update(resolved)
             found.update(resolved)
         return found
+
+    def resolve_all(self, wanted: set[Any], graph: MetricGraph) -> bool:
+        """Resolve the metrics ``wanted`` (ids in ``graph``) with GX, level by level, each
+        after what it needs; False when some cannot be reached."""
+        while wanted - self.values.keys():
+            ready = [
+                graph.metrics[i]
+                for i in wanted - self.values.keys()
+                if graph.needs[i] <= self.values.keys()
+            ]
+            if not ready:
+                return False
+            self.resolve(ready, self.values, {"result_format": COUNTS_RESULT_FORMAT})
+        return True
 
     def count(self, engine: Any, counted: Any, number: int | None) -> None:
         """``number`` as the value of GX's ``unexpected_count`` metric and, where GX sums
@@ -88,54 +108,42 @@ def prefetch_aggregates(
     shape, or a failing query, is left to GX's own path, and so are the counts of the
     ``listed`` rules (their listings count them, or GX if a listing finds no row).
     """
-    from great_expectations.validator.validation_graph import ValidationGraph
-
     engine = batch.data.execution_engine
     validator_on(batch)  # loads the batch into the engine (the active batch_id)
-    runtime = {"result_format": COUNTS_RESULT_FORMAT}
-    graph = ValidationGraph(execution_engine=engine)
+    graph = suite_metric_graph(engine, built.values())
     with quiet_gx():
         skip = {counted_metric(built[r], engine).id for r in listed if _counts_itself(built[r])}
-        for expectation in built.values():
-            config = expectation.configuration
-            config.kwargs["batch_id"] = engine.batch_manager.active_batch_id
-            dependencies = config.to_domain_obj().get_validation_dependencies(
-                execution_engine=engine, runtime_configuration=runtime
-            )
-            for metric in dependencies.get_metric_configurations():
-                graph.build_metric_dependency_graph(
-                    metric_configuration=metric, runtime_configuration=runtime
-                )
         _seed_row_counts(graph, known, row_counts)
         for _ in range(3):  # row counts first, then the counts that depend on them
             if not _scan_aggregates(engine, graph, known, skip):
                 return
 
 
-def _seed_row_counts(graph: Any, known: KnownMetrics, row_counts: Mapping[str | None, int]) -> None:
+def _seed_row_counts(
+    graph: MetricGraph, known: KnownMetrics, row_counts: Mapping[str | None, int]
+) -> None:
     """GX's ``table.row_count`` of the whole batch, and of the batch where a helper column
     is 1, from the caller's counts over the same SELECT (the extract's row count; the
     helper-count scan's count of rows each condition selects), so that the null counts
     depending on them need one scan, not two. Only domains of exactly that shape are
     seeded; any other is counted by the scans below, as before."""
-    for edge in graph.edges:
-        for metric in (edge.left, edge.right):
-            if metric is None or metric.metric_name != "table.row_count":
+    for metric in graph.metrics.values():
+        if metric.metric_name != "table.row_count":
+            continue
+        domain = dict(metric.metric_domain_kwargs)
+        domain.pop("batch_id", None)
+        condition = domain.pop("row_condition", None)
+        domain.pop("condition_parser", None)
+        if domain.pop("table", None) is not None or any(domain.values()):
+            continue  # a named table or filters: not the counted SELECT
+        if condition is None:
+            column = None
+        else:
+            column = _selected_column(condition)
+            if column is None:
                 continue
-            domain = dict(metric.metric_domain_kwargs)
-            domain.pop("batch_id", None)
-            condition = domain.pop("row_condition", None)
-            domain.pop("condition_parser", None)
-            if domain.pop("table", None) is not None or any(domain.values()):
-                continue  # a named table or filters: not the counted SELECT
-            if condition is None:
-                column = None
-            else:
-                column = _selected_column(condition)
-                if column is None:
-                    continue
-            if column in row_counts:
-                known.values[metric.id] = row_counts[column]
+        if column in row_counts:
+            known.values[metric.id] = row_counts[column]
 
 
 def _selected_column(condition: Any) -> str | None:
@@ -149,7 +157,7 @@ def _selected_column(condition: Any) -> str | None:
     return name if isinstance(name, str) and shape == expected else None
 
 
-def _scan_aggregates(engine: Any, graph: Any, known: KnownMetrics, skip: set[Any]) -> bool:
+def _scan_aggregates(engine: Any, graph: MetricGraph, known: KnownMetrics, skip: set[Any]) -> bool:
     """One scan of the aggregates whose dependencies are known; False when none is left."""
     import sqlalchemy as sa
     from great_expectations.util import convert_to_json_serializable
@@ -206,7 +214,7 @@ def _counts_itself(expectation: Any) -> bool:
     return bool(getattr(expectation, "map_metric", None))
 
 
-def _aggregates(engine: Any, graph: Any, known: KnownMetrics, skip: set[Any]) -> list[Any]:
+def _aggregates(engine: Any, graph: MetricGraph, known: KnownMetrics, skip: set[Any]) -> list[Any]:
     """The graph's aggregate metrics not yet known, their dependencies resolved first
     (GX's partial functions and conditions: expressions, no scan)."""
     from great_expectations.execution_engine.execution_engine import get_metric_provider
@@ -214,11 +222,7 @@ def _aggregates(engine: Any, graph: Any, known: KnownMetrics, skip: set[Any]) ->
         column_pair_map_condition_auxilliary_methods as pairs,
     )
 
-    metrics = {m.id: m for e in graph.edges for m in (e.left, e.right) if m is not None}
-    needs: dict[Any, set[Any]] = {i: set() for i in metrics}
-    for edge in graph.edges:
-        if edge.right is not None:
-            needs[edge.left.id].add(edge.right.id)
+    metrics, needs = graph.metrics, graph.needs
     providers = {i: get_metric_provider(m.metric_name, engine)[1] for i, m in metrics.items()}
     aggregate = {i for i, provider in providers.items() if provider is None}
     pair_counts = {
@@ -239,13 +243,8 @@ def _aggregates(engine: Any, graph: Any, known: KnownMetrics, skip: set[Any]) ->
         if not closure & aggregate:  # an aggregate of an aggregate: GX resolves it
             targets.append(metrics[metric_id])
             wanted |= closure
-    while wanted - known.values.keys():
-        ready = [
-            metrics[i] for i in wanted - known.values.keys() if needs[i] <= known.values.keys()
-        ]
-        if not ready:
-            return []
-        known.resolve(ready, known.values, {"result_format": COUNTS_RESULT_FORMAT})
+    if not known.resolve_all(wanted, graph):
+        return []
     return targets
 
 

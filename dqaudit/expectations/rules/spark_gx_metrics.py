@@ -37,7 +37,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dqaudit.expectations.gx_adapter import quiet_gx
-from dqaudit.expectations.gx_metrics import COUNTS_RESULT_FORMAT, counted_metric, validator_on
+from dqaudit.expectations.gx_metrics import (
+    MetricGraph,
+    counted_metric,
+    suite_metric_graph,
+    validator_on,
+)
 from dqaudit.expectations.gx_sql_metrics import KnownMetrics
 
 _UNEXPECTED = ".unexpected_count"
@@ -83,30 +88,19 @@ def prefetch_counts(
     conditions depend on ``table.row_count``, so without it GX counts the rows before
     its conditions can be built. ``listed`` names the columns a window rule's failing
     rows are kept with (the key and the rules' columns); None keeps every column."""
-    from great_expectations.validator.validation_graph import ValidationGraph
-
     engine = batch.data.execution_engine
     validator_on(batch)  # loads the batch into the engine (the active batch_id)
-    runtime = {"result_format": COUNTS_RESULT_FORMAT}
-    graph = ValidationGraph(execution_engine=engine)
-    counted: dict[int, Any] = {}
+    graph = suite_metric_graph(engine, built.values())
+    metrics, needs = graph.metrics, graph.needs
     with quiet_gx():
-        for ref, expectation in built.items():
-            config = expectation.configuration
-            config.kwargs["batch_id"] = engine.batch_manager.active_batch_id
-            dependencies = config.to_domain_obj().get_validation_dependencies(
-                execution_engine=engine, runtime_configuration=runtime
-            )
-            for metric in dependencies.get_metric_configurations():
-                graph.build_metric_dependency_graph(
-                    metric_configuration=metric, runtime_configuration=runtime
-                )
-            if getattr(expectation, "map_metric", None):
-                counted[ref] = counted_metric(expectation, engine)
-        metrics, needs = _metrics_of(graph)
+        counted = {
+            ref: counted_metric(e, engine)
+            for ref, e in built.items()
+            if getattr(e, "map_metric", None)
+        }
         if rows is not None:
             _seed_row_counts(engine, metrics, known, rows)
-        conditions = _resolve_conditions(metrics, needs, known)
+        conditions = _resolve_conditions(graph, known)
         targets = _targets(engine, metrics, needs, known, conditions)
     found = SparkCounts()
     for ref, metric in counted.items():
@@ -185,15 +179,6 @@ def _count_window_rule(
         known.count(engine, metric, number)
 
 
-def _metrics_of(graph: Any) -> tuple[dict[Any, Any], dict[Any, set[Any]]]:
-    metrics = {m.id: m for e in graph.edges for m in (e.left, e.right) if m is not None}
-    needs: dict[Any, set[Any]] = {i: set() for i in metrics}
-    for edge in graph.edges:
-        if edge.right is not None:
-            needs[edge.left.id].add(edge.right.id)
-    return metrics, needs
-
-
 def _condition_of(metric: Any, needs: dict[Any, set[Any]], metrics: dict[Any, Any]) -> Any:
     """The id of the ``.condition`` metric a count depends on (directly or through its
     ``.aggregate_fn``), or None."""
@@ -209,28 +194,19 @@ def _condition_of(metric: Any, needs: dict[Any, set[Any]], metrics: dict[Any, An
     return None
 
 
-def _resolve_conditions(
-    metrics: dict[Any, Any], needs: dict[Any, set[Any]], known: KnownMetrics
-) -> set[Any]:
+def _resolve_conditions(graph: MetricGraph, known: KnownMetrics) -> set[Any]:
     """Resolve every ``.condition`` metric of the graph with GX (expressions, no job):
     they and what they depend on (the batch's columns and types), level by level."""
+    conditions = {i for i, m in graph.metrics.items() if m.metric_name.endswith(".condition")}
     wanted: set[Any] = set()
-    for metric_id, metric in metrics.items():
-        if metric.metric_name.endswith(".condition"):
-            stack = [metric_id]
-            while stack:
-                found = stack.pop()
-                if found not in wanted:
-                    wanted.add(found)
-                    stack.extend(needs[found])
-    while wanted - known.values.keys():
-        ready = [
-            metrics[i] for i in wanted - known.values.keys() if needs[i] <= known.values.keys()
-        ]
-        if not ready:
-            break
-        known.resolve(ready, known.values, {"result_format": COUNTS_RESULT_FORMAT})
-    return {i for i in wanted if metrics[i].metric_name.endswith(".condition")}
+    stack = list(conditions)
+    while stack:
+        found = stack.pop()
+        if found not in wanted:
+            wanted.add(found)
+            stack.extend(graph.needs[found])
+    known.resolve_all(wanted, graph)  # what cannot be reached is left to GX
+    return conditions
 
 
 def _targets(
