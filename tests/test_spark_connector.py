@@ -212,6 +212,14 @@ def test_the_file_listing_without_a_pass_equals_the_listing_by_a_job(spark, tmp_
     assert _listed_by_the_file_system(spark.range(3)) is None  # not a file source
 
 
+def test_a_backtick_in_a_column_name_is_refused_before_anything_runs(spark, tmp_path: Path) -> None:
+    """GX writes column names into Spark SQL text: a hostile header must not become SQL."""
+    hostile = "`k` IS NULL OR reflect('java.lang.System', 'exit', 1) OR `k"
+    spark.createDataFrame([("K1", "x")], ["k", hostile]).write.parquet(str(tmp_path / "pq"))
+    with pytest.raises(InputError, match="contains a backtick"):
+        extract(tmp_path, path="pq", format="parquet")
+
+
 def test_header_reads_the_columns_without_counting(spark, tmp_path: Path) -> None:
     from dqaudit.connectors.registry import read_header
 

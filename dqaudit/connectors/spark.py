@@ -212,6 +212,7 @@ def query_source(info: SparkSessionInfo, query: str) -> Source:
 def _extract(
     info: SparkSessionInfo, dataframe: Any, label: str, identity: dict[str, Any], listing: bool
 ) -> SparkExtract:
+    _refuse_backticked_names(dataframe.columns, label)
     files, rows = _files_and_rows(dataframe) if listing else (None, None)
     if rows is None:
         rows = int(_spark_call(dataframe.count, f"cannot count the rows of {label}"))
@@ -227,6 +228,21 @@ def _extract(
     )
     types = {f.name: f.dataType.simpleString() for f in dataframe.schema.fields}
     return SparkExtract(dataframe, fingerprint, label, info.display, types, info.remote)
+
+
+def _refuse_backticked_names(columns: list[str], label: str) -> None:
+    """An extract's column name with a backtick is refused before anything runs.
+
+    GX's Spark engine writes column names into Spark SQL text (its null filters,
+    ``col IS NOT NULL``), and passes a backticked segment through unquoted, so such a
+    name from a hostile file header could become SQL (Spark SQL can call Java methods);
+    dqaudit's own counting reads GX's domains the same way. No real extract needs one."""
+    for name in columns:
+        if "`" in name:
+            raise InputError(
+                f"{label}: column {name!r} contains a backtick, which Spark SQL reads as "
+                "quoting; rename the column in the source"
+            )
 
 
 def _files_and_rows(dataframe: Any) -> tuple[list[list[Any]] | None, int | None]:
